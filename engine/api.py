@@ -1,0 +1,389 @@
+"""The engine's public façade: everything web/, adapters/ and the CLI call goes through here.
+
+Each method is one transaction: it either does all it says or leaves the database as it was.
+Errors are the ones of :mod:`engine.errors`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.util.task import TaskState  # type: ignore[import-untyped]
+
+from engine import audit, cases, deploy, forms, messages, tasks, timers
+from engine.audit import AuditLog
+from engine.clock import ensure_aware, install_spiff_clock
+from engine.errors import Conflict, InvalidInput, NotFound, Problem
+from engine.model import (
+    AuditEntry,
+    AuditVerification,
+    CaseInfo,
+    DeployResult,
+    FireReport,
+    Page,
+    ProcessVersionInfo,
+    TaskInfo,
+)
+from engine.persistence.db import Database
+from engine.persistence.models import Case, HumanTask, ProcessInstance, ProcessVersion
+from engine.rules import DEFAULT_RULES, LegalRules
+from engine.runtime import Run, Runtime, UnitOfWork
+from engine.scripting import make_script_engine
+from engine.specs import SpecCache
+from engine.timekeeper import Timekeeper
+
+DEFAULT_PROCESS = "refugee_lifecycle"
+SYSTEM_ACTOR = "system"
+
+
+class Staffel:
+    """One engine over one database. Thread-safe: every call opens its own transaction."""
+
+    def __init__(self, database_url: str, *, clock: str = "system",
+                 clock_start: datetime | None = None, rules: LegalRules = DEFAULT_RULES,
+                 worker_id: str | None = None, script_time_limit: float = 1.0) -> None:
+        install_spiff_clock()
+        self.db = Database(database_url)
+        self.time = Timekeeper(clock, clock_start)
+        self.rules = rules
+        self.specs = SpecCache()
+        self.runtime = Runtime(self.specs, make_script_engine(rules, script_time_limit))
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+
+    # -- set-up -------------------------------------------------------------------------
+    def init_db(self) -> None:
+        """Create or upgrade the schema, and the simulated clock row if configured."""
+        self.db.migrate()
+        with self.db.write() as session:
+            self.time.ensure_row(session)
+
+    @contextlib.contextmanager
+    def unit(self, actor: str) -> Iterator[UnitOfWork]:
+        """One write transaction with engine time, clock, actor and audit log."""
+        try:
+            with self.db.write() as session:
+                uow = UnitOfWork(session, self.time.now(session), self.time.clock(session),
+                                 actor, AuditLog())
+                yield uow
+                uow.audit.flush(session)
+        except StaleDataError as exc:
+            raise Conflict("someone else changed this case at the same time; reload and retry"
+                           ) from exc
+        except IntegrityError as exc:
+            raise Conflict("the change collides with one made at the same time") from exc
+        except OperationalError as exc:
+            if "locked" in str(exc).lower():
+                raise Conflict("the database is busy; try again") from exc
+            raise
+
+    def now(self) -> datetime:
+        """Return the engine time."""
+        with self.db.read() as session:
+            return self.time.now(session)
+
+    # -- process definitions -----------------------------------------------------------
+    def deploy(self, files: Mapping[str, bytes | str], actor: str = SYSTEM_ACTOR) -> DeployResult:
+        """Validate and deploy files; raises DeployError with every problem, storing nothing."""
+        with self.unit(actor) as uow:
+            result = deploy.deploy(uow.session, files, actor, uow.now)
+            for v in result.new_versions:
+                uow.record("deployed", element_id=v.key, version=v.version, file=v.file_name)
+            return result
+
+    def deploy_directory(self, directory: str | Path, actor: str = SYSTEM_ACTOR) -> DeployResult:
+        """Deploy every BPMN, DMN and JSON-Schema file below a directory."""
+        files = deploy.read_directory(Path(directory))
+        if not files:
+            raise InvalidInput(f"no .bpmn, .dmn or .schema.json files in {directory}",
+                               [{"field": "directory", "message": "is empty"}])
+        return self.deploy(files, actor)
+
+    def validate(self, files: Mapping[str, bytes | str]) -> list[Problem]:
+        """Run the whole deploy validation without storing anything."""
+        with self.db.read() as session:
+            return deploy.validate_files(session, files)
+
+    def process_versions(self, key: str | None = None) -> list[ProcessVersionInfo]:
+        """List deployed versions, newest first per key."""
+        with self.db.read() as session:
+            stmt = select(ProcessVersion).order_by(ProcessVersion.key,
+                                                   ProcessVersion.version.desc())
+            if key:
+                stmt = stmt.where(ProcessVersion.key == key)
+            return [deploy.version_info(r) for r in session.scalars(stmt)]
+
+    def process_xml(self, key: str, version: int) -> str:
+        """Return the BPMN source of one deployed version."""
+        with self.db.read() as session:
+            row = session.scalars(select(ProcessVersion).where(
+                ProcessVersion.key == key, ProcessVersion.version == version)).first()
+            if row is None:
+                raise NotFound(f"process {key!r} has no version {version}")
+            return deploy.xml_of_version(session, row)
+
+    # -- cases -----------------------------------------------------------------------------
+    def start_case(self, person: dict[str, Any], land: str, entry: str = "asylum",
+                   bamf_aktenzeichen: str | None = None, process_key: str = DEFAULT_PROCESS,
+                   data: dict[str, Any] | None = None, actor: str = SYSTEM_ACTOR) -> CaseInfo:
+        """Create a case and start the newest version of its process with initial data."""
+        with self.unit(actor) as uow:
+            version = deploy.latest_version(uow.session, process_key)
+            if version is None:
+                raise NotFound(f"process {process_key!r} is not deployed")
+            case = cases.create_case(uow.session, person, land, entry, bamf_aktenzeichen, uow.now)
+            uow.record("case_created", case_id=case.id, entry=entry, land=land)
+            initial = {"case_id": case.id, "land": land, "entry": entry, **(data or {})}
+            _check_json("data", initial)
+            self.runtime.start(uow, case, version, initial).save()
+            return cases.case_info(uow.session, case, uow.now)
+
+    def get_case(self, case_id: str) -> CaseInfo:
+        """Return one case with deadlines and open tasks."""
+        with self.db.read() as session:
+            case = session.get(Case, case_id)
+            if case is None:
+                raise NotFound("no such case")
+            return cases.case_info(session, case, self.time.now(session))
+
+    def list_cases(self, *, stage: str | None = None, q: str | None = None,
+                   case_ids: list[str] | None = None, page: int = 1,
+                   per_page: int = 50) -> Page[CaseInfo]:
+        """List cases, newest first, filtered by stage, a search text or visible ids."""
+        with self.db.read() as session:
+            stmt = select(Case)
+            if stage:
+                stmt = stmt.where(Case.stage == stage)
+            if q:
+                like = f"%{q.strip()}%"
+                stmt = stmt.where(Case.case_number.ilike(like)
+                                  | Case.bamf_aktenzeichen.ilike(like))
+            if case_ids is not None:
+                stmt = stmt.where(Case.id.in_(case_ids))
+            total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+            rows = session.scalars(stmt.order_by(Case.created_at.desc(), Case.id)
+                                   .limit(per_page).offset((page - 1) * per_page))
+            now = self.time.now(session)
+            return Page([cases.case_info(session, r, now) for r in rows], total, page, per_page)
+
+    # -- tasks -----------------------------------------------------------------------------
+    def list_tasks(self, query: tasks.TaskQuery | None = None) -> Page[TaskInfo]:
+        """Return a page of human tasks (open ones by default), soonest due first."""
+        with self.db.read() as session:
+            return tasks.query_tasks(session, query or tasks.TaskQuery(), self.time.now(session))
+
+    def get_task(self, task_id: str) -> tuple[TaskInfo, dict[str, Any] | None, dict[str, Any]]:
+        """Return a task, its form (JSON Schema) and the current task data."""
+        with self.db.read() as session:
+            row, case = _task_row(session, task_id)
+            instance = session.get(ProcessInstance, row.instance_id)
+            assert instance is not None
+            schema = forms.form_schema(session, instance.process_version_id, row.form)
+            data: dict[str, Any] = {}
+            if row.state == "open":
+                bundle = self.specs.get(session, instance.process_version_id)
+                from engine.spiff import load_state
+                wf = load_state(instance.state, bundle, self.runtime.script_engine)
+                spiff_task = wf.get_task_from_id(UUID(task_id))
+                data = json.loads(json.dumps(spiff_task.data, default=str))
+            info = tasks.to_info(row, case.case_number, self.time.now(session))
+            return info, schema, data
+
+    def claim(self, task_id: str, actor: str) -> TaskInfo:
+        """Take an open task; Conflict if someone else holds it."""
+        return self._set_assignee(task_id, actor, actor, "task_claimed", only_if_free=True)
+
+    def unclaim(self, task_id: str, actor: str) -> TaskInfo:
+        """Give a task back to the team."""
+        return self._set_assignee(task_id, None, actor, "task_unclaimed", only_if_free=False)
+
+    def assign(self, task_id: str, username: str, actor: str) -> TaskInfo:
+        """Assign a task to a user (supervisors; authorization is the caller's job)."""
+        if not isinstance(username, str) or not username.strip():
+            raise InvalidInput("username is required", [{"field": "username",
+                                                         "message": "is required"}])
+        return self._set_assignee(task_id, username, actor, "task_assigned", only_if_free=False)
+
+    def _set_assignee(self, task_id: str, assignee: str | None, actor: str, action: str,
+                      only_if_free: bool) -> TaskInfo:
+        with self.unit(actor) as uow:
+            row, case = _task_row(uow.session, task_id, lock=True)
+            if row.state != "open":
+                raise Conflict(f"task {task_id} is already {row.state}")
+            if only_if_free and row.assignee not in (None, assignee):
+                raise Conflict(f"task is already claimed by {row.assignee}")
+            row.assignee = assignee
+            uow.record(action, case_id=case.id, instance_id=row.instance_id,
+                       element_id=row.element_id, task_id=row.id, assignee=assignee)
+            uow.session.flush()
+            return tasks.to_info(row, case.case_number, uow.now)
+
+    def complete_task(self, task_id: str, data: dict[str, Any] | None,
+                      actor: str) -> TaskInfo:
+        """Complete a READY task with form data and run the process on to its next wait."""
+        data = data or {}
+        _check_json("data", data)
+        with self.unit(actor) as uow:
+            row, case = _task_row(uow.session, task_id)
+            if row.state != "open":
+                raise Conflict(f"task {task_id} is already {row.state}")
+            run = self.runtime.load(uow, row.instance_id)
+            forms.validate_data(uow.session, run.row.process_version_id, row.form, data)
+            spiff_task = run.workflow.get_task_from_id(UUID(task_id))
+            if spiff_task is None or spiff_task.state != TaskState.READY:
+                raise Conflict(f"task {task_id} is not ready any more")
+
+            def complete(_wf: Any) -> None:
+                spiff_task.data.update(data)
+                spiff_task.run()
+
+            run.advance(complete)
+            tasks.mark_completed(uow.session, task_id, actor, uow.now)
+            uow.record("task_completed", case_id=case.id, instance_id=row.instance_id,
+                       element_id=row.element_id, task_id=task_id, fields=sorted(data))
+            run.save()
+            uow.session.refresh(row)
+            return tasks.to_info(row, case.case_number, uow.now)
+
+    # -- messages ----------------------------------------------------------------------------
+    def correlate(self, name: str, payload: dict[str, Any] | None, *, case_id: str | None = None,
+                  correlation: dict[str, Any] | None = None,
+                  actor: str = SYSTEM_ACTOR) -> CaseInfo:
+        """Deliver a message from outside to the case instance that waits for it."""
+        from SpiffWorkflow.bpmn.util import BpmnEvent  # type: ignore[import-untyped]
+
+        if not isinstance(name, str) or not name:
+            raise InvalidInput("message name is required", [{"field": "name",
+                                                            "message": "is required"}])
+        payload = payload or {}
+        if not isinstance(payload, dict):
+            raise InvalidInput("payload must be an object", [{"field": "payload",
+                                                             "message": "must be an object"}])
+        _check_json("payload", payload)
+        with self.unit(actor) as uow:
+            case = cases.find_case(uow.session, case_id, correlation)
+            waits = messages.find_waits(uow.session, case.id, name)
+            if not waits:
+                raise NotFound(f"case {case.case_number} is not waiting for message {name!r}")
+            run = self.runtime.load(uow, waits[0].instance_id)
+            forms.validate_message(uow.session, run.row.process_version_id, name, payload)
+            waiting = [t for t in messages.waiting_message_tasks(run.workflow)
+                       if t.task_spec.event_definition.name == name]
+            if not waiting:
+                raise NotFound(f"case {case.case_number} is not waiting for message {name!r}")
+            definition = waiting[0].task_spec.event_definition
+            run.advance(lambda wf: wf.catch(BpmnEvent(definition, payload)))
+            uow.record("message_correlated", case_id=case.id, instance_id=run.row.id,
+                       element_id=waits[0].element_id, message=name, fields=sorted(payload))
+            run.save()
+            return cases.case_info(uow.session, case, uow.now)
+
+    # -- timers and clock ------------------------------------------------------------------
+    def fire_due(self, limit: int = 200) -> FireReport:
+        """Claim and fire every timer due at the engine time (up to ``limit``)."""
+        with self.unit(SYSTEM_ACTOR) as uow:
+            ids = timers.claim_due(uow.session, uow.now, self.worker_id, limit)
+        fired = failed = released = 0
+        for timer_id in ids:
+            outcome = self._fire_one(timer_id)
+            fired += outcome == "fired"
+            failed += outcome == "failed"
+            released += outcome == "released"
+        return FireReport(fired, failed, released)
+
+    def _fire_one(self, timer_id: int) -> str:
+        try:
+            with self.unit("timer") as uow:
+                row = timers.lock_claimed(uow.session, timer_id, self.worker_id)
+                if row is None:
+                    return "skipped"
+                run: Run = self.runtime.load(uow, row.instance_id)
+                run.advance(lambda wf: wf.refresh_timers())
+                run.save(firing=row)
+                return "fired" if row.status == "fired" else "released"
+        except Exception as exc:  # noqa: BLE001 - a failing timer must not stop the others
+            with self.unit("timer") as uow:
+                timers.release(uow.session, timer_id, self.worker_id, str(exc)[:2000])
+            return "failed"
+
+    def advance_clock(self, *, to: datetime | None = None, by: timedelta | None = None,
+                      actor: str = SYSTEM_ACTOR) -> tuple[datetime, int]:
+        """Move the simulated clock, firing every timer on the way in due order."""
+        if (to is None) == (by is None):
+            raise InvalidInput("give exactly one of 'to' and 'by'",
+                               [{"field": "to", "message": "give 'to' or 'by'"}])
+        current = self.now()
+        target = current + by if by is not None else ensure_aware(to)  # type: ignore[arg-type]
+        if target < current:
+            raise InvalidInput("the simulated clock cannot go back",
+                               [{"field": "to" if to else "by", "message": "lies in the past"}])
+        fired = 0
+        while True:
+            with self.db.read() as session:
+                due = timers.next_due(session, until=target)
+            step_to = max(due, current) if due is not None else target
+            with self.unit(actor) as uow:
+                self.time.set(uow.session, step_to)
+            current = step_to
+            report = self.fire_due(limit=500)
+            fired += report.fired
+            if due is None:
+                break
+            if report.fired == 0 and report.failed == 0 and report.released == 0:
+                break
+        with self.unit(actor) as uow:
+            uow.record("clock_advanced", to=target.isoformat(), fired=fired)
+        return target, fired
+
+    # -- audit ------------------------------------------------------------------------------
+    def verify_audit(self) -> AuditVerification:
+        """Check the whole audit hash chain."""
+        with self.db.read() as session:
+            return audit.verify(session)
+
+    def audit_events(self, case_id: str | None = None, limit: int = 500) -> list[AuditEntry]:
+        """Return audit events, oldest first."""
+        with self.db.read() as session:
+            return audit.list_events(session, case_id, limit)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.db.dispose()
+
+
+def _task_row(session: Any, task_id: str, lock: bool = False) -> tuple[HumanTask, Case]:
+    try:
+        UUID(str(task_id))
+    except ValueError as exc:
+        raise NotFound(f"task {task_id} does not exist") from exc
+    stmt = select(HumanTask).where(HumanTask.id == str(task_id))
+    if lock and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        raise NotFound(f"task {task_id} does not exist")
+    case = session.get(Case, row.case_id)
+    return row, case
+
+
+def _check_json(field: str, value: Any) -> None:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{field} is not JSON-serialisable: {exc}",
+                           [{"field": field, "message": "must be plain JSON data"}]) from exc
+
+
+def utc_now() -> datetime:
+    """The wall clock in UTC (for callers that need it without an engine)."""
+    return datetime.now(UTC)

@@ -1,0 +1,143 @@
+"""Append-only audit trail with a SHA-256 hash chain.
+
+Every event's hash covers its sequence number, its content and the previous event's hash; the
+newest hash also sits in the one-row ``audit_head`` table. Writers lock that row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite write transactions are already serialised by
+``BEGIN IMMEDIATE``), so the chain stays linear under concurrency. :func:`verify` recomputes
+the chain and reports the first edited, inserted or deleted row.
+
+Only pseudonymous ids (case id, user name, element id) go into events, never personal data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.model import AuditEntry, AuditVerification
+from engine.persistence.models import AuditEvent, AuditHead
+
+GENESIS_HASH = "0" * 64
+
+
+def event_hash(prev_hash: str, seq: int, at: datetime, actor: str, action: str,
+               case_id: str | None, instance_id: str | None, element_id: str | None,
+               details: dict[str, Any]) -> str:
+    """Return the chain hash of one event."""
+    payload = json.dumps(
+        [seq, at.isoformat(), actor, action, case_id, instance_id, element_id, details],
+        sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False,
+    )
+    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+@dataclass
+class PendingEvent:
+    """An event recorded during a unit of work, written when the unit is flushed."""
+
+    at: datetime
+    actor: str
+    action: str
+    case_id: str | None = None
+    instance_id: str | None = None
+    element_id: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class AuditLog:
+    """Collects the events of one transaction and appends them to the chain in one go."""
+
+    def __init__(self) -> None:
+        self.pending: list[PendingEvent] = []
+
+    def record(self, event: PendingEvent) -> None:
+        """Queue an event for this transaction."""
+        self.pending.append(event)
+
+    def flush(self, session: Session) -> None:
+        """Append the queued events to the chain (inside the caller's transaction)."""
+        if not self.pending:
+            return
+        head = _locked_head(session)
+        seq, prev = head.last_seq, head.last_hash
+        rows = []
+        for ev in self.pending:
+            details = json.loads(json.dumps(ev.details, default=str))
+            seq += 1
+            digest = event_hash(prev, seq, ev.at, ev.actor, ev.action, ev.case_id,
+                                ev.instance_id, ev.element_id, details)
+            rows.append({
+                "seq": seq, "at": ev.at, "actor": ev.actor, "action": ev.action,
+                "case_id": ev.case_id, "instance_id": ev.instance_id,
+                "element_id": ev.element_id, "details": details,
+                "prev_hash": prev, "hash": digest,
+            })
+            prev = digest
+        session.execute(insert(AuditEvent), rows)
+        session.execute(
+            update(AuditHead).where(AuditHead.id == 1).values(last_seq=seq, last_hash=prev)
+        )
+        self.pending.clear()
+
+
+def _locked_head(session: Session) -> AuditHead:
+    stmt = select(AuditHead).where(AuditHead.id == 1)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    head = session.scalars(stmt).one_or_none()
+    if head is None:
+        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
+        session.add(head)
+        session.flush()
+        if session.get_bind().dialect.name == "postgresql":
+            head = session.scalars(stmt).one()
+    return head
+
+
+def verify(session: Session, batch: int = 5000) -> AuditVerification:
+    """Recompute the whole chain; report the first row that was edited, inserted or deleted."""
+    prev, expected_seq, checked = GENESIS_HASH, 1, 0
+    last_seq = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > last_seq).order_by(AuditEvent.seq)
+            .limit(batch)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            if row.seq != expected_seq:
+                return AuditVerification(False, checked, expected_seq,
+                                         f"event {expected_seq} is missing (deleted)")
+            if row.prev_hash != prev:
+                return AuditVerification(False, checked, row.seq, "chain link broken")
+            digest = event_hash(prev, row.seq, row.at, row.actor, row.action, row.case_id,
+                                row.instance_id, row.element_id, row.details)
+            if digest != row.hash:
+                return AuditVerification(False, checked, row.seq, "event content was changed")
+            prev, expected_seq, checked, last_seq = row.hash, row.seq + 1, checked + 1, row.seq
+        session.expunge_all()
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.last_seq != last_seq or head.last_hash != prev):
+        return AuditVerification(False, checked, last_seq + 1,
+                                 f"the newest events after {last_seq} are missing (deleted)")
+    return AuditVerification(True, checked)
+
+
+def list_events(session: Session, case_id: str | None = None, limit: int = 500,
+                offset: int = 0) -> list[AuditEntry]:
+    """Return audit events, oldest first, optionally of one case."""
+    stmt = select(AuditEvent).order_by(AuditEvent.seq).limit(limit).offset(offset)
+    if case_id is not None:
+        stmt = stmt.where(AuditEvent.case_id == case_id)
+    return [
+        AuditEntry(r.seq, r.at, r.actor, r.action, r.case_id, r.instance_id, r.element_id,
+                   r.details, r.hash)
+        for r in session.scalars(stmt)
+    ]

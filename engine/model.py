@@ -1,0 +1,125 @@
+"""Plain data returned to callers of :mod:`engine.api`; ORM rows never leak out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ProcessVersionInfo:
+    """One deployed version of a process."""
+
+    id: int
+    key: str
+    version: int
+    name: str
+    file_name: str
+    deployed_at: datetime
+    deployed_by: str
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    """What a deployment did: every executable process with its (new or unchanged) version."""
+
+    versions: list[ProcessVersionInfo]
+    new_versions: list[ProcessVersionInfo]
+
+
+@dataclass(frozen=True)
+class DeadlineInfo:
+    """A computed legal deadline of a case."""
+
+    key: str
+    date: date
+    legal_basis: str
+    land: str
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    """A human task as the inbox shows it."""
+
+    id: str
+    case_id: str
+    case_number: str
+    instance_id: str
+    process_key: str
+    name: str
+    title: str
+    team: str
+    form: str | None
+    state: str
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    completed_at: datetime | None = None
+    completed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseInfo:
+    """A case with what the case view needs."""
+
+    id: str
+    case_number: str
+    land: str
+    entry: str
+    stage: str
+    benefit_system: str | None
+    bamf_aktenzeichen: str | None
+    person: dict[str, Any]
+    created_at: datetime
+    closed_at: datetime | None
+    status: str
+    deadlines: dict[str, DeadlineInfo] = field(default_factory=dict)
+    open_tasks: list[TaskInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, with the total count."""
+
+    items: list[T]
+    total: int
+    page: int
+    per_page: int
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event of the audit trail."""
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    case_id: str | None
+    instance_id: str | None
+    element_id: str | None
+    details: dict[str, Any]
+    hash: str
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """Result of checking the audit hash chain."""
+
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class FireReport:
+    """What one call of ``fire_due`` did."""
+
+    fired: int
+    failed: int
+    released: int

@@ -1,0 +1,219 @@
+"""Database rows (SQLAlchemy 2.x ``Mapped[]``). ORM rows never leave :mod:`engine.persistence`
+and :mod:`engine`'s services: callers get the dataclasses of :mod:`engine.model`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from engine.persistence.types import JSONType, UTCDateTime
+
+
+class Base(DeclarativeBase):
+    """Declarative base of all Staffel tables."""
+
+
+class DefinitionFile(Base):
+    """One deployed source document (BPMN, DMN or JSON form), stored once per content hash."""
+
+    __tablename__ = "definition_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # bpmn | dmn | form
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content: Mapped[str] = mapped_column(Text)
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deployed_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (UniqueConstraint("name", "content_hash", name="uq_definition_file_content"),)
+
+
+class ProcessVersion(Base):
+    """A deployed, immutable version of one executable process; its spec is stored once here."""
+
+    __tablename__ = "process_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    file_name: Mapped[str] = mapped_column(String(200))
+    file_ids: Mapped[list[int]] = mapped_column(JSONType)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deployed_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        UniqueConstraint("key", "version", name="uq_process_version"),
+        UniqueConstraint("key", "content_hash", name="uq_process_version_content"),
+    )
+
+
+class Case(Base):
+    """A person's case. Only what a step needs; ``person`` holds the minimal personal data."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(32), unique=True)
+    land: Mapped[str] = mapped_column(String(4))
+    entry: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(8), index=True)
+    benefit_system: Mapped[str | None] = mapped_column(String(10))
+    bamf_aktenzeichen: Mapped[str | None] = mapped_column(String(40), index=True)
+    person: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CaseDeadline(Base):
+    """A legal deadline computed for a case, with its legal basis and the Land used."""
+
+    __tablename__ = "case_deadlines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    due_on: Mapped[date] = mapped_column(Date)
+    legal_basis: Mapped[str] = mapped_column(String(200))
+    land: Mapped[str] = mapped_column(String(4))
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("case_id", "key", name="uq_case_deadline"),)
+
+
+class ProcessInstance(Base):
+    """The state of one running process (without its spec) and an optimistic-lock counter."""
+
+    __tablename__ = "process_instances"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
+    status: Mapped[str] = mapped_column(String(12), index=True)  # running | completed | error
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class HumanTask(Base):
+    """Projection of one user task for fast inboxes, kept in step in the same transaction."""
+
+    __tablename__ = "human_tasks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(200))
+    element_id: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    team: Mapped[str] = mapped_column(String(40))
+    form: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(12))  # open | completed | cancelled
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        Index("ix_human_tasks_inbox", "state", "team", "due_at"),
+        Index("ix_human_tasks_assignee", "state", "assignee"),
+    )
+
+
+class Timer(Base):
+    """A waiting timer: the database row is the truth about when it is due and whether it fired."""
+
+    __tablename__ = "timers"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    case_id: Mapped[str] = mapped_column(String(32))
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(10))  # waiting | claimed | fired | cancelled
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_timers_due", "status", "due_at"),
+        UniqueConstraint("task_id", "due_at", name="uq_timer_task_due"),
+    )
+
+
+class MessageWait(Base):
+    """An instance waiting for a named message (kept in step with the engine on every save)."""
+
+    __tablename__ = "message_waits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    case_id: Mapped[str] = mapped_column(String(32), index=True)
+    message_name: Mapped[str] = mapped_column(String(100))
+    element_id: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_message_waits_case_name", "case_id", "message_name"),)
+
+
+class AuditEvent(Base):
+    """Append-only audit trail with a SHA-256 hash chain (see :mod:`engine.audit`)."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    case_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    instance_id: Mapped[str | None] = mapped_column(String(32))
+    element_id: Mapped[str | None] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row holding the newest audit hash; locked by every writer to keep the chain linear."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class ClockState(Base):
+    """The persisted simulated clock (one row) so that every process sees the same time."""
+
+    __tablename__ = "clock_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mode: Mapped[str] = mapped_column(String(10))
+    now: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,177 @@
+"""Running one instance inside one transaction: load, run engine steps, save everything.
+
+A :class:`Run` is a unit of work on one process instance. Whatever happens inside it, the
+instance state, the human-task projection, the timer rows, the message waits, the case effects
+and the audit events are written together when the surrounding transaction commits, or not at
+all. The optimistic lock (``lock_version``) makes a concurrent writer fail with
+:class:`~engine.errors.Conflict` instead of overwriting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # type: ignore[import-untyped]
+from SpiffWorkflow.exceptions import SpiffWorkflowException  # type: ignore[import-untyped]
+
+from engine import messages, tasks, timers
+from engine.audit import AuditLog, PendingEvent
+from engine.clock import Clock, using_clock
+from engine.effects import CaseEffects, collecting
+from engine.errors import NotFound, ScriptError, StaffelError
+from engine.persistence.models import Case, CaseDeadline, ProcessInstance, ProcessVersion, Timer
+from engine.sandbox import find_script_error
+from engine.specs import SpecCache
+from engine.spiff import SERIALIZER_VERSION, dump_state, load_state, new_workflow
+
+
+@dataclass
+class UnitOfWork:
+    """The transaction-wide things every step needs: session, time, actor and the audit log."""
+
+    session: Session
+    now: datetime
+    clock: Clock
+    actor: str
+    audit: AuditLog
+
+    def record(self, action: str, *, case_id: str | None = None, instance_id: str | None = None,
+               element_id: str | None = None, **details: Any) -> None:
+        """Queue an audit event of this unit of work."""
+        self.audit.record(PendingEvent(self.now, self.actor, action, case_id, instance_id,
+                                       element_id, details))
+
+
+def translate_engine_error(exc: Exception) -> StaffelError:
+    """Turn an exception raised inside SpiffWorkflow into one of our errors."""
+    if isinstance(exc, StaffelError):
+        return exc
+    script_error = find_script_error(exc)
+    if script_error is not None:
+        return script_error
+    text = str(exc) or exc.__class__.__name__
+    return ScriptError(f"the process could not continue: {text}")
+
+
+class Run:
+    """One instance loaded for changes; :meth:`advance` runs it, :meth:`save` writes it back."""
+
+    def __init__(self, uow: UnitOfWork, row: ProcessInstance, case: Case, key: str,
+                 workflow: BpmnWorkflow) -> None:
+        self.uow, self.row, self.case, self.key, self.workflow = uow, row, case, key, workflow
+
+    def advance(self, step: Callable[[BpmnWorkflow], None] | None = None) -> CaseEffects:
+        """Run ``step`` (if any) and then every engine step, under the engine clock."""
+        effects = CaseEffects(self.case.id, self.case.land)
+        with using_clock(self.uow.clock), collecting(effects):
+            try:
+                if step is not None:
+                    step(self.workflow)
+                self.workflow.do_engine_steps()
+            except (SpiffWorkflowException, StaffelError, Exception) as exc:
+                raise translate_engine_error(exc) from exc
+        self._effects = effects
+        return effects
+
+    def save(self, firing: Timer | None = None) -> None:
+        """Write state, projection, timers, waits, case effects and audit events."""
+        uow, row, case, wf = self.uow, self.row, self.case, self.workflow
+        row.state = dump_state(wf)
+        row.serializer_version = SERIALIZER_VERSION
+        row.status = "completed" if wf.completed else "running"
+        row.updated_at = uow.now
+        changes = tasks.sync_human_tasks(uow.session, row.id, case, self.key, wf, uow.now)
+        for created in changes.created:
+            uow.record("task_created", case_id=case.id, instance_id=row.id,
+                       element_id=created.element_id, task_id=created.id, team=created.team)
+        for cancelled in changes.cancelled:
+            uow.record("task_cancelled", case_id=case.id, instance_id=row.id,
+                       element_id=cancelled.element_id, task_id=cancelled.id)
+        timer_changes = timers.sync_timers(uow.session, row.id, case.id, wf, uow.now, firing)
+        for fired in timer_changes.fired:
+            uow.record("timer_fired", case_id=case.id, instance_id=row.id,
+                       element_id=fired.element_id, due_at=fired.due_at.isoformat())
+        messages.sync_waits(uow.session, row.id, case.id, wf)
+        apply_effects(uow, case, getattr(self, "_effects", None))
+        if wf.completed:
+            uow.record("instance_completed", case_id=case.id, instance_id=row.id)
+        uow.session.flush()
+
+
+def apply_effects(uow: UnitOfWork, case: Case, effects: CaseEffects | None) -> None:
+    """Apply what scripts recorded (stage, benefit system, deadlines, closing) to the case."""
+    if effects is None or effects.empty:
+        return
+    if effects.stage and effects.stage != case.stage:
+        uow.record("stage_changed", case_id=case.id, old=case.stage, new=effects.stage)
+        case.stage = effects.stage
+    if effects.benefit_system and effects.benefit_system != case.benefit_system:
+        uow.record("benefit_system_changed", case_id=case.id, old=case.benefit_system,
+                   new=effects.benefit_system)
+        case.benefit_system = effects.benefit_system
+    if effects.deadlines:
+        existing = {d.key: d for d in uow.session.scalars(
+            select(CaseDeadline).where(CaseDeadline.case_id == case.id))}
+        for key, dl in effects.deadlines.items():
+            row = existing.get(key)
+            if row is None:
+                row = CaseDeadline(case_id=case.id, key=key)
+                uow.session.add(row)
+            row.due_on, row.legal_basis, row.land, row.computed_at = (
+                dl.due_on, dl.legal_basis, dl.land, uow.now)
+            uow.record("deadline_computed", case_id=case.id, key=key,
+                       date=dl.due_on.isoformat(), legal_basis=dl.legal_basis, land=dl.land)
+    if effects.closed and case.closed_at is None:
+        case.closed_at = uow.now
+        uow.record("case_closed", case_id=case.id)
+
+
+class Runtime:
+    """Creates and loads instances around cached specs and the sandboxed script engine."""
+
+    def __init__(self, specs: SpecCache, script_engine: Any) -> None:
+        self.specs = specs
+        self.script_engine = script_engine
+
+    def start(self, uow: UnitOfWork, case: Case, version: ProcessVersion,
+              data: dict[str, Any]) -> Run:
+        """Create a new instance of ``version`` for ``case`` with initial data and run it."""
+        bundle = self.specs.get(uow.session, version.id)
+        workflow = new_workflow(bundle, self.script_engine)
+        row = ProcessInstance(
+            id=uuid4().hex, case_id=case.id, process_version_id=version.id, status="running",
+            state=b"", serializer_version=SERIALIZER_VERSION, created_at=uow.now,
+            updated_at=uow.now,
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        run = Run(uow, row, case, version.key, workflow)
+
+        def seed(wf: BpmnWorkflow) -> None:
+            wf.task_tree.data.update(data)
+            for child in wf.task_tree.children:
+                child.data.update(data)
+
+        run.advance(seed)
+        uow.record("instance_started", case_id=case.id, instance_id=row.id,
+                   process=version.key, version=version.version)
+        return run
+
+    def load(self, uow: UnitOfWork, instance_id: str) -> Run:
+        """Load an instance, its case and its spec for a change."""
+        row = uow.session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise NotFound(f"process instance {instance_id} does not exist")
+        case = uow.session.get(Case, row.case_id)
+        if case is None:
+            raise NotFound(f"case {row.case_id} does not exist")
+        bundle = self.specs.get(uow.session, row.process_version_id)
+        key = bundle[0].name
+        workflow = load_state(row.state, bundle, self.script_engine)
+        return Run(uow, row, case, key, workflow)

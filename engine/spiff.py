@@ -1,0 +1,125 @@
+"""The glue to SpiffWorkflow 3.2: parser, serializer and the split of spec and instance state.
+
+Every process version's spec is serialized once (into ``process_versions.spec``); an instance
+row keeps only its state. :func:`dump_state` leaves the spec out and :func:`load_state` puts
+the cached spec objects back, so that loading an instance never re-parses or re-builds a spec.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn.serializer.default.workflow import (  # type: ignore[import-untyped]
+    BpmnWorkflowConverter,
+    WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.serializer.workflow import (  # type: ignore[import-untyped]
+    BpmnWorkflowSerializer,
+)
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import (  # type: ignore[import-untyped]
+    BpmnProcessSpec,
+)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # type: ignore[import-untyped]
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # type: ignore[import-untyped]
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # type: ignore[import-untyped]
+
+SERIALIZER_VERSION = "staffel-1/spiff-3.2"
+_SPEC_OBJECTS_KEY = "__staffel_spec_objects__"
+
+SpecBundle = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
+
+
+class StateOnlyWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+    """Serializes a workflow without its spec; restores it around spec objects handed in."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        """Return the instance state (tasks, data, subprocesses, events), not the spec."""
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
+        """Rebuild the workflow from state plus the spec objects stored under a private key."""
+        spec, subprocess_specs = dct.pop(_SPEC_OBJECTS_KEY)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _build_registries() -> tuple[Any, Any]:
+    spec_registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    state_config = dict(SPIFF_CONFIG)
+    state_config[BpmnWorkflow] = StateOnlyWorkflowConverter
+    state_registry = BpmnWorkflowSerializer.configure(state_config)
+    return spec_registry, state_registry
+
+
+_SPEC_REGISTRY, _STATE_REGISTRY = _build_registries()
+
+
+def new_parser() -> SpiffBpmnParser:
+    """Return a fresh parser (we validate against the XSD ourselves before parsing)."""
+    return SpiffBpmnParser()
+
+
+def add_document(parser: SpiffBpmnParser, kind: str, tree: etree._ElementTree, name: str) -> None:
+    """Hand an already hardened-parsed BPMN or DMN tree to the parser."""
+    if kind == "dmn":
+        parser.add_dmn_xml(tree.getroot(), filename=name)
+    else:
+        parser.add_bpmn_xml(tree.getroot(), filename=name)
+
+
+def spec_to_dict(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> dict:
+    """Serialize a process spec and the specs of the processes it calls (stored once)."""
+    return {
+        "spec": _SPEC_REGISTRY.convert(spec),
+        "subprocess_specs": {
+            name: _SPEC_REGISTRY.convert(sub) for name, sub in sorted(subprocess_specs.items())
+        },
+    }
+
+
+def spec_from_dict(data: dict[str, Any]) -> SpecBundle:
+    """Rebuild spec objects from :func:`spec_to_dict` output."""
+    spec = _SPEC_REGISTRY.restore(data["spec"])
+    subs = {name: _SPEC_REGISTRY.restore(sub) for name, sub in data["subprocess_specs"].items()}
+    return spec, subs
+
+
+def spec_fingerprint(data: dict[str, Any]) -> str:
+    """A canonical JSON text of a serialized spec, for content hashing."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def dump_state(workflow: BpmnWorkflow) -> bytes:
+    """Serialize an instance's state (no spec) to compact JSON bytes."""
+    _STATE_REGISTRY._encoder_mode = True
+    try:
+        dct = _STATE_REGISTRY.convert(workflow)
+    finally:
+        _STATE_REGISTRY._encoder_mode = False
+    return json.dumps(dct, separators=(",", ":")).encode("utf-8")
+
+
+def load_state(state: bytes, bundle: SpecBundle, script_engine: Any) -> BpmnWorkflow:
+    """Restore an instance from :func:`dump_state` bytes around cached spec objects."""
+    dct = json.loads(state)
+    dct[_SPEC_OBJECTS_KEY] = bundle
+    workflow = _STATE_REGISTRY.restore(dct)
+    workflow.script_engine = script_engine
+    return workflow
+
+
+def new_workflow(bundle: SpecBundle, script_engine: Any) -> BpmnWorkflow:
+    """Create a new instance of a spec."""
+    spec, subs = bundle
+    return BpmnWorkflow(spec, subs, script_engine=script_engine)

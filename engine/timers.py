@@ -1,0 +1,157 @@
+"""Timer rows: the database is the truth about which timer is due when, and whether it fired.
+
+After every engine run :func:`sync_timers` mirrors the instance's waiting timer events into
+``timers``. :func:`claim_due` hands due rows to one poller at a time: ``FOR UPDATE SKIP LOCKED``
+on PostgreSQL, and the ``BEGIN IMMEDIATE`` write transaction on SQLite. A claim is a lease: a
+poller that dies after claiming leaves rows whose lease expires, and the next poller claims
+them again. Firing a timer and marking its row ``fired`` happen in one transaction, so a timer
+fires exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import (  # type: ignore[import-untyped]
+    MultipleEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (  # type: ignore[import-untyped]
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # type: ignore[import-untyped]
+
+from engine.persistence.models import Timer
+
+CLAIM_LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+OPEN_STATES = ("waiting", "claimed")
+
+
+def _parse_due(value: Any) -> datetime | None:
+    if isinstance(value, dict):  # cycle: {"cycles": n, "next": iso, "duration": seconds}
+        value = value.get("next")
+    if not isinstance(value, str) or not value:
+        return None
+    due = datetime.fromisoformat(value)
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=UTC)
+    return due.astimezone(UTC)
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> dict[tuple[str, datetime], Any]:
+    """Return the waiting timer tasks of the workflow, keyed by (task id, due time)."""
+    result = {}
+    for task in list(workflow.event_manager.tasks.values()):
+        definition = task.task_spec.event_definition
+        if isinstance(definition, MultipleEventDefinition):
+            if not any(isinstance(d, TimerEventDefinition)
+                       for d in definition.event_definitions):
+                continue
+        elif not isinstance(definition, TimerEventDefinition):
+            continue
+        due = _parse_due(task.internal_data.get("event_value"))
+        if due is not None:
+            result[(str(task.id), due)] = task
+    return result
+
+
+@dataclass
+class TimerChanges:
+    """What a timer sync did."""
+
+    created: list[Timer]
+    fired: list[Timer]
+    cancelled: list[Timer]
+
+
+def sync_timers(session: Session, instance_id: str, case_id: str, workflow: BpmnWorkflow,
+                now: datetime, firing: Timer | None = None) -> TimerChanges:
+    """Mirror the instance's waiting timers into rows; a timer that left marks fired/cancelled."""
+    current = waiting_timers(workflow)
+    rows = session.scalars(
+        select(Timer).where(Timer.instance_id == instance_id, Timer.status.in_(OPEN_STATES))
+    ).all()
+    changes = TimerChanges([], [], [])
+    known = set()
+    for row in rows:
+        key = (row.task_id, row.due_at)
+        if key in current:
+            known.add(key)
+            if firing is not None and row.id == firing.id:  # not due yet for the engine
+                row.status, row.claimed_by, row.claim_expires_at = "waiting", None, None
+            continue
+        if firing is not None and row.id == firing.id or row.due_at <= now:
+            row.status, row.fired_at = "fired", now
+            changes.fired.append(row)
+        else:
+            row.status = "cancelled"
+            changes.cancelled.append(row)
+        row.claimed_by, row.claim_expires_at = None, None
+    for (task_id, due), task in current.items():
+        if (task_id, due) in known:
+            continue
+        row = Timer(instance_id=instance_id, case_id=case_id, task_id=task_id,
+                    element_id=task.task_spec.bpmn_id or task.task_spec.name, due_at=due,
+                    status="waiting", attempts=0)
+        session.add(row)
+        changes.created.append(row)
+    return changes
+
+
+def claim_due(session: Session, now: datetime, worker: str, limit: int) -> list[int]:
+    """Claim up to ``limit`` due timers (and expired claims) for ``worker``; returns their ids.
+
+    Leases use the wall clock (they are about processes being alive); due times use the
+    engine clock (``now``), which may be simulated.
+    """
+    wall = datetime.now(UTC)
+    stmt = (
+        select(Timer.id)
+        .where(or_(
+            and_(Timer.status == "waiting", Timer.due_at <= now),
+            and_(Timer.status == "claimed", Timer.claim_expires_at < wall),
+        ))
+        .order_by(Timer.due_at, Timer.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = list(session.scalars(stmt))
+    if ids:
+        session.execute(
+            update(Timer).where(Timer.id.in_(ids))
+            .values(status="claimed", claimed_by=worker, claim_expires_at=wall + CLAIM_LEASE,
+                    attempts=Timer.attempts + 1)
+        )
+    return ids
+
+
+def lock_claimed(session: Session, timer_id: int, worker: str) -> Timer | None:
+    """Return the timer if ``worker`` still holds its claim (locking the row on PostgreSQL)."""
+    stmt = select(Timer).where(Timer.id == timer_id, Timer.status == "claimed",
+                               Timer.claimed_by == worker)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one_or_none()
+
+
+def release(session: Session, timer_id: int, worker: str, error: str | None) -> None:
+    """Give a claim back after a failed firing; after too many attempts the timer fails."""
+    row = session.get(Timer, timer_id)
+    if row is None or row.status != "claimed" or row.claimed_by != worker:
+        return
+    row.last_error = error
+    row.claimed_by, row.claim_expires_at = None, None
+    row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "waiting"
+
+
+def next_due(session: Session, until: datetime | None = None) -> datetime | None:
+    """Return the earliest due time of a waiting timer (optionally only up to ``until``)."""
+    stmt = select(Timer.due_at).where(Timer.status == "waiting").order_by(Timer.due_at).limit(1)
+    if until is not None:
+        stmt = stmt.where(Timer.due_at <= until)
+    return session.scalar(stmt)
