@@ -23,7 +23,7 @@ from SpiffWorkflow.util.task import TaskState  # type: ignore[import-untyped]
 
 from engine import audit, cases, deploy, forms, messages, tasks, timers
 from engine.audit import AuditLog
-from engine.clock import ensure_aware, install_spiff_clock
+from engine.clock import SimulatedClock, ensure_aware, install_spiff_clock
 from engine.errors import Conflict, InvalidInput, NotFound, Problem
 from engine.model import (
     AuditEntry,
@@ -307,6 +307,8 @@ class Staffel:
                 row = timers.lock_claimed(uow.session, timer_id, self.worker_id)
                 if row is None:
                     return "skipped"
+                # SpiffWorkflow fires when due < now; a timer due at T fires at T here.
+                uow.clock = SimulatedClock(max(uow.now, row.due_at + timedelta(microseconds=1)))
                 run: Run = self.runtime.load(uow, row.instance_id)
                 run.advance(lambda wf: wf.refresh_timers())
                 run.save(firing=row)
@@ -337,10 +339,8 @@ class Staffel:
             current = step_to
             report = self.fire_due(limit=500)
             fired += report.fired
-            if due is None:
-                break
-            if report.fired == 0 and report.failed == 0 and report.released == 0:
-                break
+            if due is None or report.fired == 0:
+                break  # nothing more due, or what is due cannot fire now (retried by pollers)
         with self.unit(actor) as uow:
             uow.record("clock_advanced", to=target.isoformat(), fired=fired)
         return target, fired

@@ -71,6 +71,11 @@ def _effects() -> CaseEffects:
     return effects
 
 
+def current_land() -> str:
+    """The Land of the case whose process is running (for working-day helpers)."""
+    return _effects().land
+
+
 def set_stage(stage: str) -> str:
     """Set the case's legal stage (``S1`` … ``S6``)."""
     if stage not in STAGES:

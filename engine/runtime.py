@@ -158,9 +158,9 @@ class Runtime:
             for child in wf.task_tree.children:
                 child.data.update(data)
 
-        run.advance(seed)
         uow.record("instance_started", case_id=case.id, instance_id=row.id,
                    process=version.key, version=version.version)
+        run.advance(seed)
         return run
 
     def load(self, uow: UnitOfWork, instance_id: str) -> Run:

@@ -5,16 +5,32 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
+from datetime import datetime, time
 from typing import Any
 
 from engine import deadlines
-from engine.effects import CASE_HELPERS
+from engine.clock import BERLIN, active_now
+from engine.effects import CASE_HELPERS, current_land
 from engine.rules import LegalRules
 from engine.sandbox import SandboxScriptEngine
+from engine.tasks import due_at_for
+
+
+def timer_at(day: Any, hour: int = 0) -> str:
+    """The ISO instant a ``timeDate`` timer needs: ``hour`` o'clock of ``day``, Berlin time."""
+    local = datetime.combine(deadlines.as_date(day), time(hour=int(hour)), tzinfo=BERLIN)
+    return local.isoformat()
+
+
+def sla_due(working_days: int) -> str:
+    """The ISO instant a task created now with this SLA becomes overdue (case's Land)."""
+    due = due_at_for(active_now(), str(int(working_days)), current_land())
+    assert due is not None
+    return due.isoformat()
 
 
 def helper_functions(rules: LegalRules) -> dict[str, Callable[..., Any]]:
-    """Deadline helpers bound to the configured legal rules, plus the case helpers."""
+    """Deadline helpers bound to the configured legal rules, plus case and time helpers."""
     helpers: dict[str, Callable[..., Any]] = {}
     for name, func in deadlines.HELPERS.items():
         if "rules" in inspect.signature(func).parameters:
@@ -22,6 +38,8 @@ def helper_functions(rules: LegalRules) -> dict[str, Callable[..., Any]]:
         else:
             helpers[name] = func
     helpers.update(CASE_HELPERS)
+    helpers["timer_at"] = timer_at
+    helpers["sla_due"] = sla_due
     return helpers
 
 

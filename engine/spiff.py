@@ -8,6 +8,7 @@ the cached spec objects back, so that loading an instance never re-parses or re-
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +16,9 @@ from lxml import etree
 from SpiffWorkflow.bpmn.serializer.default.workflow import (  # type: ignore[import-untyped]
     BpmnWorkflowConverter,
     WorkflowConverter,
+)
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import (  # type: ignore[import-untyped]
+    create_encoder,
 )
 from SpiffWorkflow.bpmn.serializer.workflow import (  # type: ignore[import-untyped]
     BpmnWorkflowSerializer,
@@ -59,10 +63,14 @@ def _build_registries() -> tuple[Any, Any]:
     state_config = dict(SPIFF_CONFIG)
     state_config[BpmnWorkflow] = StateOnlyWorkflowConverter
     state_registry = BpmnWorkflowSerializer.configure(state_config)
+    # Dates computed by deadline helpers stay dates across save and load.
+    state_registry.register(date, lambda v: {"value": v.isoformat()},
+                            lambda v: date.fromisoformat(v["value"]))
     return spec_registry, state_registry
 
 
 _SPEC_REGISTRY, _STATE_REGISTRY = _build_registries()
+_STATE_ENCODER = create_encoder(_STATE_REGISTRY)
 
 
 def new_parser() -> SpiffBpmnParser:
@@ -107,7 +115,7 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
         dct = _STATE_REGISTRY.convert(workflow)
     finally:
         _STATE_REGISTRY._encoder_mode = False
-    return json.dumps(dct, separators=(",", ":")).encode("utf-8")
+    return json.dumps(dct, separators=(",", ":"), cls=_STATE_ENCODER).encode("utf-8")
 
 
 def load_state(state: bytes, bundle: SpecBundle, script_engine: Any) -> BpmnWorkflow:

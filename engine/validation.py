@@ -31,8 +31,9 @@ from engine.xmlsafe import (
 
 #: BPMN elements SpiffWorkflow 3.2.0 does not execute (checked against its parsers and specs),
 #: each with the reason shown to the modeller. Conditional events are *not* listed: 3.2.0
-#: parses them on start, intermediate catch and boundary events and evaluates their Python
-#: condition whenever waiting tasks are refreshed.
+#: parses them on start, intermediate catch and boundary events and re-evaluates their Python
+#: condition (on the inherited task data plus the workflow's data objects) whenever a task
+#: completes or ``update_waiting_tasks()`` runs (not on ``refresh_timers()``).
 UNSUPPORTED_FEATURES: Mapping[str, str] = {
     "complexGateway": "SpiffWorkflow has no parser or task type for complex gateways",
     "dataStore": "SpiffBpmnParser has no data store implementations; case data lives in the case",
@@ -67,7 +68,12 @@ _CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess")
 
 @dataclass
 class References:
-    """What one document defines and what it refers to in other documents."""
+    """What one document defines and what it refers to in other documents.
+
+    ``called_elements`` and ``called_decisions`` hold ``(element_id, line, target id)`` of each
+    call activity / business rule task (target ``""`` when missing); ``messages`` the names of
+    the document's ``bpmn:message`` elements.
+    """
 
     process_ids: list[str] = field(default_factory=list)
     called_elements: list[tuple[str, int | None, str]] = field(default_factory=list)

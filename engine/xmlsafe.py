@@ -175,6 +175,7 @@ _SHORT_NS = {BPMN_NS: "bpmn:", SPIFF_NS: "spiffworkflow:", DMN12_NS: "dmn:", DMN
              "http://www.omg.org/spec/BPMN/20100524/DI": "bpmndi:",
              "http://www.omg.org/spec/DD/20100524/DC": "dc:",
              "http://www.omg.org/spec/DD/20100524/DI": "di:"}
+_DMNDI12_NS = "http://www.omg.org/spec/DMN/20180521/DMNDI/"
 _SCHEMA_LOCK = threading.Lock()  # an XMLSchema's error_log is shared by all its callers
 _B = f"{{{BPMN_NS}}}"
 
@@ -196,9 +197,21 @@ def _schema(namespace: str) -> etree.XMLSchema:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     parser.resolvers.add(LocalSchemasOnly())
     doc = etree.parse(str(_SCHEMA_FILES[namespace]), parser=parser)
+    xsd = "{http://www.w3.org/2001/XMLSchema}"
     if namespace == BPMN_NS:  # validate spiffworkflow: extensions too, as SpiffWorkflow does
-        doc.getroot().insert(0, etree.Element("{http://www.w3.org/2001/XMLSchema}import",
-                                              namespace=SPIFF_NS, schemaLocation=str(_SPIFF_XSD)))
+        doc.getroot().insert(0, etree.Element(f"{xsd}import", namespace=SPIFF_NS,
+                                              schemaLocation=str(_SPIFF_XSD)))
+    if namespace == DMN12_NS:
+        # SpiffWorkflow 3.2.0 ships DMN12.xsd importing a DMNDI 1.2 schema it does not bundle
+        # (DMNDI12.xsd is the DI schema), so the XSD does not compile as shipped. Diagram
+        # interchange carries no semantics: skip it instead of validating it.
+        for imp in doc.getroot().findall(f"{xsd}import"):
+            if imp.get("namespace") == _DMNDI12_NS:
+                doc.getroot().remove(imp)
+        for ref in doc.getroot().iterfind(f".//{xsd}element[@ref='dmndi:DMNDI']"):
+            ref.tag, ref.attrib["namespace"] = f"{xsd}any", _DMNDI12_NS
+            ref.attrib["processContents"] = "skip"
+            del ref.attrib["ref"]
     return etree.XMLSchema(doc)
 
 

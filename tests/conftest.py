@@ -1,0 +1,92 @@
+"""Shared fixtures: a fresh real database per test (SQLite file, or PostgreSQL when
+``STAFFEL_TEST_DATABASE_URL`` is set), and an engine with a simulated clock."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from engine.api import Staffel
+from engine.persistence.db import Database, normalise_url
+
+DATA = Path(__file__).parent / "data"
+ENGINE_DIAGRAMS = DATA / "engine"
+START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a Monday
+PG_URL = os.environ.get("STAFFEL_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    db.dispose()
+    return path
+
+
+def _fresh_pg_database() -> str:
+    assert PG_URL is not None
+    name = "staffel_t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    base = normalise_url(PG_URL).rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+def _drop_pg_database(url: str) -> None:
+    assert PG_URL is not None
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """A URL of an empty, migrated database of its own for this test."""
+    if PG_URL:
+        url = _fresh_pg_database()
+        yield url
+        _drop_pg_database(url)
+        return
+    path = tmp_path / "staffel.db"
+    shutil.copy(sqlite_template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def make_engine(database_url: str) -> Iterator[object]:
+    engines: list[Staffel] = []
+
+    def factory(**kwargs: object) -> Staffel:
+        kwargs.setdefault("clock", "simulated")
+        kwargs.setdefault("clock_start", START)
+        eng = Staffel(database_url, **kwargs)  # type: ignore[arg-type]
+        eng.init_db()
+        engines.append(eng)
+        return eng
+
+    yield factory
+    for eng in engines:
+        eng.close()
+
+
+@pytest.fixture
+def engine(make_engine) -> Staffel:  # type: ignore[no-untyped-def]
+    eng = make_engine()
+    eng.deploy_directory(ENGINE_DIAGRAMS, actor="tester")
+    return eng
+
+
+PERSON = {"family_name": "Haddad", "given_name": "Rana", "birth_date": "1990-04-12",
+          "nationality": "SY", "languages": ["ar"]}
