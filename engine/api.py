@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.util.task import TaskState  # type: ignore[import-untyped]
 
 from engine import audit, cases, deploy, forms, messages, tasks, timers
 from engine.audit import AuditLog
-from engine.clock import SimulatedClock, ensure_aware, install_spiff_clock
+from engine.clock import Clock, SimulatedClock, SystemClock, ensure_aware, install_spiff_clock
 from engine.errors import Conflict, InvalidInput, NotFound, Problem
 from engine.model import (
     AuditEntry,
@@ -60,6 +60,7 @@ class Staffel:
         self.specs = SpecCache()
         self.runtime = Runtime(self.specs, make_script_engine(rules, script_time_limit))
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.wall_clock: Clock = SystemClock()  # for claim leases; tests inject another
 
     # -- set-up -------------------------------------------------------------------------
     def init_db(self) -> None:
@@ -260,7 +261,7 @@ class Staffel:
                   correlation: dict[str, Any] | None = None,
                   actor: str = SYSTEM_ACTOR) -> CaseInfo:
         """Deliver a message from outside to the case instance that waits for it."""
-        from SpiffWorkflow.bpmn.util import BpmnEvent  # type: ignore[import-untyped]
+        from SpiffWorkflow.bpmn.util import BpmnEvent
 
         if not isinstance(name, str) or not name:
             raise InvalidInput("message name is required", [{"field": "name",
@@ -292,7 +293,8 @@ class Staffel:
     def fire_due(self, limit: int = 200) -> FireReport:
         """Claim and fire every timer due at the engine time (up to ``limit``)."""
         with self.unit(SYSTEM_ACTOR) as uow:
-            ids = timers.claim_due(uow.session, uow.now, self.worker_id, limit)
+            ids = timers.claim_due(uow.session, uow.now, self.worker_id, limit,
+                                   wall=self.wall_clock.now())
         fired = failed = released = 0
         for timer_id in ids:
             outcome = self._fire_one(timer_id)
@@ -313,7 +315,7 @@ class Staffel:
                 run.advance(lambda wf: wf.refresh_timers())
                 run.save(firing=row)
                 return "fired" if row.status == "fired" else "released"
-        except Exception as exc:  # noqa: BLE001 - a failing timer must not stop the others
+        except Exception as exc:
             with self.unit("timer") as uow:
                 timers.release(uow.session, timer_id, self.worker_id, str(exc)[:2000])
             return "failed"

@@ -13,7 +13,7 @@ from uuid import uuid4
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine import tasks
+from engine import handovers, tasks
 from engine.errors import InvalidInput, NotFound
 from engine.model import CaseInfo, DeadlineInfo
 from engine.persistence.models import Case, CaseDeadline, HumanTask, ProcessInstance
@@ -124,4 +124,5 @@ def case_info(session: Session, case: Case, now: datetime) -> CaseInfo:
         created_at=case.created_at, closed_at=case.closed_at, status=status,
         deadlines=deadlines,
         open_tasks=[tasks.to_info(r, case.case_number, now) for r in open_rows],
+        handovers=handovers.list_handovers(session, case.id),
     )

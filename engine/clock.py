@@ -127,4 +127,4 @@ def install_spiff_clock() -> None:
     """Route SpiffWorkflow's timer module to the active clock. Safe to call more than once."""
     from SpiffWorkflow.bpmn.specs.event_definitions import timer
 
-    timer.datetime = ClockDatetime  # type: ignore[misc]
+    timer.datetime = ClockDatetime

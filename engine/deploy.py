@@ -128,7 +128,8 @@ def _validate(sources: dict[str, _Source]) -> list[Problem]:
             problems.extend(err.problems)
             continue
         if kind != source.kind:
-            problems.append(Problem(source.name, f"file ending says {source.kind}, content is {kind}"))
+            problems.append(Problem(source.name,
+                                    f"file ending says {source.kind}, content is {kind}"))
             continue
         if source.new:
             problems.extend(validate_document(source.name, source.tree,
@@ -140,7 +141,7 @@ def _validate(sources: dict[str, _Source]) -> list[Problem]:
 
 
 def _parse_specs(sources: dict[str, _Source]) -> tuple[Any, list[Problem]]:
-    from SpiffWorkflow.bpmn.parser.ValidationException import (  # type: ignore[import-untyped]
+    from SpiffWorkflow.bpmn.parser.ValidationException import (
         ValidationException,
     )
 
@@ -182,7 +183,7 @@ def _forms_used(bundle_dict: dict[str, Any]) -> set[str]:
 
 def build_versions(sources: dict[str, _Source]) -> list[tuple[str, str, str, dict, str]]:
     """Parse the source set; return (key, name, file, spec dict, content hash) per process."""
-    from SpiffWorkflow.bpmn.parser.ValidationException import (  # type: ignore[import-untyped]
+    from SpiffWorkflow.bpmn.parser.ValidationException import (
         ValidationException,
     )
 
@@ -261,19 +262,19 @@ def deploy(session: Session, files: Mapping[str, bytes | str], actor: str,
         file_ids.append(row.id)
     versions, new_versions = [], []
     for key, name, file_name, data, digest in built:
-        row = session.scalars(select(ProcessVersion).where(
+        version = session.scalars(select(ProcessVersion).where(
             ProcessVersion.key == key, ProcessVersion.content_hash == digest)).first()
-        if row is None:
+        if version is None:
             latest = session.scalar(select(func.max(ProcessVersion.version))
                                     .where(ProcessVersion.key == key)) or 0
-            row = ProcessVersion(key=key, version=latest + 1, name=name, content_hash=digest,
-                                 file_name=file_name, file_ids=sorted(file_ids), spec=data,
-                                 serializer_version=spiff.SERIALIZER_VERSION, deployed_at=now,
-                                 deployed_by=actor)
-            session.add(row)
+            version = ProcessVersion(
+                key=key, version=latest + 1, name=name, content_hash=digest,
+                file_name=file_name, file_ids=sorted(file_ids), spec=data,
+                serializer_version=spiff.SERIALIZER_VERSION, deployed_at=now, deployed_by=actor)
+            session.add(version)
             session.flush()
-            new_versions.append(version_info(row))
-        versions.append(version_info(row))
+            new_versions.append(version_info(version))
+        versions.append(version_info(version))
     return DeployResult(versions, new_versions)
 
 

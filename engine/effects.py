@@ -32,6 +32,15 @@ class RecordedDeadline:
 
 
 @dataclass
+class HandoverStep:
+    """A step of a warm handover a script reported (proposed, acknowledged or escalated)."""
+
+    key: str
+    step: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class CaseEffects:
     """Everything scripts said about the case during one run."""
 
@@ -40,13 +49,14 @@ class CaseEffects:
     stage: str | None = None
     benefit_system: str | None = None
     deadlines: dict[str, RecordedDeadline] = field(default_factory=dict)
+    handovers: list[HandoverStep] = field(default_factory=list)
     closed: bool = False
 
     @property
     def empty(self) -> bool:
         """True when no script recorded anything."""
         return (self.stage is None and self.benefit_system is None and not self.deadlines
-                and not self.closed)
+                and not self.handovers and not self.closed)
 
 
 _current: contextvars.ContextVar[CaseEffects | None] = contextvars.ContextVar(
@@ -103,6 +113,40 @@ def record_deadline(key: str, due_on: Any, legal_basis: str, land: str | None = 
     return due_on.isoformat()
 
 
+def _team(value: Any, what: str) -> str:
+    from engine.teams import TEAM_KEYS
+
+    if value not in TEAM_KEYS:
+        raise ScriptError(f"{what} must be a team key, got {value!r}")
+    return str(value)
+
+
+def handover_proposed(key: str, from_team: str, to_team: str, legal_basis: str, purpose: str,
+                      appointment_at: Any = None, shared_fields: Any = None,
+                      consent: Any = None) -> str:
+    """Record that ``from_team`` proposes handing the case to ``to_team`` (warm handover)."""
+    fields = {
+        "from_team": _team(from_team, "from_team"), "to_team": _team(to_team, "to_team"),
+        "legal_basis": str(legal_basis), "purpose": str(purpose),
+        "appointment_at": appointment_at, "consent": None if consent is None else bool(consent),
+        "shared_fields": [str(f) for f in (shared_fields or [])],
+    }
+    _effects().handovers.append(HandoverStep(str(key), "proposed", fields))
+    return str(key)
+
+
+def handover_acknowledged(key: str) -> str:
+    """Record that the receiving team acknowledged the handover ``key``."""
+    _effects().handovers.append(HandoverStep(str(key), "acknowledged"))
+    return str(key)
+
+
+def handover_escalated(key: str) -> str:
+    """Record that the handover ``key`` was not acknowledged in time and was escalated."""
+    _effects().handovers.append(HandoverStep(str(key), "escalated"))
+    return str(key)
+
+
 def close_case() -> bool:
     """Mark the case closed (the lifecycle reached its end)."""
     _effects().closed = True
@@ -114,4 +158,7 @@ CASE_HELPERS: dict[str, Callable[..., Any]] = {
     "set_benefit_system": set_benefit_system,
     "record_deadline": record_deadline,
     "close_case": close_case,
+    "handover_proposed": handover_proposed,
+    "handover_acknowledged": handover_acknowledged,
+    "handover_escalated": handover_escalated,
 }

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.specs.event_definitions.message import (  # type: ignore[import-untyped]
+from SpiffWorkflow.bpmn.specs.event_definitions.message import (
     MessageEventDefinition,
 )
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # type: ignore[import-untyped]
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from engine.persistence.models import MessageWait
 

@@ -63,6 +63,26 @@ class TaskInfo:
 
 
 @dataclass(frozen=True)
+class HandoverInfo:
+    """A warm handover of a case and its state."""
+
+    key: str
+    from_team: str
+    to_team: str
+    state: str
+    legal_basis: str
+    purpose: str
+    consent: bool | None
+    shared_fields: list[str]
+    appointment_at: datetime | None
+    proposed_at: datetime
+    proposed_by: str
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    escalated_at: datetime | None
+
+
+@dataclass(frozen=True)
 class CaseInfo:
     """A case with what the case view needs."""
 
@@ -79,6 +99,7 @@ class CaseInfo:
     status: str
     deadlines: dict[str, DeadlineInfo] = field(default_factory=dict)
     open_tasks: list[TaskInfo] = field(default_factory=list)
+    handovers: list[HandoverInfo] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

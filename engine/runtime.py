@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # type: ignore[import-untyped]
-from SpiffWorkflow.exceptions import SpiffWorkflowException  # type: ignore[import-untyped]
 
-from engine import messages, tasks, timers
+from engine import handovers, messages, tasks, timers
 from engine.audit import AuditLog, PendingEvent
 from engine.clock import Clock, using_clock
 from engine.effects import CaseEffects, collecting
@@ -127,6 +127,11 @@ def apply_effects(uow: UnitOfWork, case: Case, effects: CaseEffects | None) -> N
                 dl.due_on, dl.legal_basis, dl.land, uow.now)
             uow.record("deadline_computed", case_id=case.id, key=key,
                        date=dl.due_on.isoformat(), legal_basis=dl.legal_basis, land=dl.land)
+    for step in effects.handovers:
+        handover = handovers.apply_step(uow.session, case.id, step, uow.actor, uow.now)
+        uow.record(f"handover_{step.step}", case_id=case.id, key=step.key,
+                   from_team=handover.from_team, to_team=handover.to_team,
+                   legal_basis=handover.legal_basis, shared_fields=handover.shared_fields)
     if effects.closed and case.closed_at is None:
         case.closed_at = uow.now
         uow.record("case_closed", case_id=case.id)

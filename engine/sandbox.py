@@ -78,13 +78,13 @@ class ScriptTimeout(ScriptError):
 
 def _call(name: str, node: ast.AST, *args: ast.expr) -> ast.Call:
     new = ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
-    copy_locations(new, node)  # type: ignore[arg-type]
+    copy_locations(new, node)
     return new
 
 
 def _deadline_check(node: ast.AST) -> ast.Expr:
     stmt = ast.Expr(_call("_check_deadline_", node))
-    copy_locations(stmt, node)  # type: ignore[arg-type]
+    copy_locations(stmt, node)
     return stmt
 
 

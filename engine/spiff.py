@@ -13,22 +13,22 @@ from typing import Any
 from uuid import UUID
 
 from lxml import etree
-from SpiffWorkflow.bpmn.serializer.default.workflow import (  # type: ignore[import-untyped]
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     WorkflowConverter,
 )
-from SpiffWorkflow.bpmn.serializer.helpers.encoder import (  # type: ignore[import-untyped]
+from SpiffWorkflow.bpmn.serializer.helpers.encoder import (
     create_encoder,
 )
-from SpiffWorkflow.bpmn.serializer.workflow import (  # type: ignore[import-untyped]
+from SpiffWorkflow.bpmn.serializer.workflow import (
     BpmnWorkflowSerializer,
 )
-from SpiffWorkflow.bpmn.specs.bpmn_process_spec import (  # type: ignore[import-untyped]
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import (
     BpmnProcessSpec,
 )
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # type: ignore[import-untyped]
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser  # type: ignore[import-untyped]
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # type: ignore[import-untyped]
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 SERIALIZER_VERSION = "staffel-1/spiff-3.2"
 _SPEC_OBJECTS_KEY = "__staffel_spec_objects__"
@@ -36,7 +36,7 @@ _SPEC_OBJECTS_KEY = "__staffel_spec_objects__"
 SpecBundle = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
 
 
-class StateOnlyWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
+class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a workflow without its spec; restores it around spec objects handed in."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:

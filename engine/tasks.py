@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # type: ignore[import-untyped]
-from SpiffWorkflow.util.task import TaskState  # type: ignore[import-untyped]
 
 from engine import deadlines
 from engine.clock import BERLIN
 from engine.model import Page, TaskInfo
 from engine.persistence.models import Case, HumanTask
-from engine.teams import team_for_lane
+from engine.teams import resolve_team
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 SLA_PROPERTY = "sla_days"
@@ -78,7 +78,7 @@ def sync_human_tasks(session: Session, instance_id: str, case: Case, process_key
             process_key=task.workflow.spec.name or process_key,
             element_id=task.task_spec.bpmn_id or task.task_spec.name,
             title=task.task_spec.bpmn_name or task.task_spec.name,
-            team=team_for_lane(task.task_spec.lane) or "unassigned",
+            team=resolve_team(task.task_spec.lane, task.data) or "supervisor",
             form=props.get(FORM_PROPERTY), state="open", assignee=None, created_at=now,
             due_at=due_at_for(now, props.get(SLA_PROPERTY), case.land),
         )

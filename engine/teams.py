@@ -41,12 +41,24 @@ TEAMS: tuple[Team, ...] = (
 )
 
 TEAM_KEYS: frozenset[str] = frozenset(team.key for team in TEAMS)
+
+# Lanes of the generic warm handover: the team is read from task data at run time.
+DYNAMIC_LANES: dict[str, str] = {
+    "Übergebendes Team": "handover_from",
+    "Übernehmendes Team": "handover_to",
+}
+DYNAMIC_PREFIX = "@"
 _BY_KEY = {team.key: team for team in TEAMS}
 _BY_LANE = {name.casefold(): team.key for team in TEAMS for name in (*team.lane_names, team.key)}
+_BY_LANE.update({name.casefold(): DYNAMIC_PREFIX + var for name, var in DYNAMIC_LANES.items()})
 
 
 def team_for_lane(lane_name: str | None) -> str | None:
-    """Return the team key a lane name denotes, or ``None`` for an unknown or missing lane."""
+    """Return the team key a lane name denotes, or ``None`` for an unknown or missing lane.
+
+    A dynamic lane (see :data:`DYNAMIC_LANES`) returns ``"@variable"``: the team is the value
+    of that task-data variable (see :func:`resolve_team`).
+    """
     if not lane_name:
         return None
     return _BY_LANE.get(" ".join(lane_name.split()).casefold())
@@ -55,3 +67,12 @@ def team_for_lane(lane_name: str | None) -> str | None:
 def get_team(key: str) -> Team:
     """Return the team with this key; raises ``KeyError`` for an unknown key."""
     return _BY_KEY[key]
+
+
+def resolve_team(lane_name: str | None, data: dict[str, object]) -> str | None:
+    """Return the team of a task in this lane with this task data (dynamic lanes read data)."""
+    key = team_for_lane(lane_name)
+    if key is None or not key.startswith(DYNAMIC_PREFIX):
+        return key
+    value = data.get(key[len(DYNAMIC_PREFIX):])
+    return value if isinstance(value, str) and value in TEAM_KEYS else None

@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.specs.event_definitions.multiple import (  # type: ignore[import-untyped]
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import (
     MultipleEventDefinition,
 )
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import (  # type: ignore[import-untyped]
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow  # type: ignore[import-untyped]
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
 
 from engine.persistence.models import Timer
 
@@ -84,7 +84,7 @@ def sync_timers(session: Session, instance_id: str, case_id: str, workflow: Bpmn
             if firing is not None and row.id == firing.id:  # not due yet for the engine
                 row.status, row.claimed_by, row.claim_expires_at = "waiting", None, None
             continue
-        if firing is not None and row.id == firing.id or row.due_at <= now:
+        if (firing is not None and row.id == firing.id) or row.due_at <= now:
             row.status, row.fired_at = "fired", now
             changes.fired.append(row)
         else:
@@ -102,13 +102,14 @@ def sync_timers(session: Session, instance_id: str, case_id: str, workflow: Bpmn
     return changes
 
 
-def claim_due(session: Session, now: datetime, worker: str, limit: int) -> list[int]:
+def claim_due(session: Session, now: datetime, worker: str, limit: int,
+              wall: datetime | None = None) -> list[int]:
     """Claim up to ``limit`` due timers (and expired claims) for ``worker``; returns their ids.
 
-    Leases use the wall clock (they are about processes being alive); due times use the
-    engine clock (``now``), which may be simulated.
+    Leases use the wall clock ``wall`` (they are about processes being alive); due times use
+    the engine clock ``now``, which may be simulated.
     """
-    wall = datetime.now(UTC)
+    wall = wall or datetime.now(UTC)
     stmt = (
         select(Timer.id)
         .where(or_(

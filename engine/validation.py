@@ -110,9 +110,24 @@ def validate_document(
         problems += _lane_problems(file_name, root)
         problems += _user_task_problems(file_name, root, known_forms)
         problems += _flow_problems(file_name, root)
+        problems += _reserved_id_problems(file_name, root)
         expressions, found = collect_bpmn_expressions(root, file_name)
     problems += found
     problems += check_expressions(file_name, expressions, check_expression)
+    return problems
+
+
+RESERVED_IDS = frozenset({"Start", "End", "Root"})
+
+
+def _reserved_id_problems(file_name: str, root: etree._Element) -> list[Problem]:
+    """SpiffWorkflow names its own tasks Start/End/Root/<process>.EndJoin; ids must differ."""
+    problems = []
+    for element in root.iter():
+        element_id = element.get("id") if isinstance(element.tag, str) else None
+        if element_id and (element_id in RESERVED_IDS or element_id.endswith(".EndJoin")):
+            problems.append(_problem(file_name, element, f"id {element_id!r} is reserved by the "
+                                     "engine; rename the element", "process", element_id))
     return problems
 
 

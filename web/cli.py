@@ -259,3 +259,38 @@ def audit_verify(database_url: str) -> None:
                f"({result.checked} event(s) checked before)", err=True)
     sys.exit(1)
 
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@database_url_option
+@click.option("--demo", is_flag=True, help="Add demo users (password 'demo') and demo cases.")
+@click.option("--clock", type=click.Choice(["system", "simulated"]), default=None,
+              help="Engine clock (default: what the database already uses, else system).")
+@click.option("--no-scheduler", is_flag=True, help="Do not fire timers in this process.")
+@handle_errors
+def serve(host: str, port: int, database_url: str, demo: bool, clock: str | None,
+          no_scheduler: bool) -> None:
+    """Run the web app with its in-process timer scheduler on a migrated database."""
+    from werkzeug.serving import run_simple
+
+    from engine.scheduler import TimerScheduler
+    from web import create_app
+    from web.demo import seed_demo
+
+    engine = open_engine(database_url, clock or "auto")
+    app = create_app({"ENGINE": engine, "DATABASE_URL": database_url})
+    if demo:
+        for line in seed_demo(engine):
+            click.echo(line)
+    scheduler = None if no_scheduler else TimerScheduler(engine)
+    if scheduler:
+        scheduler.start()
+    click.echo(f"Staffel läuft auf http://{host}:{port}/  (Uhr: {engine.time.mode}, "
+               f"Datenbank: {database_url})")
+    try:
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    finally:
+        if scheduler:
+            scheduler.shutdown()

@@ -57,11 +57,10 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine = create_engine(self.url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        write_bind: Engine = self.engine
         if self.is_sqlite:
             _configure_sqlite(self.engine)
             write_bind = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        else:
-            write_bind = self.engine
         self._read = sessionmaker(bind=self.engine, expire_on_commit=False)
         self._write = sessionmaker(bind=write_bind, expire_on_commit=False)
 

@@ -113,7 +113,7 @@ class ProcessInstance(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    __mapper_args__ = {"version_id_col": lock_version}
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - SQLAlchemy's API
 
 
 class HumanTask(Base):
@@ -217,3 +217,28 @@ class ClockState(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mode: Mapped[str] = mapped_column(String(10))
     now: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Handover(Base):
+    """A warm handover of a case between two teams, as the diagrams report its steps."""
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    from_team: Mapped[str] = mapped_column(String(40))
+    to_team: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(14))  # proposed | acknowledged
+    legal_basis: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(200))
+    consent: Mapped[bool | None] = mapped_column()
+    shared_fields: Mapped[list[str]] = mapped_column(JSONType)
+    appointment_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    proposed_by: Mapped[str] = mapped_column(String(100))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("case_id", "key", name="uq_handover_case_key"),)

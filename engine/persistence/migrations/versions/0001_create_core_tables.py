@@ -4,12 +4,12 @@ Revision ID: 0001_core
 Revises: 
 Create Date: 2026-11-22
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy import Text
+from sqlalchemy.dialects import postgresql
 
 import engine.persistence.types
-from sqlalchemy.dialects import postgresql
 
 revision = '0001_core'
 down_revision = None
