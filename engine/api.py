@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit, cases, deploy, forms, messages, tasks, timers
+from engine.api_access import AccessApi
 from engine.audit import AuditLog
 from engine.clock import Clock, SimulatedClock, SystemClock, ensure_aware, install_spiff_clock
 from engine.errors import Conflict, InvalidInput, NotFound, Problem
@@ -47,7 +48,7 @@ DEFAULT_PROCESS = "refugee_lifecycle"
 SYSTEM_ACTOR = "system"
 
 
-class Staffel:
+class Staffel(AccessApi):
     """One engine over one database. Thread-safe: every call opens its own transaction."""
 
     def __init__(self, database_url: str, *, clock: str = "system",
@@ -58,6 +59,7 @@ class Staffel:
         self.time = Timekeeper(clock, clock_start)
         self.rules = rules
         self.specs = SpecCache()
+        self.schemas = forms.SchemaCache()
         self.runtime = Runtime(self.specs, make_script_engine(rules, script_time_limit))
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
         self.wall_clock: Clock = SystemClock()  # for claim leases; tests inject another
@@ -74,8 +76,9 @@ class Staffel:
         """One write transaction with engine time, clock, actor and audit log."""
         try:
             with self.db.write() as session:
-                uow = UnitOfWork(session, self.time.now(session), self.time.clock(session),
-                                 actor, AuditLog())
+                now = self.time.now(session)
+                clock: Clock = SimulatedClock(now) if self.time.simulated else SystemClock()
+                uow = UnitOfWork(session, now, clock, actor, AuditLog())
                 yield uow
                 uow.audit.flush(session)
         except StaleDataError as exc:
@@ -186,10 +189,8 @@ class Staffel:
     def get_task(self, task_id: str) -> tuple[TaskInfo, dict[str, Any] | None, dict[str, Any]]:
         """Return a task, its form (JSON Schema) and the current task data."""
         with self.db.read() as session:
-            row, case = _task_row(session, task_id)
-            instance = session.get(ProcessInstance, row.instance_id)
-            assert instance is not None
-            schema = forms.form_schema(session, instance.process_version_id, row.form)
+            row, case, instance = _task_row(session, task_id)
+            schema = self.schemas.form(session, instance.process_version_id, row.form)
             data: dict[str, Any] = {}
             if row.state == "open":
                 bundle = self.specs.get(session, instance.process_version_id)
@@ -218,7 +219,7 @@ class Staffel:
     def _set_assignee(self, task_id: str, assignee: str | None, actor: str, action: str,
                       only_if_free: bool) -> TaskInfo:
         with self.unit(actor) as uow:
-            row, case = _task_row(uow.session, task_id, lock=True)
+            row, case, _instance = _task_row(uow.session, task_id, lock=True)
             if row.state != "open":
                 raise Conflict(f"task {task_id} is already {row.state}")
             if only_if_free and row.assignee not in (None, assignee):
@@ -235,11 +236,11 @@ class Staffel:
         data = data or {}
         _check_json("data", data)
         with self.unit(actor) as uow:
-            row, case = _task_row(uow.session, task_id)
+            row, case, instance = _task_row(uow.session, task_id)
             if row.state != "open":
                 raise Conflict(f"task {task_id} is already {row.state}")
-            run = self.runtime.load(uow, row.instance_id)
-            forms.validate_data(uow.session, run.row.process_version_id, row.form, data)
+            run = self.runtime.load(uow, row.instance_id, instance)
+            self.schemas.validate_data(uow.session, run.row.process_version_id, row.form, data)
             spiff_task = run.workflow.get_task_from_id(UUID(task_id))
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise Conflict(f"task {task_id} is not ready any more")
@@ -249,11 +250,10 @@ class Staffel:
                 spiff_task.run()
 
             run.advance(complete)
-            tasks.mark_completed(uow.session, task_id, actor, uow.now)
+            run.completed = (task_id, actor)
             uow.record("task_completed", case_id=case.id, instance_id=row.instance_id,
                        element_id=row.element_id, task_id=task_id, fields=sorted(data))
             run.save()
-            uow.session.refresh(row)
             return tasks.to_info(row, case.case_number, uow.now)
 
     # -- messages ----------------------------------------------------------------------------
@@ -277,7 +277,7 @@ class Staffel:
             if not waits:
                 raise NotFound(f"case {case.case_number} is not waiting for message {name!r}")
             run = self.runtime.load(uow, waits[0].instance_id)
-            forms.validate_message(uow.session, run.row.process_version_id, name, payload)
+            self.schemas.validate_message(uow.session, run.row.process_version_id, name, payload)
             waiting = [t for t in messages.waiting_message_tasks(run.workflow)
                        if t.task_spec.event_definition.name == name]
             if not waiting:
@@ -363,19 +363,23 @@ class Staffel:
         self.db.dispose()
 
 
-def _task_row(session: Any, task_id: str, lock: bool = False) -> tuple[HumanTask, Case]:
+def _task_row(session: Any, task_id: str,
+              lock: bool = False) -> tuple[HumanTask, Case, ProcessInstance]:
+    """Load a task with its case and instance in one query."""
     try:
         UUID(str(task_id))
     except ValueError as exc:
         raise NotFound(f"task {task_id} does not exist") from exc
-    stmt = select(HumanTask).where(HumanTask.id == str(task_id))
+    stmt = (select(HumanTask, Case, ProcessInstance)
+            .join(Case, Case.id == HumanTask.case_id)
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .where(HumanTask.id == str(task_id)))
     if lock and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    row = session.scalars(stmt).one_or_none()
-    if row is None:
+        stmt = stmt.with_for_update(of=HumanTask)
+    found = session.execute(stmt).one_or_none()
+    if found is None:
         raise NotFound(f"task {task_id} does not exist")
-    case = session.get(Case, row.case_id)
-    return row, case
+    return found[0], found[1], found[2]
 
 
 def _check_json(field: str, value: Any) -> None:

@@ -8,11 +8,12 @@ deployed with, so a running case keeps the forms of its version.
 
 from __future__ import annotations
 
-import functools
 import json
+import threading
 from typing import Any
 
 import jsonschema
+import jsonschema.protocols
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,35 +23,71 @@ from engine.persistence.models import DefinitionFile, ProcessVersion
 FORMAT_CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
 
-@functools.lru_cache(maxsize=1024)
-def _parsed(content_hash: str, content: str) -> dict[str, Any]:
-    return dict(json.loads(content))
+class SchemaCache:
+    """Forms and message schemas per process version (versions are immutable: cache forever)."""
+
+    def __init__(self) -> None:
+        self._schemas: dict[tuple[int, str], dict[str, Any] | None] = {}
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, version_id: int, name: str) -> dict[str, Any] | None:
+        """Return the parsed schema file ``name`` deployed with a version, or None."""
+        key = (version_id, name)
+        if key in self._schemas:
+            return self._schemas[key]
+        version = session.get(ProcessVersion, version_id)
+        schema = None
+        if version is not None:
+            row = session.scalars(select(DefinitionFile).where(
+                DefinitionFile.id.in_(version.file_ids), DefinitionFile.name == name)).first()
+            schema = dict(json.loads(row.content)) if row is not None else None
+        with self._lock:
+            self._schemas[key] = schema
+        return schema
+
+    def form(self, session: Session, version_id: int, form: str | None) -> dict[str, Any] | None:
+        """Return the JSON Schema of a user task's form as deployed with a version."""
+        return self.get(session, version_id, f"forms/{form}") if form else None
+
+    def message(self, session: Session, version_id: int, name: str) -> dict[str, Any] | None:
+        """Return the payload schema of a message as deployed with a version."""
+        return self.get(session, version_id, f"messages/{name}.schema.json")
+
+    def validate_data(self, session: Session, version_id: int, form: str | None,
+                      data: dict[str, Any]) -> None:
+        """Raise InvalidInput when task data does not match the task's form."""
+        schema = self.form(session, version_id, form)
+        if schema is not None:
+            errors = schema_errors(schema, data)
+            if errors:
+                raise InvalidInput("the form data is not valid", errors)
+
+    def validate_message(self, session: Session, version_id: int, name: str,
+                         payload: dict[str, Any]) -> None:
+        """Raise InvalidInput when a message payload does not match its schema."""
+        schema = self.message(session, version_id, name)
+        if schema is not None:
+            errors = schema_errors(schema, payload, prefix="payload.")
+            if errors:
+                raise InvalidInput(f"the payload of message {name!r} is not valid", errors)
 
 
-def _schema_file(session: Session, version_id: int, name: str) -> dict[str, Any] | None:
-    version = session.get(ProcessVersion, version_id)
-    if version is None:
-        return None
-    row = session.scalars(select(DefinitionFile).where(
-        DefinitionFile.id.in_(version.file_ids), DefinitionFile.name == name)).first()
-    return _parsed(row.content_hash, row.content) if row is not None else None
+_VALIDATORS: dict[str, jsonschema.protocols.Validator] = {}
 
 
-def form_schema(session: Session, version_id: int, form: str | None) -> dict[str, Any] | None:
-    """Return the JSON Schema of a form as deployed with a process version."""
-    if not form:
-        return None
-    return _schema_file(session, version_id, f"forms/{form}")
-
-
-def message_schema(session: Session, version_id: int, name: str) -> dict[str, Any] | None:
-    """Return the payload schema of a message as deployed with a process version."""
-    return _schema_file(session, version_id, f"messages/{name}.schema.json")
+def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
+    key = json.dumps(schema, sort_keys=True)
+    validator = _VALIDATORS.get(key)
+    if validator is None:
+        validator = jsonschema.Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+        if len(_VALIDATORS) < 2048:
+            _VALIDATORS[key] = validator
+    return validator
 
 
 def schema_errors(schema: dict[str, Any], data: Any, prefix: str = "") -> list[dict[str, str]]:
     """Validate ``data``; return one ``{field, message}`` per problem (empty when valid)."""
-    validator = jsonschema.Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    validator = _validator(schema)
     errors = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = [str(p) for p in error.absolute_path]
@@ -65,25 +102,3 @@ def schema_errors(schema: dict[str, Any], data: Any, prefix: str = "") -> list[d
             message = error.message
         errors.append({"field": prefix + (".".join(path) or "(root)"), "message": message})
     return errors
-
-
-def validate_data(session: Session, version_id: int, form: str | None,
-                  data: dict[str, Any]) -> None:
-    """Raise InvalidInput when task data does not match the task's form."""
-    schema = form_schema(session, version_id, form)
-    if schema is None:
-        return
-    errors = schema_errors(schema, data)
-    if errors:
-        raise InvalidInput("the form data is not valid", errors)
-
-
-def validate_message(session: Session, version_id: int, name: str,
-                     payload: dict[str, Any]) -> None:
-    """Raise InvalidInput when a message payload does not match its schema."""
-    schema = message_schema(session, version_id, name)
-    if schema is None:
-        return
-    errors = schema_errors(schema, payload, prefix="payload.")
-    if errors:
-        raise InvalidInput(f"the payload of message {name!r} is not valid", errors)

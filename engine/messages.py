@@ -20,17 +20,21 @@ def waiting_message_tasks(workflow: BpmnWorkflow) -> list[Any]:
             if isinstance(t.task_spec.event_definition, MessageEventDefinition)]
 
 
-def sync_waits(session: Session, instance_id: str, case_id: str,
-               workflow: BpmnWorkflow) -> None:
-    """Replace the instance's message-wait rows by what the engine waits for now."""
-    wanted = {(t.task_spec.event_definition.name, t.task_spec.bpmn_id or t.task_spec.name)
-              for t in waiting_message_tasks(workflow)}
-    rows = session.scalars(select(MessageWait).where(MessageWait.instance_id == instance_id)).all()
-    have = {(r.message_name, r.element_id): r for r in rows}
-    stale = [r.id for key, r in have.items() if key not in wanted]
-    if stale:
-        session.execute(delete(MessageWait).where(MessageWait.id.in_(stale)))
-    for name, element_id in wanted - set(have):
+def wait_keys(workflow: BpmnWorkflow) -> set[tuple[str, str]]:
+    """(message name, element id) of every message the workflow waits for."""
+    return {(t.task_spec.event_definition.name, t.task_spec.bpmn_id or t.task_spec.name)
+            for t in waiting_message_tasks(workflow)}
+
+
+def sync_waits(session: Session, instance_id: str, case_id: str, workflow: BpmnWorkflow,
+               waiting_before: set[tuple[str, str]]) -> None:
+    """Write the difference between the waits at load (= the rows) and the waits now."""
+    wanted = wait_keys(workflow)
+    for name, element_id in waiting_before - wanted:
+        session.execute(delete(MessageWait).where(
+            MessageWait.instance_id == instance_id, MessageWait.message_name == name,
+            MessageWait.element_id == element_id))
+    for name, element_id in sorted(wanted - waiting_before):
         session.add(MessageWait(instance_id=instance_id, case_id=case_id, message_name=name,
                                 element_id=element_id))
 

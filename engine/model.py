@@ -144,3 +144,36 @@ class FireReport:
     fired: int
     failed: int
     released: int
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """A case as a list shows it: no personal data, no deadlines or tasks."""
+
+    id: str
+    case_number: str
+    land: str
+    entry: str
+    stage: str
+    benefit_system: str | None
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user as callers see it (never the password hash)."""
+
+    username: str
+    roles: frozenset[str]
+    teams: frozenset[str]
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly issued API bearer token; the clear text exists only in this object."""
+
+    token: str
+    expires_at: datetime
+    username: str

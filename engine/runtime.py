@@ -63,8 +63,14 @@ class Run:
     """One instance loaded for changes; :meth:`advance` runs it, :meth:`save` writes it back."""
 
     def __init__(self, uow: UnitOfWork, row: ProcessInstance, case: Case, key: str,
-                 workflow: BpmnWorkflow) -> None:
+                 workflow: BpmnWorkflow, *, new: bool = False) -> None:
         self.uow, self.row, self.case, self.key, self.workflow = uow, row, case, key, workflow
+        # What the projection rows say now (they are kept in step on every save).
+        self.open_before = set() if new else tasks.ready_task_ids(workflow)
+        self.timers_before = {} if new else timers.timer_elements(workflow)
+        self.waits_before = set() if new else messages.wait_keys(workflow)
+        self.completed: tuple[str, str] | None = None
+        self._effects: CaseEffects | None = None
 
     def advance(self, step: Callable[[BpmnWorkflow], None] | None = None) -> CaseEffects:
         """Run ``step`` (if any) and then every engine step, under the engine clock."""
@@ -82,26 +88,33 @@ class Run:
     def save(self, firing: Timer | None = None) -> None:
         """Write state, projection, timers, waits, case effects and audit events."""
         uow, row, case, wf = self.uow, self.row, self.case, self.workflow
+        with uow.session.no_autoflush:
+            self._write(firing)
+        uow.session.flush()
+
+    def _write(self, firing: Timer | None) -> None:
+        uow, row, case, wf = self.uow, self.row, self.case, self.workflow
         row.state = dump_state(wf)
         row.serializer_version = SERIALIZER_VERSION
         row.status = "completed" if wf.completed else "running"
         row.updated_at = uow.now
-        changes = tasks.sync_human_tasks(uow.session, row.id, case, self.key, wf, uow.now)
+        changes = tasks.sync_human_tasks(uow.session, row.id, case, self.key, wf, uow.now,
+                                         self.open_before, self.completed)
         for created in changes.created:
             uow.record("task_created", case_id=case.id, instance_id=row.id,
                        element_id=created.element_id, task_id=created.id, team=created.team)
         for cancelled in changes.cancelled:
             uow.record("task_cancelled", case_id=case.id, instance_id=row.id,
                        element_id=cancelled.element_id, task_id=cancelled.id)
-        timer_changes = timers.sync_timers(uow.session, row.id, case.id, wf, uow.now, firing)
-        for fired in timer_changes.fired:
+        timer_changes = timers.sync_timers(uow.session, row.id, case.id, wf, uow.now,
+                                           self.timers_before, firing)
+        for element_id, due in timer_changes.fired:
             uow.record("timer_fired", case_id=case.id, instance_id=row.id,
-                       element_id=fired.element_id, due_at=fired.due_at.isoformat())
-        messages.sync_waits(uow.session, row.id, case.id, wf)
-        apply_effects(uow, case, getattr(self, "_effects", None))
+                       element_id=element_id, due_at=due.isoformat())
+        messages.sync_waits(uow.session, row.id, case.id, wf, self.waits_before)
+        apply_effects(uow, case, self._effects)
         if wf.completed:
             uow.record("instance_completed", case_id=case.id, instance_id=row.id)
-        uow.session.flush()
 
 
 def apply_effects(uow: UnitOfWork, case: Case, effects: CaseEffects | None) -> None:
@@ -156,7 +169,7 @@ class Runtime:
         )
         uow.session.add(row)
         uow.session.flush()
-        run = Run(uow, row, case, version.key, workflow)
+        run = Run(uow, row, case, version.key, workflow, new=True)
 
         def seed(wf: BpmnWorkflow) -> None:
             wf.task_tree.data.update(data)
@@ -168,9 +181,10 @@ class Runtime:
         run.advance(seed)
         return run
 
-    def load(self, uow: UnitOfWork, instance_id: str) -> Run:
-        """Load an instance, its case and its spec for a change."""
-        row = uow.session.get(ProcessInstance, instance_id)
+    def load(self, uow: UnitOfWork, instance_id: str,
+             row: ProcessInstance | None = None) -> Run:
+        """Load an instance (unless the caller already has its row), its case and its spec."""
+        row = row or uow.session.get(ProcessInstance, instance_id)
         if row is None:
             raise NotFound(f"process instance {instance_id} does not exist")
         case = uow.session.get(Case, row.case_id)

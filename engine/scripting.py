@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 from collections.abc import Callable
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any
 
 from engine import deadlines
 from engine.clock import BERLIN, active_now
 from engine.effects import CASE_HELPERS, current_land
+from engine.errors import ScriptError
 from engine.rules import LegalRules
 from engine.sandbox import SandboxScriptEngine
 from engine.tasks import due_at_for
@@ -29,6 +31,19 @@ def sla_due(working_days: int) -> str:
     return due.isoformat()
 
 
+def today() -> date:
+    """The engine clock's current date in Europe/Berlin (simulated in tests and demos)."""
+    return active_now().astimezone(BERLIN).date()
+
+
+def rule_value(name: str, rules: LegalRules) -> Any:
+    """The value of one legal parameter of ``rules`` (``rule('handover_ack_working_days')``)."""
+    known = {f.name for f in dataclasses.fields(rules)}
+    if not isinstance(name, str) or name not in known:
+        raise ScriptError(f"unknown legal rule {name!r}")
+    return getattr(rules, name)
+
+
 def helper_functions(rules: LegalRules) -> dict[str, Callable[..., Any]]:
     """Deadline helpers bound to the configured legal rules, plus case and time helpers."""
     helpers: dict[str, Callable[..., Any]] = {}
@@ -40,6 +55,8 @@ def helper_functions(rules: LegalRules) -> dict[str, Callable[..., Any]]:
     helpers.update(CASE_HELPERS)
     helpers["timer_at"] = timer_at
     helpers["sla_due"] = sla_due
+    helpers["today"] = today
+    helpers["rule"] = functools.partial(rule_value, rules=rules)
     return helpers
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine import deadlines
@@ -57,20 +57,34 @@ class TaskChanges:
     cancelled: list[HumanTask]
 
 
+def ready_task_ids(workflow: BpmnWorkflow) -> set[str]:
+    """Ids of the READY human tasks (the projection's open rows match these after a save)."""
+    return {str(t.id) for t in ready_user_tasks(workflow)}
+
+
 def sync_human_tasks(session: Session, instance_id: str, case: Case, process_key: str,
-                     workflow: BpmnWorkflow, now: datetime) -> TaskChanges:
-    """Bring the instance's rows in line with the engine's READY user tasks."""
+                     workflow: BpmnWorkflow, now: datetime, open_before: set[str],
+                     completed: tuple[str, str] | None = None) -> TaskChanges:
+    """Bring the projection in line with the engine's READY user tasks.
+
+    ``open_before`` are the READY task ids when the instance was loaded (= its open rows,
+    which are kept in step in every transaction), so only the difference is written.
+    ``completed`` is (task id, actor) of the task the caller completed.
+    """
     ready = {str(t.id): t for t in ready_user_tasks(workflow)}
-    open_rows = session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "open")
-    ).all()
-    known = {row.id for row in open_rows}
-    cancelled = [row for row in open_rows if row.id not in ready]
-    for row in cancelled:
-        row.state, row.completed_at = "cancelled", now
+    cancelled = []
+    for task_id in sorted(open_before - set(ready)):
+        row = session.get(HumanTask, task_id)
+        if row is None:
+            continue
+        if completed is not None and task_id == completed[0]:
+            row.state, row.completed_at, row.completed_by = "completed", now, completed[1]
+        else:
+            row.state, row.completed_at = "cancelled", now
+            cancelled.append(row)
     created = []
     for task_id, task in ready.items():
-        if task_id in known:
+        if task_id in open_before:
             continue
         props = task_properties(task.task_spec)
         row = HumanTask(
@@ -85,14 +99,6 @@ def sync_human_tasks(session: Session, instance_id: str, case: Case, process_key
         session.add(row)
         created.append(row)
     return TaskChanges(created, cancelled)
-
-
-def mark_completed(session: Session, task_id: str, actor: str, now: datetime) -> None:
-    """Record who completed a task and when (before the projection sync runs)."""
-    session.execute(
-        update(HumanTask).where(HumanTask.id == task_id)
-        .values(state="completed", completed_at=now, completed_by=actor)
-    )
 
 
 def to_info(row: HumanTask, case_number: str, now: datetime) -> TaskInfo:

@@ -61,44 +61,55 @@ def waiting_timers(workflow: BpmnWorkflow) -> dict[tuple[str, datetime], Any]:
 
 @dataclass
 class TimerChanges:
-    """What a timer sync did."""
+    """What a timer sync did: (element id, due time) of created, fired and cancelled timers."""
 
-    created: list[Timer]
-    fired: list[Timer]
-    cancelled: list[Timer]
+    created: list[tuple[str, datetime]]
+    fired: list[tuple[str, datetime]]
+    cancelled: list[tuple[str, datetime]]
+
+
+def timer_elements(workflow: BpmnWorkflow) -> dict[tuple[str, datetime], str]:
+    """The waiting timers as {(task id, due time): element id}."""
+    return {key: task.task_spec.bpmn_id or task.task_spec.name
+            for key, task in waiting_timers(workflow).items()}
 
 
 def sync_timers(session: Session, instance_id: str, case_id: str, workflow: BpmnWorkflow,
-                now: datetime, firing: Timer | None = None) -> TimerChanges:
-    """Mirror the instance's waiting timers into rows; a timer that left marks fired/cancelled."""
+                now: datetime, waiting_before: dict[tuple[str, datetime], str],
+                firing: Timer | None = None) -> TimerChanges:
+    """Mirror the instance's waiting timers into rows; a timer that left is fired or cancelled.
+
+    ``waiting_before`` are the waiting timers when the instance was loaded (= its open rows,
+    kept in step on every save), so only the difference is written, without reading rows.
+    """
     current = waiting_timers(workflow)
-    rows = session.scalars(
-        select(Timer).where(Timer.instance_id == instance_id, Timer.status.in_(OPEN_STATES))
-    ).all()
     changes = TimerChanges([], [], [])
-    known = set()
-    for row in rows:
-        key = (row.task_id, row.due_at)
-        if key in current:
-            known.add(key)
-            if firing is not None and row.id == firing.id:  # not due yet for the engine
-                row.status, row.claimed_by, row.claim_expires_at = "waiting", None, None
-            continue
-        if (firing is not None and row.id == firing.id) or row.due_at <= now:
-            row.status, row.fired_at = "fired", now
-            changes.fired.append(row)
+    firing_key = (firing.task_id, firing.due_at) if firing is not None else None
+    if firing is not None and firing_key in current:
+        # the engine does not consider it due yet: give the claim back
+        firing.status, firing.claimed_by, firing.claim_expires_at = "waiting", None, None
+    for key in sorted(set(waiting_before) - set(current)):
+        task_id, due = key
+        fired = key == firing_key or due <= now
+        if key == firing_key and firing is not None:
+            firing.status, firing.fired_at = "fired", now
+            firing.claimed_by, firing.claim_expires_at = None, None
         else:
-            row.status = "cancelled"
-            changes.cancelled.append(row)
-        row.claimed_by, row.claim_expires_at = None, None
+            values: dict[str, object] = {"status": "fired" if fired else "cancelled",
+                                         "claimed_by": None, "claim_expires_at": None}
+            if fired:
+                values["fired_at"] = now
+            session.execute(update(Timer).where(
+                Timer.instance_id == instance_id, Timer.task_id == task_id, Timer.due_at == due,
+                Timer.status.in_(OPEN_STATES)).values(**values))
+        (changes.fired if fired else changes.cancelled).append((waiting_before[key], due))
     for (task_id, due), task in current.items():
-        if (task_id, due) in known:
+        if (task_id, due) in waiting_before:
             continue
-        row = Timer(instance_id=instance_id, case_id=case_id, task_id=task_id,
-                    element_id=task.task_spec.bpmn_id or task.task_spec.name, due_at=due,
-                    status="waiting", attempts=0)
-        session.add(row)
-        changes.created.append(row)
+        element_id = task.task_spec.bpmn_id or task.task_spec.name
+        session.add(Timer(instance_id=instance_id, case_id=case_id, task_id=task_id,
+                          element_id=element_id, due_at=due, status="waiting", attempts=0))
+        changes.created.append((element_id, due))
     return changes
 
 

@@ -5,6 +5,7 @@
 //   node tools/lint_bpmn.mjs a.bpmn b.bpmn        -> the given files
 //   node tools/lint_bpmn.mjs --config other.json  -> another config
 //   node tools/lint_bpmn.mjs --max-warnings 0     -> warnings fail too
+//   node tools/lint_bpmn.mjs --print-config       -> effective rules as JSON {rule: category}
 //
 // Every problem is printed as `file: element id: rule: message` (warnings end in
 // " (warning)"); XML that bpmn-moddle cannot read completely (unknown elements, unresolved
@@ -30,18 +31,28 @@ function usage(message) {
   if (message) {
     console.error(`lint_bpmn: ${message}`);
   }
-  console.error('usage: node tools/lint_bpmn.mjs [--config .bpmnlintrc] [--max-warnings N] [file.bpmn ...]');
+  console.error(
+    'usage: node tools/lint_bpmn.mjs [--config .bpmnlintrc] [--max-warnings N] [--print-config] ' +
+    '[file.bpmn ...]'
+  );
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const options = { config: path.join(ROOT, '.bpmnlintrc'), maxWarnings: -1, files: [] };
+  const options = {
+    config: path.join(ROOT, '.bpmnlintrc'),
+    maxWarnings: -1,
+    printConfig: false,
+    files: []
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--help' || arg === '-h') {
       usage();
     } else if (arg === '--config' || arg === '-c') {
       options.config = argv[++i] ?? usage('--config needs a path');
+    } else if (arg === '--print-config') {
+      options.printConfig = true;
     } else if (arg === '--max-warnings') {
       const value = Number.parseInt(argv[++i], 10);
       if (Number.isNaN(value)) {
@@ -75,8 +86,15 @@ function firstLine(text) {
   return String(text).split(/\r?\n/)[0];
 }
 
+function createLinter(config) {
+  return new Linter({
+    config,
+    resolver: new NodeResolver({ require: requireFromRoot })
+  });
+}
+
 /** Reads one diagram and returns its problems as {id, rule, message, category}. */
-async function lintFile(file, config, moddle, linter) {
+async function lintFile(file, config, moddle) {
   let xml;
   try {
     xml = await readFile(file, 'utf-8');
@@ -99,7 +117,8 @@ async function lintFile(file, config, moddle, linter) {
     category: 'error'
   }));
 
-  const results = await linter.lint(rootElement, config);
+  // A fresh linter per file: rule instances keep state (no-duplicate-sequence-flows does).
+  const results = await createLinter(config).lint(rootElement, config);
   for (const [rule, reports] of Object.entries(results)) {
     for (const report of reports) {
       let id = report.id || '-';
@@ -127,6 +146,20 @@ async function main() {
     process.exit(2);
   }
 
+  if (options.printConfig) {
+    const linter = createLinter(config);
+    const rules = await linter.resolveConfiguredRules(config);
+    const effective = {};
+    for (const name of Object.keys(rules).sort()) {
+      const { category } = linter.parseRuleValue(rules[name]);
+      if (category !== 'off') {
+        effective[name] = category;
+      }
+    }
+    console.log(JSON.stringify(effective, null, 2));
+    return 0;
+  }
+
   const files = options.files.length ? options.files : await defaultFiles();
   if (!files.length) {
     console.log('lint_bpmn: no diagrams to lint');
@@ -134,15 +167,11 @@ async function main() {
   }
 
   const moddle = new BpmnModdle();
-  const linter = new Linter({
-    config,
-    resolver: new NodeResolver({ require: requireFromRoot })
-  });
 
   let errors = 0;
   let warnings = 0;
   for (const file of files) {
-    const problems = await lintFile(file, config, moddle, linter);
+    const problems = await lintFile(file, config, moddle);
     for (const problem of problems) {
       const isWarning = problem.category === 'warn' || problem.category === 'info';
       if (isWarning) {

@@ -242,3 +242,38 @@ class Handover(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (UniqueConstraint("case_id", "key", name="uq_handover_case_key"),)
+
+
+class User(Base):
+    """A person who works with Staffel: argon2 password hash, roles and (below) teams."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSONType)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UserTeam(Base):
+    """Membership of a user in a team (a caseworker's teams, or the teams a supervisor leads)."""
+
+    __tablename__ = "user_teams"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    team: Mapped[str] = mapped_column(String(40), primary_key=True, index=True)
+
+
+class ApiToken(Base):
+    """A bearer token of the API; only its SHA-256 is stored, never the token itself."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,46 @@
+"""Engine gaps the lifecycle diagrams ran into, each pinned by a minimal test.
+
+1. Diagrams must not write legal parameters as literals (LIFECYCLE.md: "every number and rule
+   ... is a parameter in one place"), but the sandbox offered no way to read
+   ``engine/rules.py``: the handover acknowledgment limit (``handover_ack_working_days``) and
+   the DTZ pass level (``dtz_pass_level``) were unreachable. Fix: helper ``rule(name)``.
+2. The sandbox exposes ``date``, whose ``date.today()`` reads the wall clock, so a diagram that
+   needs "today" (e.g. a permit report without an issue date) computed wrong dates under the
+   simulated clock. Fix: helper ``today()``, the engine clock's date in Europe/Berlin.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from engine.clock import SimulatedClock, using_clock
+from engine.errors import ScriptError
+from engine.rules import DEFAULT_RULES
+from engine.scripting import make_script_engine
+
+
+def evaluate(expression: str, rules=DEFAULT_RULES):  # type: ignore[no-untyped-def]
+    return make_script_engine(rules).environment.evaluate(expression, {})
+
+
+def test_rule_reads_the_configured_legal_parameters() -> None:
+    assert evaluate("rule('handover_ack_working_days')") == 5
+    assert evaluate("rule('dtz_pass_level')") == "B1"
+    custom = DEFAULT_RULES.with_overrides(handover_ack_working_days=7)
+    assert evaluate("rule('handover_ack_working_days')", custom) == 7
+
+
+def test_rule_refuses_unknown_and_private_names() -> None:
+    for name in ("nope", "__class__", "with_overrides"):
+        with pytest.raises(ScriptError):
+            evaluate(f"rule({name!r})")
+
+
+def test_today_is_the_engine_date_in_berlin() -> None:
+    # 23:30 UTC on 1 March is already 2 March in Berlin (CET, UTC+1)
+    with using_clock(SimulatedClock(datetime(2027, 3, 1, 23, 30, tzinfo=UTC))):
+        assert evaluate("today()") == date(2027, 3, 2)
+    with using_clock(SimulatedClock(datetime(2031, 7, 1, 8, 0, tzinfo=UTC))):
+        assert evaluate("today()") == date(2031, 7, 1)

@@ -1,0 +1,208 @@
+"""Task forms: a user task's JSON Schema turned into HTML form fields, and posted values back
+into typed JSON data for :meth:`engine.api.Staffel.complete_task`.
+
+Supported: ``string`` (``format: date`` -> date input, ``email`` -> email input, long strings ->
+text area), ``number``, ``integer``, ``boolean`` (yes/no radios, so "not answered" exists),
+``enum`` or ``oneOf``/``const`` (radios for up to four choices, else a select), and arrays of
+such choices (check boxes). ``title`` is the label, ``description`` the hint. Validation is the
+engine's: this module only converts types, it never decides what is valid.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+RADIO_LIMIT = 4
+TEXTAREA_FROM = 200  # maxLength from which a string gets a text area
+
+
+@dataclass
+class Field:
+    """One form field ready for the template."""
+
+    name: str
+    label: str
+    widget: str  # text | email | textarea | date | number | radio | select | checkboxes
+    required: bool
+    hint: str | None = None
+    options: list[tuple[str, str]] = field(default_factory=list)
+    value: str | list[str] = ""
+    error: str | None = None
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """The HTML id of the input (or of the first radio / check box)."""
+        return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
+
+    @property
+    def described_by(self) -> str:
+        """The value of ``aria-describedby``: hint and error ids, if any."""
+        ids = [f"{self.id}-hint"] if self.hint else []
+        if self.error:
+            ids.append(f"{self.id}-error")
+        return " ".join(ids)
+
+
+def _choices(prop: Mapping[str, Any]) -> list[tuple[Any, str]] | None:
+    if isinstance(prop.get("enum"), list):
+        return [(v, str(v)) for v in prop["enum"]]
+    variants = prop.get("oneOf") or prop.get("anyOf")
+    if isinstance(variants, list) and variants and all("const" in v for v in variants):
+        return [(v["const"], str(v.get("title", v["const"]))) for v in variants]
+    return None
+
+
+def _raw(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def _field(name: str, prop: Mapping[str, Any], required: bool) -> Field | None:
+    kind = prop.get("type")
+    label = str(prop.get("title") or name)
+    hint = str(prop["description"]) if prop.get("description") else None
+    f = Field(name, label, "text", required, hint)
+    choices = _choices(prop)
+    if kind == "array":
+        items = _choices(prop.get("items") or {})
+        if items is None:
+            return None
+        f.widget, f.options, f.value = "checkboxes", [(_raw(v), t) for v, t in items], []
+        return f
+    if choices is not None:
+        f.options = [(_raw(v), t) for v, t in choices]
+        f.widget = "radio" if len(choices) <= RADIO_LIMIT else "select"
+    elif kind == "boolean":
+        f.widget, f.options = "radio", [("true", _("Yes")), ("false", _("No"))]
+    elif kind in ("number", "integer"):
+        f.widget = "number"
+        f.attrs["step"] = "1" if kind == "integer" else "any"
+        f.attrs["inputmode"] = "numeric" if kind == "integer" else "decimal"
+        for key, attr in (("minimum", "min"), ("maximum", "max")):
+            if key in prop:
+                f.attrs[attr] = _raw(prop[key])
+    elif kind == "string" or kind is None:
+        fmt = prop.get("format")
+        if fmt == "date":
+            f.widget = "date"
+        elif fmt == "email":
+            f.widget = "email"
+        elif int(prop.get("maxLength", 0)) >= TEXTAREA_FROM or prop.get("x-multiline"):
+            f.widget = "textarea"
+        if "maxLength" in prop:
+            f.attrs["maxlength"] = str(prop["maxLength"])
+    else:
+        return None
+    return f
+
+
+def build_fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any],
+                 errors: Mapping[str, str] | None = None) -> list[Field]:
+    """Return the fields of a form, filled with ``values`` (raw strings or typed data)."""
+    if not schema:
+        return []
+    required = set(schema.get("required", []))
+    fields = []
+    for name, prop in (schema.get("properties") or {}).items():
+        f = _field(name, prop if isinstance(prop, dict) else {}, name in required)
+        if f is None:
+            continue
+        value = values.get(name)
+        if f.widget == "checkboxes":
+            f.value = [_raw(v) for v in value] if isinstance(value, list) else []
+        else:
+            f.value = _raw(value)
+        f.error = (errors or {}).get(name)
+        fields.append(f)
+    return fields
+
+
+def _number(text: str, kind: str) -> Any:
+    candidate = text.replace(",", ".") if re.fullmatch(r"-?\d+,\d+", text) else text
+    try:
+        if kind == "integer" or re.fullmatch(r"-?\d+", candidate):
+            return int(candidate)
+        return float(candidate)
+    except ValueError:
+        return text  # the engine reports the type error next to the field
+
+
+def _typed(prop: Mapping[str, Any], text: str) -> Any:
+    choices = _choices(prop)
+    if choices is not None:
+        for value, _label in choices:
+            if _raw(value) == text:
+                return value
+        return text
+    kind = prop.get("type")
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(text, text)
+    if kind in ("number", "integer"):
+        return _number(text, str(kind))
+    return text
+
+
+def parse_form(schema: Mapping[str, Any] | None,
+               form: MultiDict[str, str]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Turn posted values into typed data; also return the raw values to show them again.
+
+    Empty inputs are left out, so a missing required value is reported by the engine.
+    """
+    data: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    for name, prop in ((schema or {}).get("properties") or {}).items():
+        prop = prop if isinstance(prop, dict) else {}
+        if prop.get("type") == "array":
+            picked = [v for v in form.getlist(name) if v != ""]
+            raw[name] = picked
+            items = prop.get("items") or {}
+            data[name] = [_typed(items, v) for v in picked]
+            continue
+        text = form.get(name, "").strip()
+        raw[name] = text
+        if text != "":
+            data[name] = _typed(prop, text)
+    return data, raw
+
+
+_MESSAGES = (
+    (re.compile(r"^is required$"), lambda m: _("Please fill in this field.")),
+    (re.compile(r"is not of type '(number|integer)'"), lambda m: _("Please enter a number.")),
+    (re.compile(r"is not of type 'boolean'"), lambda m: _("Please choose yes or no.")),
+    (re.compile(r"is not a '?date'?"), lambda m: _("Please enter a valid date.")),
+    (re.compile(r"is not one of"), lambda m: _("Please choose one of the options.")),
+    (re.compile(r"is too long"), lambda m: _("The text is too long.")),
+    (re.compile(r"is (less than|greater than)"), lambda m: _("The number is out of range.")),
+)
+
+
+def explain(message: str) -> str:
+    """Translate an engine validation message into plain words (the original if unknown)."""
+    for pattern, text in _MESSAGES:
+        match = pattern.search(message)
+        if match:
+            return text(match)
+    return message
+
+
+def field_errors(errors: list[dict[str, Any]],
+                 names: set[str]) -> tuple[dict[str, str], list[str]]:
+    """Split engine errors into per-field messages and general ones (not tied to a field)."""
+    by_field: dict[str, str] = {}
+    general: list[str] = []
+    for error in errors:
+        name = str(error.get("field", "")).split(".")[0]
+        message = explain(str(error.get("message", "")))
+        if name in names and name not in by_field:
+            by_field[name] = message
+        elif name not in names:
+            general.append(message if name in ("", "(root)") else f"{name}: {message}")
+    return by_field, general
