@@ -17,7 +17,7 @@ PERSON = {"family_name": "Muster", "given_name": "Bench", "birth_date": "1990-01
 def stats_ms(samples: list[float]) -> dict[str, float]:
     """Median, p95 and mean of samples given in seconds, in milliseconds."""
     ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {"median": statistics.median(ordered) * 1000, "p95": p95 * 1000,
             "mean": statistics.fmean(ordered) * 1000, "n": float(len(ordered))}
 

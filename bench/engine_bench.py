@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import time
 
-from sqlalchemy import event, select
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import event, select
 
 from bench._common import ENGINE_DIAGRAMS, PERSON, fmt, stats_ms, temp_engine
 from engine.persistence.models import ProcessInstance

@@ -87,7 +87,7 @@ class Run:
 
     def save(self, firing: Timer | None = None) -> None:
         """Write state, projection, timers, waits, case effects and audit events."""
-        uow, row, case, wf = self.uow, self.row, self.case, self.workflow
+        uow = self.uow
         with uow.session.no_autoflush:
             self._write(firing)
         uow.session.flush()
