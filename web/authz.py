@@ -1,0 +1,191 @@
+"""The one authorization module: every "may this actor see / do that?" of the web layer.
+
+Roles (a user may have several):
+
+* ``caseworker`` — member of one or more teams. Sees the tasks of his teams and the cases his
+  teams have or had a task on; claims, unclaims (his own), completes the tasks of his teams.
+* ``supervisor`` — leads one or more teams and is always a member of the ``supervisor`` team
+  (escalations). Sees and works on his teams' tasks like a caseworker, and may also unclaim,
+  complete and (re)assign tasks held by anyone in those teams.
+* ``process_owner`` — owns the process definitions; no access to cases or tasks.
+* ``admin`` — operates the system: reads every case and task, creates cases, sends messages
+  (integration token), moves the simulated clock. Does not work on tasks (no claim, complete,
+  assign: that needs a team).
+
+Answers: 403 (:class:`Forbidden`) when the role does not allow the action at all; 404
+(:class:`NotFound`) when the thing exists but the actor may not see it, exactly as if it did
+not exist. The same rule serves lists and fetching by id.
+
+A case's view lists all its open tasks (team, title, assignee) so that every team working on
+it sees where it stands (warm handover); fetching or acting on a task needs the team.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.api import Staffel
+from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.model import TaskInfo
+from engine.tasks import TaskQuery
+from web.auth import Actor, actor_from_user
+
+WORK_ROLES = ("caseworker", "supervisor")
+CASE_CREATING_TEAM = "eingangszone"
+# Teams whose members record messages from outside (BAMF decision, permit issued, course
+# results, SGB II decisions); other systems send them with an admin/integration token.
+MESSAGE_TEAMS = frozenset({"eingangszone", "auslaenderbehoerde", "kurstraeger", "jc_leistung",
+                           "jc_vermittlung", "jc_regel"})
+TASK_ACTIONS = ("view", "claim", "unclaim", "complete", "assign")
+
+
+def is_admin(actor: Actor) -> bool:
+    """True for administrators."""
+    return actor.has_role("admin")
+
+
+def visible_teams(actor: Actor) -> frozenset[str] | None:
+    """Teams whose work the actor sees; None means every team (admin)."""
+    if is_admin(actor):
+        return None
+    if actor.has_role(*WORK_ROLES):
+        return actor.teams
+    return frozenset()
+
+
+def require(allowed: bool, message: str) -> None:
+    """Raise 403 unless ``allowed``."""
+    if not allowed:
+        raise Forbidden(message)
+
+
+def can_see_work(actor: Actor) -> bool:
+    """May the actor use case and task endpoints at all (not process owners)."""
+    return is_admin(actor) or actor.has_role(*WORK_ROLES)
+
+
+# -- cases -------------------------------------------------------------------------------------
+def can_create_case(actor: Actor) -> bool:
+    """Eingangszone caseworkers, supervisors and admins create cases."""
+    return (is_admin(actor) or actor.has_role("supervisor")
+            or (actor.has_role("caseworker") and CASE_CREATING_TEAM in actor.teams))
+
+
+def case_list_teams(actor: Actor) -> frozenset[str] | None:
+    """The team filter for case lists (403 for roles without access to cases)."""
+    require(can_see_work(actor), "your role has no access to cases")
+    return visible_teams(actor)
+
+
+def can_view_case(engine: Staffel, actor: Actor, case_id: str) -> bool:
+    """True if the case exists and the actor's teams have or had a task on it (admin: any)."""
+    return can_see_work(actor) and engine.case_visible(case_id, visible_teams(actor))
+
+
+def require_case_visible(engine: Staffel, actor: Actor, case_id: str) -> None:
+    """403 for roles without case access, 404 when the case is absent or not visible."""
+    require(can_see_work(actor), "your role has no access to cases")
+    if not engine.case_visible(case_id, visible_teams(actor)):
+        raise NotFound("no such case")
+
+
+# -- tasks -------------------------------------------------------------------------------------
+def can_view_task(actor: Actor, task: TaskInfo) -> bool:
+    """A task is visible to admins and to the members of its team."""
+    teams = visible_teams(actor)
+    return teams is None or task.team in teams
+
+
+def can_act_on_task(actor: Actor, task: TaskInfo) -> bool:
+    """Caseworkers and supervisors of the task's team work on it."""
+    return actor.has_role(*WORK_ROLES) and task.team in actor.teams
+
+
+def can_assign(actor: Actor, task: TaskInfo) -> bool:
+    """Supervisors of the task's team (re)assign it and take it from anyone."""
+    return actor.has_role("supervisor") and task.team in actor.teams
+
+
+def authorize_task(engine: Staffel, actor: Actor, task_id: str, action: str) -> TaskInfo:
+    """Load a task and check ``action`` on it; 403 / 404 / 409 as the module doc says."""
+    if action not in TASK_ACTIONS:
+        raise ValueError(f"unknown task action {action!r}")
+    require(can_see_work(actor), "your role has no access to tasks")
+    task = engine.task_info(task_id)
+    if not can_view_task(actor, task):
+        raise NotFound(f"task {task_id} does not exist")
+    if action == "view":
+        return task
+    if action == "assign":
+        require(can_assign(actor, task), "only a supervisor of the task's team assigns it")
+        return task
+    require(can_act_on_task(actor, task), "only members of the task's team work on it")
+    held_by_other = task.assignee not in (None, actor.username)
+    if held_by_other and action in ("unclaim", "complete") and not can_assign(actor, task):
+        if action == "unclaim":
+            raise Forbidden(f"the task is claimed by {task.assignee}; only they or a "
+                            "supervisor of the team can give it back")
+        raise Conflict(f"the task is claimed by {task.assignee}")
+    return task
+
+
+def require_assignable(engine: Staffel, task: TaskInfo, username: Any) -> str:
+    """422 unless ``username`` is an active caseworker or supervisor of the task's team."""
+    user = engine.get_user(username) if isinstance(username, str) else None
+    member = user is not None and user.active and is_member(actor_from_user(user), task.team)
+    if not member:
+        raise InvalidInput(f"{username!r} is not a member of team {task.team}",
+                           [{"field": "username",
+                             "message": f"must be a member of team {task.team}"}])
+    assert isinstance(username, str)
+    return username
+
+
+def is_member(actor: Actor, team: str) -> bool:
+    """True if the actor works in ``team`` (as caseworker or supervisor)."""
+    return actor.has_role(*WORK_ROLES) and team in actor.teams
+
+
+def task_query(actor: Actor, *, scope: str = "team", team: str | None = None,
+               overdue: bool | None = None, case_id: str | None = None, page: int = 1,
+               per_page: int = 50) -> TaskQuery:
+    """The inbox query for an actor: always limited to the teams he sees.
+
+    ``scope=mine`` lists the tasks assigned to the actor; ``team`` narrows to one of his
+    teams (403 for a team he is not in).
+    """
+    teams = visible_teams(actor)
+    require(can_see_work(actor), "your role has no access to tasks")
+    if team is not None:
+        require(teams is None or team in teams, f"you are not a member of team {team}")
+        teams = frozenset({team})
+    return TaskQuery(teams=sorted(teams) if teams is not None else None,
+                     assignee=actor.username if scope == "mine" else None,
+                     overdue=overdue, case_id=case_id, page=page, per_page=per_page)
+
+
+# -- messages, clock, definitions ----------------------------------------------------------------
+def can_send_messages(actor: Actor) -> bool:
+    """Admins (integration tokens) and members of the teams that record outside events."""
+    return is_admin(actor) or (actor.has_role(*WORK_ROLES)
+                               and bool(actor.teams & MESSAGE_TEAMS))
+
+
+def authorize_message(engine: Staffel, actor: Actor, case_id: str | None,
+                      correlation: dict[str, Any] | None) -> str:
+    """Resolve the target case of a message and check the actor may send it there."""
+    require(can_send_messages(actor), "your role or team does not send messages")
+    found = engine.find_case_id(case_id, correlation)
+    if not is_admin(actor) and not engine.case_visible(found, actor.teams):
+        raise NotFound("no such case")
+    return found
+
+
+def can_advance_clock(actor: Actor) -> bool:
+    """Only administrators move the simulated clock."""
+    return is_admin(actor)
+
+
+def can_read_definitions(actor: Actor) -> bool:
+    """Every signed-in user may list the deployed process definitions (metadata only)."""
+    return bool(actor.roles)
