@@ -15,9 +15,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.model import AuditEntry, AuditVerification
@@ -79,7 +79,8 @@ class AuditLog:
                 "prev_hash": prev, "hash": digest,
             })
             prev = digest
-        session.execute(insert(AuditEvent), rows)
+        # Core insert of the table: one executemany even where some values are None
+        session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
         session.execute(
             update(AuditHead).where(AuditHead.id == 1).values(last_seq=seq, last_hash=prev)
         )

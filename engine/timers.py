@@ -10,6 +10,7 @@ fires exactly once.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,9 +25,9 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from engine.persistence.models import Timer
+from engine.persistence.models import ProcessInstance, Timer
 
-CLAIM_LEASE = timedelta(seconds=60)
+CLAIM_LEASE = timedelta(seconds=float(os.environ.get("STAFFEL_CLAIM_LEASE_SECONDS", "60")))
 MAX_ATTEMPTS = 5
 OPEN_STATES = ("waiting", "claimed")
 
@@ -142,13 +143,17 @@ def claim_due(session: Session, now: datetime, worker: str, limit: int,
     return ids
 
 
-def lock_claimed(session: Session, timer_id: int, worker: str) -> Timer | None:
-    """Return the timer if ``worker`` still holds its claim (locking the row on PostgreSQL)."""
-    stmt = select(Timer).where(Timer.id == timer_id, Timer.status == "claimed",
-                               Timer.claimed_by == worker)
+def lock_claimed(session: Session, timer_id: int,
+                 worker: str) -> tuple[Timer, ProcessInstance] | None:
+    """Return the timer and its instance if ``worker`` still holds the claim (one query;
+    the timer row is locked on PostgreSQL)."""
+    stmt = (select(Timer, ProcessInstance)
+            .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+            .where(Timer.id == timer_id, Timer.status == "claimed", Timer.claimed_by == worker))
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).one_or_none()
+        stmt = stmt.with_for_update(of=Timer)
+    found = session.execute(stmt).one_or_none()
+    return (found[0], found[1]) if found is not None else None
 
 
 def release(session: Session, timer_id: int, worker: str, error: str | None) -> None:

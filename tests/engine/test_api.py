@@ -31,7 +31,7 @@ def snapshot(engine: Staffel) -> tuple:
 
 def test_deploy_is_versioned_by_content(engine: Staffel) -> None:
     versions = {v.key: v.version for v in engine.process_versions()}
-    assert versions == {"basic": 1, "timers": 1, "parent": 1, "child": 1}
+    assert versions == {"basic": 1, "timers": 1, "parent": 1, "child": 1, "wake": 1}
     again = engine.deploy_directory(ENGINE_DIAGRAMS)
     assert again.new_versions == []
     changed = (ENGINE_DIAGRAMS / "basic.bpmn").read_text().replace("Register person",
