@@ -25,6 +25,7 @@ from engine import audit, cases, deploy, forms, messages, tasks, timers
 from engine.api_access import AccessApi
 from engine.audit import AuditLog
 from engine.clock import Clock, SimulatedClock, SystemClock, ensure_aware, install_spiff_clock
+from engine.dashboard import DashboardMixin
 from engine.errors import Conflict, InvalidInput, NotFound, Problem
 from engine.model import (
     AuditEntry,
@@ -48,7 +49,7 @@ DEFAULT_PROCESS = "refugee_lifecycle"
 SYSTEM_ACTOR = "system"
 
 
-class Staffel(AccessApi):
+class Staffel(AccessApi, DashboardMixin):
     """One engine over one database. Thread-safe: every call opens its own transaction."""
 
     def __init__(self, database_url: str, *, clock: str = "system",
@@ -279,10 +280,10 @@ class Staffel(AccessApi):
             run = self.runtime.load(uow, waits[0].instance_id)
             self.schemas.validate_message(uow.session, run.row.process_version_id, name, payload)
             waiting = [t for t in messages.waiting_message_tasks(run.workflow)
-                       if t.task_spec.event_definition.name == name]
+                       if messages.message_definition(t, name) is not None]
             if not waiting:
                 raise NotFound(f"case {case.case_number} is not waiting for message {name!r}")
-            definition = waiting[0].task_spec.event_definition
+            definition = messages.message_definition(waiting[0], name)
             run.advance(lambda wf: wf.catch(BpmnEvent(definition, payload)))
             uow.record("message_correlated", case_id=case.id, instance_id=run.row.id,
                        element_id=waits[0].element_id, message=name, fields=sorted(payload))

@@ -61,6 +61,8 @@ class AccessApi:
 
     def get_user(self: _Engine, username: str) -> UserInfo | None:
         """Return a user by name, or None."""
+        if not _storable(username, 100):
+            return None
         with self.db.read() as session:
             row = users.find_user(session, username)
             return users.user_info(session, row) if row is not None else None
@@ -72,7 +74,7 @@ class AccessApi:
 
     def authenticate(self: _Engine, username: str, password: str) -> UserInfo | None:
         """Check a username and password; None when either is wrong or the user is inactive."""
-        if not isinstance(username, str) or not isinstance(password, str):
+        if not _storable(username, 100) or not isinstance(password, str):
             return None
         with self.db.read() as session:
             row = users.find_user(session, username)
@@ -110,7 +112,7 @@ class AccessApi:
     # -- visibility ------------------------------------------------------------------------
     def case_visible(self: _Engine, case_id: str, teams: Iterable[str] | None) -> bool:
         """True if the case exists and one of ``teams`` has or had a task on it (None: any)."""
-        if not isinstance(case_id, str) or len(case_id) > 32:
+        if not _storable(case_id, 32):
             return False
         with self.db.read() as session:
             return access.case_visible(session, case_id, teams)
@@ -156,3 +158,8 @@ class AccessApi:
     def wall_now(self: _Engine) -> datetime:
         """The wall-clock time (token expiry; never the simulated engine time)."""
         return self.wall_clock.now()
+
+
+def _storable(value: object, max_length: int) -> bool:
+    """True for a string a key column can be compared with (PostgreSQL rejects NUL)."""
+    return isinstance(value, str) and len(value) <= max_length and "\x00" not in value

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.model import AuditEntry, AuditVerification
@@ -64,8 +64,7 @@ class AuditLog:
         """Append the queued events to the chain (inside the caller's transaction)."""
         if not self.pending:
             return
-        head = _locked_head(session)
-        seq, prev = head.last_seq, head.last_hash
+        seq, prev = _locked_head(session)
         rows = []
         for ev in self.pending:
             details = json.loads(json.dumps(ev.details, default=str))
@@ -79,26 +78,35 @@ class AuditLog:
                 "prev_hash": prev, "hash": digest,
             })
             prev = digest
-        # Core insert of the table: one executemany even where some values are None
-        session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
-        session.execute(
-            update(AuditHead).where(AuditHead.id == 1).values(last_seq=seq, last_hash=prev)
-        )
+        connection = session.connection()
+        connection.execute(_INSERT_EVENTS, rows)
+        connection.execute(_MOVE_HEAD, {"last_seq": seq, "last_hash": prev})
         self.pending.clear()
 
 
-def _locked_head(session: Session) -> AuditHead:
-    stmt = select(AuditHead).where(AuditHead.id == 1)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    head = session.scalars(stmt).one_or_none()
-    if head is None:
-        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS_HASH)
-        session.add(head)
-        session.flush()
-        if session.get_bind().dialect.name == "postgresql":
-            head = session.scalars(stmt).one()
-    return head
+_EVENTS = cast(Table, AuditEvent.__table__)
+_HEAD = cast(Table, AuditHead.__table__)
+_INSERT_EVENTS = insert(_EVENTS)
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == 1).values(
+    last_seq=bindparam("last_seq"), last_hash=bindparam("last_hash"))
+_READ_HEAD = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
+_READ_HEAD_LOCKED = _READ_HEAD.with_for_update()
+
+
+def _locked_head(session: Session) -> tuple[int, str]:
+    """The newest (seq, hash), with the head row locked on PostgreSQL (SQLite write
+    transactions are serialised already)."""
+    connection = session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    found = connection.execute(_READ_HEAD_LOCKED if postgres else _READ_HEAD).first()
+    if found is None:
+        connection.execute(insert(_HEAD), {"id": 1, "last_seq": 0, "last_hash": GENESIS_HASH})
+        if postgres:
+            found = connection.execute(_READ_HEAD_LOCKED).first()
+            assert found is not None
+            return int(found[0]), str(found[1])
+        return 0, GENESIS_HASH
+    return int(found[0]), str(found[1])
 
 
 def verify(session: Session, batch: int = 5000) -> AuditVerification:

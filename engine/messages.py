@@ -2,28 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import (
     MessageEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import (
+    MultipleEventDefinition,
+)
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import delete, select
+from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
 from engine.persistence.models import MessageWait
 
 
+def message_definitions(task: Any) -> list[MessageEventDefinition]:
+    """The message definitions a waiting task catches.
+
+    An event-based gateway (and a multiple catch event) keeps its events in one
+    ``MultipleEventDefinition`` on the gateway task; its messages count as well.
+    """
+    definition = task.task_spec.event_definition
+    if isinstance(definition, MultipleEventDefinition):
+        return [d for d in definition.event_definitions if isinstance(d, MessageEventDefinition)]
+    return [definition] if isinstance(definition, MessageEventDefinition) else []
+
+
+def message_definition(task: Any, name: str) -> MessageEventDefinition | None:
+    """The definition of message ``name`` that ``task`` waits for, or None."""
+    return next((d for d in message_definitions(task) if d.name == name), None)
+
+
 def waiting_message_tasks(workflow: BpmnWorkflow) -> list[Any]:
     """Return the tasks of the workflow that wait for a message."""
-    return [t for t in list(workflow.event_manager.tasks.values())
-            if isinstance(t.task_spec.event_definition, MessageEventDefinition)]
+    return [t for t in list(workflow.event_manager.tasks.values()) if message_definitions(t)]
 
 
 def wait_keys(workflow: BpmnWorkflow) -> set[tuple[str, str]]:
     """(message name, element id) of every message the workflow waits for."""
-    return {(t.task_spec.event_definition.name, t.task_spec.bpmn_id or t.task_spec.name)
-            for t in waiting_message_tasks(workflow)}
+    return {(d.name, t.task_spec.bpmn_id or t.task_spec.name)
+            for t in waiting_message_tasks(workflow) for d in message_definitions(t)}
 
 
 def sync_waits(session: Session, instance_id: str, case_id: str, workflow: BpmnWorkflow,
@@ -34,9 +53,10 @@ def sync_waits(session: Session, instance_id: str, case_id: str, workflow: BpmnW
         session.execute(delete(MessageWait).where(
             MessageWait.instance_id == instance_id, MessageWait.message_name == name,
             MessageWait.element_id == element_id))
-    for name, element_id in sorted(wanted - waiting_before):
-        session.add(MessageWait(instance_id=instance_id, case_id=case_id, message_name=name,
-                                element_id=element_id))
+    rows = [{"instance_id": instance_id, "case_id": case_id, "message_name": name,
+             "element_id": element_id} for name, element_id in sorted(wanted - waiting_before)]
+    if rows:
+        session.connection().execute(insert(cast(Table, MessageWait.__table__)), rows)
 
 
 def find_waits(session: Session, case_id: str, name: str) -> list[MessageWait]:

@@ -12,19 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import handovers, messages, tasks, timers
 from engine.audit import AuditLog, PendingEvent
 from engine.clock import Clock, using_clock
 from engine.effects import CaseEffects, collecting
-from engine.errors import NotFound, ScriptError, StaffelError
+from engine.errors import Conflict, NotFound, ScriptError, StaffelError
 from engine.persistence.models import Case, CaseDeadline, ProcessInstance, ProcessVersion, Timer
 from engine.sandbox import find_script_error
 from engine.specs import SpecCache
@@ -66,7 +67,7 @@ class Run:
                  workflow: BpmnWorkflow, *, new: bool = False) -> None:
         self.uow, self.row, self.case, self.key, self.workflow = uow, row, case, key, workflow
         # What the projection rows say now (they are kept in step on every save).
-        self.open_before = set() if new else tasks.ready_task_ids(workflow)
+        self.open_before = {} if new else tasks.ready_task_elements(workflow)
         self.timers_before = {} if new else timers.timer_elements(workflow)
         self.waits_before = set() if new else messages.wait_keys(workflow)
         self.completed: tuple[str, str] | None = None
@@ -94,18 +95,16 @@ class Run:
 
     def _write(self, firing: Timer | None) -> None:
         uow, row, case, wf = self.uow, self.row, self.case, self.workflow
-        row.state = dump_state(wf)
-        row.serializer_version = SERIALIZER_VERSION
-        row.status = "completed" if wf.completed else "running"
-        row.updated_at = uow.now
+        write_instance_state(uow.session, row, dump_state(wf),
+                             "completed" if wf.completed else "running", uow.now)
         changes = tasks.sync_human_tasks(uow.session, row.id, case, self.key, wf, uow.now,
                                          self.open_before, self.completed)
-        for created in changes.created:
+        for task_id, element_id, team in changes.created:
             uow.record("task_created", case_id=case.id, instance_id=row.id,
-                       element_id=created.element_id, task_id=created.id, team=created.team)
-        for cancelled in changes.cancelled:
+                       element_id=element_id, task_id=task_id, team=team)
+        for task_id, element_id in changes.cancelled:
             uow.record("task_cancelled", case_id=case.id, instance_id=row.id,
-                       element_id=cancelled.element_id, task_id=cancelled.id)
+                       element_id=element_id, task_id=task_id)
         timer_changes = timers.sync_timers(uow.session, row.id, case.id, wf, uow.now,
                                            self.timers_before, firing)
         for element_id, due in timer_changes.fired:
@@ -115,6 +114,38 @@ class Run:
         apply_effects(uow, case, self._effects)
         if wf.completed:
             uow.record("instance_completed", case_id=case.id, instance_id=row.id)
+
+
+_INSTANCE_TABLE = cast(Table, ProcessInstance.__table__)
+_INSTANCES = _INSTANCE_TABLE.c
+UPDATE_INSTANCE = (
+    update(_INSTANCE_TABLE)
+    .where(_INSTANCES.id == bindparam("b_id"), _INSTANCES.lock_version == bindparam("b_version"))
+    .values(state=bindparam("state"), status=bindparam("status"),
+            serializer_version=bindparam("serializer_version"),
+            updated_at=bindparam("updated_at"), lock_version=bindparam("lock_version"))
+)
+
+
+def write_instance_state(session: Session, row: ProcessInstance, state: bytes, status: str,
+                         now: datetime) -> None:
+    """Write an instance's state with the optimistic lock; Conflict if someone was faster.
+
+    A prepared Core statement (the hot path); the ORM object is updated in place without a
+    second write, so later reads in the same transaction see the new state.
+    """
+    version = row.lock_version
+    result = session.connection().execute(UPDATE_INSTANCE, {
+        "b_id": row.id, "b_version": version, "state": state, "status": status,
+        "serializer_version": SERIALIZER_VERSION, "updated_at": now,
+        "lock_version": version + 1,
+    })
+    if result.rowcount != 1:
+        raise Conflict("someone else changed this case at the same time; reload and retry")
+    for key, value in (("state", state), ("status", status), ("updated_at", now),
+                       ("serializer_version", SERIALIZER_VERSION),
+                       ("lock_version", version + 1)):
+        set_committed_value(row, key, value)
 
 
 def apply_effects(uow: UnitOfWork, case: Case, effects: CaseEffects | None) -> None:

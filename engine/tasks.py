@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from engine import deadlines
 from engine.clock import BERLIN
@@ -51,54 +53,68 @@ def due_at_for(created: datetime, sla_days: str | None, land: str) -> datetime |
 
 @dataclass
 class TaskChanges:
-    """What a projection sync did, for the audit trail."""
+    """What a projection sync did: (task id, element id, team) created, (id, element) cancelled."""
 
-    created: list[HumanTask]
-    cancelled: list[HumanTask]
+    created: list[tuple[str, str, str]]
+    cancelled: list[tuple[str, str]]
 
 
-def ready_task_ids(workflow: BpmnWorkflow) -> set[str]:
-    """Ids of the READY human tasks (the projection's open rows match these after a save)."""
-    return {str(t.id) for t in ready_user_tasks(workflow)}
+def ready_task_elements(workflow: BpmnWorkflow) -> dict[str, str]:
+    """READY human tasks as {task id: element id} (= the open rows after every save)."""
+    return {str(t.id): t.task_spec.bpmn_id or t.task_spec.name
+            for t in ready_user_tasks(workflow)}
+
+
+_TASKS = cast(Table, HumanTask.__table__)
+_ROWS = _TASKS.c
+CLOSE_TASK = (update(_TASKS).where(_ROWS.id == bindparam("b_id"))
+              .values(state=bindparam("state"), completed_at=bindparam("completed_at"),
+                      completed_by=bindparam("completed_by")))
+INSERT_TASK = insert(_TASKS)
 
 
 def sync_human_tasks(session: Session, instance_id: str, case: Case, process_key: str,
-                     workflow: BpmnWorkflow, now: datetime, open_before: set[str],
+                     workflow: BpmnWorkflow, now: datetime, open_before: dict[str, str],
                      completed: tuple[str, str] | None = None) -> TaskChanges:
     """Bring the projection in line with the engine's READY user tasks.
 
-    ``open_before`` are the READY task ids when the instance was loaded (= its open rows,
-    which are kept in step in every transaction), so only the difference is written.
-    ``completed`` is (task id, actor) of the task the caller completed.
+    ``open_before`` are the READY tasks when the instance was loaded (= its open rows, kept
+    in step in every transaction), so only the difference is written, with prepared Core
+    statements. ``completed`` is (task id, actor) of the task the caller completed.
     """
     ready = {str(t.id): t for t in ready_user_tasks(workflow)}
-    cancelled = []
-    for task_id in sorted(open_before - set(ready)):
-        row = session.get(HumanTask, task_id)
-        if row is None:
-            continue
-        if completed is not None and task_id == completed[0]:
-            row.state, row.completed_at, row.completed_by = "completed", now, completed[1]
-        else:
-            row.state, row.completed_at = "cancelled", now
-            cancelled.append(row)
-    created = []
+    connection = session.connection()
+    changes = TaskChanges([], [])
+    for task_id in sorted(set(open_before) - set(ready)):
+        done = completed is not None and task_id == completed[0]
+        values = {"state": "completed" if done else "cancelled", "completed_at": now,
+                  "completed_by": completed[1] if done and completed else None}
+        connection.execute(CLOSE_TASK, {"b_id": task_id, **values})
+        loaded = session.identity_map.get(identity_key(HumanTask, task_id))
+        if loaded is not None:
+            for key, value in values.items():
+                set_committed_value(loaded, key, value)
+        if not done:
+            changes.cancelled.append((task_id, open_before[task_id]))
+    rows = []
     for task_id, task in ready.items():
         if task_id in open_before:
             continue
         props = task_properties(task.task_spec)
-        row = HumanTask(
-            id=task_id, instance_id=instance_id, case_id=case.id,
-            process_key=task.workflow.spec.name or process_key,
-            element_id=task.task_spec.bpmn_id or task.task_spec.name,
-            title=task.task_spec.bpmn_name or task.task_spec.name,
-            team=resolve_team(task.task_spec.lane, task.data) or "supervisor",
-            form=props.get(FORM_PROPERTY), state="open", assignee=None, created_at=now,
-            due_at=due_at_for(now, props.get(SLA_PROPERTY), case.land),
-        )
-        session.add(row)
-        created.append(row)
-    return TaskChanges(created, cancelled)
+        element_id = task.task_spec.bpmn_id or task.task_spec.name
+        team = resolve_team(task.task_spec.lane, task.data) or "supervisor"
+        rows.append({
+            "id": task_id, "instance_id": instance_id, "case_id": case.id,
+            "process_key": task.workflow.spec.name or process_key, "element_id": element_id,
+            "title": task.task_spec.bpmn_name or task.task_spec.name, "team": team,
+            "form": props.get(FORM_PROPERTY), "state": "open", "assignee": None,
+            "created_at": now, "due_at": due_at_for(now, props.get(SLA_PROPERTY), case.land),
+            "completed_at": None, "completed_by": None,
+        })
+        changes.created.append((task_id, element_id, team))
+    if rows:
+        connection.execute(INSERT_TASK, rows)
+    return changes
 
 
 def to_info(row: HumanTask, case_number: str, now: datetime) -> TaskInfo:

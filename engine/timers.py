@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import (
     MultipleEventDefinition,
@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.persistence.models import ProcessInstance, Timer
@@ -104,13 +104,18 @@ def sync_timers(session: Session, instance_id: str, case_id: str, workflow: Bpmn
                 Timer.instance_id == instance_id, Timer.task_id == task_id, Timer.due_at == due,
                 Timer.status.in_(OPEN_STATES)).values(**values))
         (changes.fired if fired else changes.cancelled).append((waiting_before[key], due))
+    rows = []
     for (task_id, due), task in current.items():
         if (task_id, due) in waiting_before:
             continue
         element_id = task.task_spec.bpmn_id or task.task_spec.name
-        session.add(Timer(instance_id=instance_id, case_id=case_id, task_id=task_id,
-                          element_id=element_id, due_at=due, status="waiting", attempts=0))
+        rows.append({"instance_id": instance_id, "case_id": case_id, "task_id": task_id,
+                     "element_id": element_id, "due_at": due, "status": "waiting",
+                     "attempts": 0, "claimed_by": None, "claim_expires_at": None,
+                     "fired_at": None, "last_error": None})
         changes.created.append((element_id, due))
+    if rows:
+        session.connection().execute(insert(cast(Table, Timer.__table__)), rows)
     return changes
 
 

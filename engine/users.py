@@ -137,12 +137,17 @@ def user_for_token(session: Session, token: str, now: datetime) -> UserInfo | No
     """Return the active user a valid, unexpired, unrevoked token belongs to."""
     if not token or len(token) > 200:
         return None
-    user = session.scalars(
-        select(User).join(ApiToken, ApiToken.user_id == User.id).where(
-            ApiToken.token_hash == hash_token(token), ApiToken.expires_at > now,
-            ApiToken.revoked_at.is_(None), User.active.is_(True))
-    ).one_or_none()
-    return user_info(session, user) if user is not None else None
+    rows = session.execute(
+        select(User.username, User.roles, UserTeam.team)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .outerjoin(UserTeam, UserTeam.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.expires_at > now,
+               ApiToken.revoked_at.is_(None), User.active.is_(True))
+    ).all()  # one statement per request: the user and his teams
+    if not rows:
+        return None
+    teams = frozenset(team for _, _, team in rows if team is not None)
+    return UserInfo(rows[0].username, frozenset(rows[0].roles), teams, True)
 
 
 def revoke_token(session: Session, token: str, now: datetime) -> bool:

@@ -42,4 +42,8 @@ if [ -f package-lock.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --silent --no-audit --no-fund
   fi
+  # the browser bundle of the lint rules must follow .bpmnlintrc
+  if [ -f .bpmnlintrc ] && [ .bpmnlintrc -nt node_modules/.staffel/bpmnlint-config.umd.js ]; then
+    npm run --silent build:lint-config
+  fi
 fi

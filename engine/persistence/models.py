@@ -135,10 +135,12 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(100))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # overdue reminder sent
 
     __table_args__ = (
         Index("ix_human_tasks_inbox", "state", "team", "due_at"),
         Index("ix_human_tasks_assignee", "state", "assignee"),
+        Index("ix_human_tasks_due", "state", "due_at"),
     )
 
 
@@ -240,6 +242,7 @@ class Handover(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # supervisors notified
 
     __table_args__ = (UniqueConstraint("case_id", "key", name="uq_handover_case_key"),)
 
@@ -255,6 +258,7 @@ class User(Base):
     roles: Mapped[list[str]] = mapped_column(JSONType)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    email: Mapped[str | None] = mapped_column(String(254))  # for overdue reminders (optional)
 
 
 class UserTeam(Base):

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from engine.api import Staffel
 from engine.persistence.models import AuditEvent, Timer
-from tests.conftest import ENGINE_DIAGRAMS, PERSON
+from tests.conftest import ENGINE_DIAGRAMS, PERSON, START
 
 STAFFEL = Path(sys.executable).with_name("staffel")
 
@@ -47,14 +47,15 @@ def counts(engine: Staffel) -> tuple[int, int, int]:
 
 @pytest.mark.skipif(not STAFFEL.exists(), reason="console script not installed")
 def test_killed_scheduler_loses_nothing_and_fires_nothing_twice(database_url: str) -> None:
-    engine = Staffel(database_url, clock="system")
+    engine = Staffel(database_url, clock="simulated", clock_start=START)
     engine.init_db()
     engine.deploy_directory(ENGINE_DIAGRAMS)
-    # due a few seconds ahead, so that the timers wait (a due timer fires inline at start)
-    due = (datetime.now(UTC) + timedelta(seconds=4)).isoformat()
     n = 300
+    wake = (START + timedelta(hours=1)).isoformat()
     for _ in range(n):
-        engine.start_case(PERSON, "NW", process_key="wake", data={"wake_at": due})
+        engine.start_case(PERSON, "NW", process_key="wake", data={"wake_at": wake})
+    with engine.unit("test") as uow:  # all due at once; the scheduler processes fire them
+        engine.time.set(uow.session, START + timedelta(hours=2))
     first = start_scheduler(database_url, lease="1")
     try:
         assert wait_for(lambda: counts(engine)[0] >= 20, 60), "first scheduler fired nothing"
