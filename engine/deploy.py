@@ -190,7 +190,10 @@ def build_versions(sources: dict[str, _Source]) -> list[tuple[str, str, str, dic
     parser, problems = _parse_specs(sources)
     if problems:
         raise DeployError(problems)
-    form_hashes = {form_key(s.name): _hash(s.text) for s in sources.values() if s.kind == "schema"}
+    schema_hashes = {s.name: _hash(s.text) for s in sources.values() if s.kind == "schema"}
+    # message payload schemas are checked on correlation: they are part of every version
+    message_schemas = sorted((name, digest) for name, digest in schema_hashes.items()
+                             if name.startswith(MESSAGES_DIR))
     result = []
     for key, process_parser in sorted(parser.process_parsers.items()):
         if not process_parser.process_executable:
@@ -204,7 +207,7 @@ def build_versions(sources: dict[str, _Source]) -> list[tuple[str, str, str, dic
         data = spiff.spec_to_dict(spec, subs)
         forms = sorted(_forms_used(data))
         fingerprint = spiff.spec_fingerprint(data) + json.dumps(
-            [(f, form_hashes.get(f)) for f in forms])
+            [[(f, schema_hashes.get(FORMS_DIR + f)) for f in forms], message_schemas])
         result.append((key, spec.description or key, process_parser.filename, data,
                        _hash(fingerprint)))
     if problems:

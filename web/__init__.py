@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 
+from adapters import notifier_from_config
 from engine.api import Staffel
 from web.errors import register_error_handlers
 
@@ -21,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "BPMN_DIR": str(ROOT / "bpmn"),
     "DEPLOY_ON_START": True,
     "SECRET_KEY": None,
+    "CASE_PROCESS": "refugee_lifecycle",  # the process POST /api/v1/cases starts
+    "LOGIN_VIEW": "pages.login",  # where page_login_required sends visitors without a session
+    "TOKEN_TTL_HOURS": 12,  # lifetime of API bearer tokens (wall clock)
 }
 
 
@@ -41,11 +45,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["DEPLOY_ON_START"] and Path(app.config["BPMN_DIR"]).is_dir():
         engine.deploy_directory(app.config["BPMN_DIR"], actor="system")
     app.extensions["staffel"] = engine
+    engine.notifier = notifier_from_config(app.config)  # the Notifier port: console or SMTP
     register_error_handlers(app)
+
+    from web.api import init_api
+    from web.auth import init_auth
+
+    init_auth(app)
+    init_api(app)
 
     from web.health import bp as health_bp
 
     app.register_blueprint(health_bp)
+
+    from web.pages import register_pages
+
+    register_pages(app)
     return app
 
 

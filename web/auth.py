@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -60,7 +61,7 @@ def actor_from_user(user: UserInfo) -> Actor:
     return Actor(user.username, frozenset(user.roles), frozenset(teams))
 
 
-class SessionUser(UserMixin):  # type: ignore[misc]
+class SessionUser(UserMixin):
     """What Flask-Login keeps for a logged-in page user."""
 
     def __init__(self, actor: Actor) -> None:
@@ -72,7 +73,11 @@ class SessionUser(UserMixin):  # type: ignore[misc]
 
 
 def _engine() -> Staffel:
-    engine: Staffel = current_app.extensions["staffel"]
+    return _engine_of(current_app)
+
+
+def _engine_of(app: Flask) -> Staffel:
+    engine: Staffel = app.extensions["staffel"]
     return engine
 
 
@@ -94,6 +99,9 @@ def init_auth(app: Flask) -> None:
         return _login_redirect_or_401()
 
     app.extensions["staffel_csrf"] = CSRFProtect(app)
+    hours = app.config.get("TOKEN_TTL_HOURS")
+    if hours:
+        _engine_of(app).token_ttl = timedelta(hours=float(hours))
 
 
 def _login_redirect_or_401() -> ResponseReturnValue:

@@ -294,3 +294,68 @@ def serve(host: str, port: int, database_url: str, demo: bool, clock: str | None
     finally:
         if scheduler:
             scheduler.shutdown()
+
+
+@main.command()
+@database_url_option
+@click.option("--sweep", default=1.0, show_default=True, type=float,
+              help="Seconds between safety sweeps (an exact job also runs at the next due timer).")
+@handle_errors
+def scheduler(database_url: str, sweep: float) -> None:
+    """Run a timer scheduler process (any number may run against one database)."""
+    import signal
+    import threading
+
+    from engine.scheduler import TimerScheduler
+
+    engine = open_engine(database_url)
+    runner = TimerScheduler(engine, sweep_seconds=sweep)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    runner.start()
+    click.echo(f"scheduler {engine.worker_id} running (sweep {sweep}s, clock {engine.time.mode})",
+               err=True)
+    stop.wait()
+    runner.shutdown()
+    click.echo("scheduler stopped", err=True)
+
+
+@main.group("user")
+def user_group() -> None:
+    """Manage users (argon2-hashed passwords; no default passwords)."""
+
+
+@user_group.command("add")
+@database_url_option
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["caseworker", "supervisor", "process_owner", "admin"]),
+              help="Role (repeat for several).")
+@click.option("--team", "teams", multiple=True,
+              help="Team key (repeat for several); caseworkers and supervisors need one.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input.")
+@handle_errors
+def user_add(database_url: str, username: str, roles: tuple[str, ...], teams: tuple[str, ...],
+             password_stdin: bool) -> None:
+    """Create a user; asks for the password unless --password-stdin is given."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    engine = open_engine(database_url)
+    user = engine.add_user(username, password, roles, teams, actor="cli")
+    click.echo(f"user {user.username} created: roles {', '.join(sorted(user.roles))}"
+               + (f"; teams {', '.join(sorted(user.teams))}" if user.teams else ""))
+
+
+@user_group.command("list")
+@database_url_option
+@handle_errors
+def user_list(database_url: str) -> None:
+    """List users with their roles and teams."""
+    for user in open_engine(database_url).list_users():
+        state = "" if user.active else " (inactive)"
+        click.echo(f"{user.username:<24} {','.join(sorted(user.roles)):<28} "
+                   f"{','.join(sorted(user.teams))}{state}")

@@ -1,10 +1,12 @@
 """Task forms: a user task's JSON Schema turned into HTML form fields, and posted values back
 into typed JSON data for :meth:`engine.api.Staffel.complete_task`.
 
-Supported: ``string`` (``format: date`` -> date input, ``email`` -> email input, long strings ->
-text area), ``number``, ``integer``, ``boolean`` (yes/no radios, so "not answered" exists),
-``enum`` or ``oneOf``/``const`` (radios for up to four choices, else a select), and arrays of
-such choices (check boxes). ``title`` is the label, ``description`` the hint. Validation is the
+Supported: ``string`` (``format: date`` -> date input, ``date-time`` -> local date and time in
+Berlin, ``email`` -> email input, long strings -> text area), ``number``, ``integer``,
+``boolean`` (yes/no radios, so "not answered" exists), ``enum`` or ``oneOf``/``const`` (radios
+for up to four choices, else a select; enum labels may also be written in the description as
+``value = Label; …``), arrays of such choices (check boxes) and arrays of free strings (one text
+input, comma-separated). ``title`` is the label, ``description`` the hint. Validation is the
 engine's: this module only converts types, it never decides what is valid.
 """
 
@@ -13,13 +15,18 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from engine.clock import BERLIN
+
 RADIO_LIMIT = 4
 TEXTAREA_FROM = 200  # maxLength from which a string gets a text area
+LIST_SEPARATORS = re.compile(r"[,;\n]+")
+_LABEL_PAIR = re.compile(r"([A-Za-z0-9_.-]+)\s*=\s*([^;]+)")
 
 
 @dataclass
@@ -28,7 +35,8 @@ class Field:
 
     name: str
     label: str
-    widget: str  # text | email | textarea | date | number | radio | select | checkboxes
+    widget: str  # text | email | textarea | date | datetime-local | number | radio | select
+    #              checkboxes | list (several free entries in one text input)
     required: bool
     hint: str | None = None
     options: list[tuple[str, str]] = field(default_factory=list)
@@ -50,9 +58,21 @@ class Field:
         return " ".join(ids)
 
 
+def described_labels(prop: Mapping[str, Any]) -> dict[str, str] | None:
+    """Labels of enum values written in the description as ``value = Label; …`` (the
+    convention of ``bpmn/forms``), when every value has one; else None."""
+    values = [str(v) for v in prop.get("enum") or []]
+    text = str(prop.get("description") or "")
+    pairs = dict(_LABEL_PAIR.findall(text))
+    if not values or not all(v in pairs for v in values):
+        return None
+    return {v: pairs[v].strip() for v in values}
+
+
 def _choices(prop: Mapping[str, Any]) -> list[tuple[Any, str]] | None:
     if isinstance(prop.get("enum"), list):
-        return [(v, str(v)) for v in prop["enum"]]
+        labels = described_labels(prop) or {}
+        return [(v, labels.get(str(v), str(v))) for v in prop["enum"]]
     variants = prop.get("oneOf") or prop.get("anyOf")
     if isinstance(variants, list) and variants and all("const" in v for v in variants):
         return [(v["const"], str(v.get("title", v["const"]))) for v in variants]
@@ -69,13 +89,20 @@ def _field(name: str, prop: Mapping[str, Any], required: bool) -> Field | None:
     kind = prop.get("type")
     label = str(prop.get("title") or name)
     hint = str(prop["description"]) if prop.get("description") else None
+    if described_labels(prop) is not None:
+        hint = None  # the description only named the choices, which the options now show
     f = Field(name, label, "text", required, hint)
     choices = _choices(prop)
     if kind == "array":
-        items = _choices(prop.get("items") or {})
-        if items is None:
+        items_prop = prop.get("items") or {}
+        items = _choices(items_prop)
+        if items is not None:
+            f.widget, f.options = "checkboxes", [(_raw(v), t) for v, t in items]
+        elif items_prop.get("type", "string") == "string":
+            f.widget = "list"
+            f.hint = " ".join(filter(None, [hint, _("Separate several entries with commas.")]))
+        else:
             return None
-        f.widget, f.options, f.value = "checkboxes", [(_raw(v), t) for v, t in items], []
         return f
     if choices is not None:
         f.options = [(_raw(v), t) for v, t in choices]
@@ -93,6 +120,8 @@ def _field(name: str, prop: Mapping[str, Any], required: bool) -> Field | None:
         fmt = prop.get("format")
         if fmt == "date":
             f.widget = "date"
+        elif fmt == "date-time":
+            f.widget = "datetime-local"
         elif fmt == "email":
             f.widget = "email"
         elif int(prop.get("maxLength", 0)) >= TEXTAREA_FROM or prop.get("x-multiline"):
@@ -118,11 +147,39 @@ def build_fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any],
         value = values.get(name)
         if f.widget == "checkboxes":
             f.value = [_raw(v) for v in value] if isinstance(value, list) else []
+        elif f.widget == "list":
+            f.value = ", ".join(map(_raw, value)) if isinstance(value, list) else _raw(value)
+        elif f.widget == "datetime-local":
+            f.value = local_datetime(value)
         else:
             f.value = _raw(value)
         f.error = (errors or {}).get(name)
         fields.append(f)
     return fields
+
+
+def local_datetime(value: Any) -> str:
+    """An ISO date-time with offset as Berlin wall time for ``<input type=datetime-local>``."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(BERLIN)
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def zoned_datetime(text: str) -> str:
+    """A ``datetime-local`` value (Berlin wall time) as ISO date-time with its offset."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text  # the engine reports the format error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=BERLIN)
+    return moment.isoformat()
 
 
 def _number(text: str, kind: str) -> Any:
@@ -145,6 +202,8 @@ def _typed(prop: Mapping[str, Any], text: str) -> Any:
     kind = prop.get("type")
     if kind == "boolean":
         return {"true": True, "false": False}.get(text, text)
+    if prop.get("format") == "date-time":
+        return zoned_datetime(text)
     if kind in ("number", "integer"):
         return _number(text, str(kind))
     return text
@@ -161,10 +220,16 @@ def parse_form(schema: Mapping[str, Any] | None,
     for name, prop in ((schema or {}).get("properties") or {}).items():
         prop = prop if isinstance(prop, dict) else {}
         if prop.get("type") == "array":
-            picked = [v for v in form.getlist(name) if v != ""]
-            raw[name] = picked
             items = prop.get("items") or {}
-            data[name] = [_typed(items, v) for v in picked]
+            if _choices(items) is None:  # free entries in one text input
+                text = form.get(name, "").strip()
+                raw[name] = text
+                picked = [v.strip() for v in LIST_SEPARATORS.split(text) if v.strip()]
+            else:
+                picked = [v for v in form.getlist(name) if v != ""]
+                raw[name] = picked
+            if picked:
+                data[name] = [_typed(items, v) for v in picked]
             continue
         text = form.get(name, "").strip()
         raw[name] = text

@@ -50,7 +50,7 @@ def real_diagram_params() -> list[Any]:
     return [pytest.param(path, id=rel(path)) for path in REAL_DIAGRAMS]
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _front_end_installed() -> None:
     if not (NODE_MODULES / "bpmn-js").is_dir():
         pytest.skip(f"front-end packages missing: {NODE_MODULES} has no bpmn-js (run npm ci)")

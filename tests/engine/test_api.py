@@ -190,3 +190,17 @@ def test_audit_chain_detects_deleted_rows(engine: Staffel) -> None:
         s.delete(s.get(AuditEvent, 2))
     result = engine.verify_audit()
     assert not result.ok and result.first_bad_seq == 2
+
+
+def test_a_changed_message_schema_makes_a_new_version(engine: Staffel) -> None:
+    schema = '{"type": "object", "required": ["outcome"]}'
+    result = engine.deploy({"messages/bamf_decision.schema.json": schema})
+    assert ("basic", 2) in [(v.key, v.version) for v in result.new_versions]
+    case = start_basic(engine)
+    engine.complete_task(case.open_tasks[0].id, {"interpreter_needed": True}, actor="x")
+    before = snapshot(engine)
+    with pytest.raises(InvalidInput) as err:
+        engine.correlate("bamf_decision", {}, case_id=case.id)
+    assert err.value.errors == [{"field": "payload.outcome", "message": "is required"}]
+    assert snapshot(engine) == before
+    assert engine.deploy({"messages/bamf_decision.schema.json": schema}).new_versions == []

@@ -12,13 +12,15 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
 from engine.clock import SimulatedClock, using_clock
-from engine.errors import ScriptError
+from engine.errors import NotFound, ScriptError
 from engine.rules import DEFAULT_RULES
 from engine.scripting import make_script_engine
+from tests.lifecycle.helpers import PERSON
 
 
 def evaluate(expression: str, rules=DEFAULT_RULES):  # type: ignore[no-untyped-def]
@@ -44,3 +46,32 @@ def test_today_is_the_engine_date_in_berlin() -> None:
         assert evaluate("today()") == date(2027, 3, 2)
     with using_clock(SimulatedClock(datetime(2031, 7, 1, 8, 0, tzinfo=UTC))):
         assert evaluate("today()") == date(2031, 7, 1)
+
+
+# 3. A message behind an event-based gateway ("application or deadline, whichever comes first")
+#    was not registered as a wait: SpiffWorkflow keeps the gateway's events in a
+#    MultipleEventDefinition on the gateway task, and engine/messages.py only looked for plain
+#    MessageEventDefinitions, so correlate() answered "not waiting". Fix: engine/messages.py
+#    also looks inside MultipleEventDefinitions; correlate() catches the inner definition.
+
+GATEWAY_DIAGRAM = Path(__file__).parent / "data" / "event_gateway.bpmn"
+
+
+def test_message_behind_an_event_based_gateway_is_waited_for(make_engine) -> None:  # type: ignore[no-untyped-def]
+    eng = make_engine()
+    eng.deploy({"event_gateway.bpmn": GATEWAY_DIAGRAM.read_bytes()})
+    case = eng.start_case(PERSON, "NW", process_key="event_gateway")
+    after = eng.correlate("sgb2_application_received", {"received_on": "2027-03-15"},
+                          case_id=case.id)
+    assert after.status == "completed" and after.stage == "S5"
+
+
+def test_timer_behind_an_event_based_gateway_still_wins_when_due(make_engine) -> None:  # type: ignore[no-untyped-def]
+    eng = make_engine()
+    eng.deploy({"event_gateway.bpmn": GATEWAY_DIAGRAM.read_bytes()})
+    case = eng.start_case(PERSON, "NW", process_key="event_gateway")
+    eng.advance_clock(to=datetime(2027, 3, 30, 22, 0, tzinfo=UTC))  # 31 March 00:00 Berlin
+    assert eng.get_case(case.id).status == "completed"
+    with pytest.raises(NotFound):
+        eng.correlate("sgb2_application_received", {"received_on": "2027-03-31"},
+                      case_id=case.id)

@@ -1,0 +1,184 @@
+"""The supervisor dashboard in Debian's Chromium against a real Staffel server: eight weeks of
+simulated work (cases started, tasks done or left lying, escalations, handovers, deadlines),
+then the overdue count, charts, the heatmap on the diagram, the click through to the task and
+its reassignment; and the screenshots ``docs/screenshots/dashboard.png`` and ``heatmap.png``.
+
+``browser`` and ``page`` come from this directory's conftest.py.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from werkzeug.serving import make_server
+
+from engine.api import Staffel
+from engine.tasks import TaskQuery
+from tests.conftest import DATA, ENGINE_DIAGRAMS, START
+from web import create_app
+from web.demo import DEMO_PASSWORD, seed_demo_users
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "docs" / "screenshots"
+PEOPLE = [
+    {"family_name": "Haddad", "given_name": "Rana", "birth_date": "1990-04-12"},
+    {"family_name": "Tesfay", "given_name": "Yonas", "birth_date": "1996-11-02"},
+    {"family_name": "Rahimi", "given_name": "Zahra", "birth_date": "1988-01-30"},
+    {"family_name": "Kovalenko", "given_name": "Olena", "birth_date": "1979-07-21"},
+]
+WEEKS = 8
+FINAL = START + timedelta(weeks=WEEKS, days=2, hours=1)  # Wednesday 28 April 2027, 11:00
+DONE_CHANCE = {"Task_register": 0.6, "Task_ack": 0.45, "Task_benefits": 0.5, "Esc_ack": 0.4,
+               "Task_reminder": 0.7}
+FORM_DATA: dict[tuple[str, str], dict[str, Any]] = {
+    ("basic", "Task_register"): {"interpreter_needed": False}}
+
+
+@dataclass
+class Live:
+    """The running server and its engine."""
+
+    url: str
+    engine: Staffel
+
+
+def simulate(engine: Staffel) -> None:
+    """Eight weeks of work: new cases every week, some tasks done, others left to age."""
+    rng = random.Random(2027)
+    final_day = FINAL.date()
+    for week in range(WEEKS + 1):
+        engine.advance_clock(to=max(engine.now(), START + timedelta(weeks=week)))
+        for _ in range(2 + week % 3):
+            lawsuit = final_day + timedelta(days=rng.randint(-4, 20))
+            permit = final_day + timedelta(days=rng.randint(0, 30))
+            engine.start_case(
+                rng.choice(PEOPLE) | {"nationality": "SY", "languages": ["ar"]}, "NW",
+                "asylum", process_key="intake_flow", actor="eingangszone",
+                data={"stage": rng.choice(["S1", "S2", "S2", "S3b", "S3c", "S5"]),
+                      "lawsuit_on": lawsuit.isoformat() if rng.random() < 0.5 else None,
+                      "permit_reminder_on": permit.isoformat() if rng.random() < 0.3 else None})
+        if week % 2 == 0:
+            engine.start_case(PEOPLE[0], "NW", "asylum", process_key="basic", actor="tester")
+        engine.start_case(PEOPLE[1], "NW", "resettlement", process_key="parent",
+                          data={"decision_date": "2027-01-31"}, actor="tester")
+        if week == WEEKS:
+            break
+        engine.advance_clock(by=timedelta(days=2, hours=3))
+        for task in engine.list_tasks(TaskQuery(per_page=1000)).items:
+            if rng.random() < DONE_CHANCE.get(task.name, 0.5):
+                engine.complete_task(task.id, FORM_DATA.get((task.process_key, task.name), {}),
+                                     actor="tester")
+    engine.advance_clock(to=FINAL)
+
+
+@pytest.fixture(scope="module")
+def live() -> Iterator[Live]:
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = Staffel(f"sqlite:///{tmp}/staffel.db", clock="simulated", clock_start=START)
+        engine.password_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        engine.init_db()
+        engine.deploy_directory(ENGINE_DIAGRAMS, actor="tester")
+        engine.deploy_directory(DATA / "dashboard", actor="tester")
+        seed_demo_users(engine)
+        simulate(engine)
+        app = create_app({"ENGINE": engine, "DEPLOY_ON_START": False, "SECRET_KEY": "browser",
+                          "CASE_PROCESS": "basic", "NOTIFIER": "none"})
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield Live(f"http://127.0.0.1:{server.server_port}", engine)
+        finally:
+            server.shutdown()
+            thread.join(5)
+            engine.close()
+
+
+def sign_in(page: Any, live: Live, username: str) -> None:
+    """Sign in through the login form (German pages, the default)."""
+    page.goto(f"{live.url}/login")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{live.url}/inbox")
+
+
+def test_the_dashboard_leads_from_the_overdue_count_to_a_reassigned_task(
+        page: Any, live: Live) -> None:
+    engine = live.engine
+    overdue = engine.overdue_tasks()
+    assert len(overdue) >= 10 and {t.bucket for t in overdue} >= {"1-2", "3-5", "6-10", ">10"}
+    sign_in(page, live, "supervisor")
+    page.locator('.site-header nav a[href="/dashboard"]').click()
+    page.wait_for_url(f"{live.url}/dashboard")
+    assert page.locator('.site-header nav a[aria-current="page"]').get_attribute(
+        "href") == "/dashboard"
+    count = int(page.locator('[data-testid="overdue-count"]').inner_text())
+    assert count == len(overdue)
+
+    for chart in ("chart-age", "chart-trend", "chart-stages", "chart-weeks"):
+        page.wait_for_selector(f"#{chart}[data-ready=true]")
+    page.wait_for_selector("#heatmap[data-state=ready]")
+    heat = {c.element_id: c for c in engine.dashboard_summary().heatmap
+            if c.process_key == "intake_flow"}
+    assert int(page.locator("#heatmap").get_attribute("data-overlays")) == len(heat)
+    badge = page.locator('#heatmap a.heat-badge[data-element="Task_ack"]')
+    expected = f"{heat['Task_ack'].open} | {heat['Task_ack'].overdue} !"
+    assert badge.inner_text() == expected
+    cell = heat["Task_ack"]
+    level = 0 if not cell.overdue else (2 if cell.overdue * 2 >= cell.open else 1)
+    assert badge.get_attribute("class") == f"heat-badge sev-{level}"
+    assert level > 0
+    assert page.locator(".bjs-powered-by").count() == 1  # bpmn.io watermark kept
+    page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+    page.locator('section[aria-labelledby="h-heatmap"]').screenshot(
+        path=str(SHOTS / "heatmap.png"))
+
+    # the heatmap badge opens the overdue tasks waiting at that step
+    badge.click()
+    page.wait_for_url(f"{live.url}/dashboard/overdue?process=intake_flow&task=Task_ack")
+    assert page.locator("tbody tr").count() == heat["Task_ack"].overdue
+    page.go_back()
+
+    # the team's total opens its overdue list; the first task is the most overdue one
+    jc_total = sum(1 for t in overdue if t.team == "jc_leistung")
+    team_total = page.locator(
+        '#h-overdue ~ .dash-grid a[href="/dashboard/overdue?team=jc_leistung"]')
+    assert team_total.inner_text() == str(jc_total)
+    team_total.click()
+    page.wait_for_url(f"{live.url}/dashboard/overdue?team=jc_leistung")
+    rows = page.locator("tbody tr")
+    assert rows.count() == jc_total
+    target = next(t for t in overdue if t.team == "jc_leistung")
+    first = page.locator(f"#overdue-{target.task_id}")
+    assert first.locator(".overdue").inner_text() == str(target.days_overdue)
+    first.get_by_role("link", name=target.title).click()
+    page.wait_for_url(f"{live.url}/tasks/{target.task_id}")
+    assert target.case_number in page.locator("main").inner_text()
+    page.go_back()
+    page.wait_for_url(f"{live.url}/dashboard/overdue?team=jc_leistung")
+
+    page.locator(f"#sel-{target.task_id}").check()
+    page.select_option("#assignee", "cw_jc_leistung")
+    page.locator('#bulk-assign button[type="submit"]').click()
+    page.wait_for_url(f"{live.url}/dashboard/overdue?team=jc_leistung")
+    assert page.locator("#messages .flash.success").count() == 1
+    assert page.locator(f"#overdue-{target.task_id} .assignee").inner_text() == "cw_jc_leistung"
+    assert engine.task_info(target.task_id).assignee == "cw_jc_leistung"
+    assert page.problems == []
+
+
+def test_the_dashboard_is_for_supervisors_only(page: Any, live: Live) -> None:
+    sign_in(page, live, "cw_jc_leistung")
+    assert page.locator('a[href="/dashboard"]').count() == 0
+    response = page.goto(f"{live.url}/dashboard")
+    assert response.status == 403

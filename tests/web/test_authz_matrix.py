@@ -1,0 +1,132 @@
+"""The authorization matrix: every endpoint × every role × own / other team.
+
+The scene: case ``open`` has an open, unclaimed sozialamt task; case ``waiting`` had one
+(completed) and waits for the message ``bamf_decision``. "Own team" is sozialamt, "other
+team" jc_leistung (which never worked on either case). Each cell names the expected status;
+a refusal must be in the one error shape and must leave the database unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from engine.api import Staffel
+from tests.web.conftest import NEW_CASE, Api, assert_error, snapshot, start_basic, start_waiting
+
+ACTORS = {
+    "caseworker/own": "cw_soz",
+    "caseworker/other": "cw_jc",
+    "caseworker/eingangszone": "cw_ez",
+    "caseworker/own+message-team": "cw_multi",
+    "supervisor/own": "sup_soz",
+    "supervisor/other": "sup_jc",
+    "process_owner": "owner",
+    "admin": "admin",
+    "anonymous": None,
+}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str
+    body: Any = None
+
+
+ENDPOINTS = {
+    "GET /cases": Endpoint("GET", "/api/v1/cases"),
+    "POST /cases": Endpoint("POST", "/api/v1/cases", NEW_CASE),
+    "GET /cases/{id}": Endpoint("GET", "/api/v1/cases/{open}"),
+    "GET /cases/{id}/audit": Endpoint("GET", "/api/v1/cases/{open}/audit"),
+    "GET /tasks": Endpoint("GET", "/api/v1/tasks"),
+    "GET /tasks/{id}": Endpoint("GET", "/api/v1/tasks/{task}"),
+    "POST /tasks/{id}/claim": Endpoint("POST", "/api/v1/tasks/{task}/claim"),
+    "POST /tasks/{id}/unclaim": Endpoint("POST", "/api/v1/tasks/{task}/unclaim"),
+    "POST /tasks/{id}/complete": Endpoint("POST", "/api/v1/tasks/{task}/complete",
+                                          {"data": {"interpreter_needed": False}}),
+    "POST /tasks/{id}/assign": Endpoint("POST", "/api/v1/tasks/{task}/assign",
+                                        {"username": "cw_soz2"}),
+    "POST /messages": Endpoint("POST", "/api/v1/messages",
+                               {"name": "bamf_decision", "case_id": "{waiting}",
+                                "payload": {"outcome": "refugee"}}),
+    "GET /clock": Endpoint("GET", "/api/v1/clock"),
+    "POST /clock/advance": Endpoint("POST", "/api/v1/clock/advance", {"by": "P1D"}),
+    "GET /process-definitions": Endpoint("GET", "/api/v1/process-definitions"),
+    "DELETE /auth/token": Endpoint("DELETE", "/api/v1/auth/token"),
+    "GET /supervisor/overdue": Endpoint("GET", "/api/v1/supervisor/overdue?team=sozialamt"),
+    "GET /supervisor/summary": Endpoint("GET", "/api/v1/supervisor/summary?team=sozialamt"),
+}
+
+# endpoint -> expected status per actor, in the order of ACTORS:
+#   cw/own cw/other cw/ez cw/multi sup/own sup/other owner admin anonymous
+MATRIX: dict[str, tuple[int, ...]] = {
+    "GET /cases":                (200, 200, 200, 200, 200, 200, 403, 200, 401),
+    "POST /cases":               (403, 403, 201, 403, 201, 201, 403, 201, 401),
+    "GET /cases/{id}":           (200, 404, 404, 200, 200, 404, 403, 200, 401),
+    "GET /cases/{id}/audit":     (200, 404, 404, 200, 200, 404, 403, 200, 401),
+    "GET /tasks":                (200, 200, 200, 200, 200, 200, 403, 200, 401),
+    "GET /tasks/{id}":           (200, 404, 404, 200, 200, 404, 403, 200, 401),
+    "POST /tasks/{id}/claim":    (200, 404, 404, 200, 200, 404, 403, 403, 401),
+    "POST /tasks/{id}/unclaim":  (200, 404, 404, 200, 200, 404, 403, 403, 401),
+    "POST /tasks/{id}/complete": (200, 404, 404, 200, 200, 404, 403, 403, 401),
+    "POST /tasks/{id}/assign":   (403, 404, 404, 403, 200, 404, 403, 403, 401),
+    "POST /messages":            (403, 404, 404, 202, 403, 404, 403, 202, 401),
+    "GET /clock":                (200, 200, 200, 200, 200, 200, 200, 200, 401),
+    "POST /clock/advance":       (403, 403, 403, 403, 403, 403, 403, 200, 401),
+    "GET /process-definitions":  (200, 200, 200, 200, 200, 200, 200, 200, 401),
+    "DELETE /auth/token":        (204, 204, 204, 204, 204, 204, 204, 204, 401),
+    "GET /supervisor/overdue":   (403, 403, 403, 403, 200, 403, 403, 200, 401),
+    "GET /supervisor/summary":   (403, 403, 403, 403, 200, 403, 403, 200, 401),
+}
+CELLS = [(endpoint, actor, MATRIX[endpoint][i])
+         for endpoint in ENDPOINTS for i, actor in enumerate(ACTORS)]
+
+
+def test_the_matrix_covers_every_api_operation(api: Api) -> None:
+    spec = api.get("/api/openapi.json").get_json()
+    operations = {f"{method.upper()} {path.removeprefix('/api/v1')}"
+                  .replace("{case_id}", "{id}").replace("{task_id}", "{id}")
+                  for path, item in spec["paths"].items() for method in item
+                  if method in ("get", "post", "delete", "put", "patch")}
+    assert operations - {"POST /auth/token"} == set(ENDPOINTS)
+    assert all(len(row) == len(ACTORS) for row in MATRIX.values())
+
+
+def fill(value: Any, ids: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**ids) if "{" in value else value
+    if isinstance(value, dict):
+        return {k: fill(v, ids) for k, v in value.items()}
+    return value
+
+
+@pytest.mark.parametrize(("endpoint", "actor", "status"), CELLS,
+                         ids=[f"{e} as {a} -> {s}" for e, a, s in CELLS])
+def test_authorization_matrix(api: Api, api_engine: Staffel, endpoint: str, actor: str,
+                              status: int) -> None:
+    open_case = start_basic(api_engine, "1000000-001")
+    waiting = start_waiting(api_engine, "1000000-002")
+    ids = {"open": open_case.id, "task": open_case.open_tasks[0].id, "waiting": waiting.id}
+    ep = ENDPOINTS[endpoint]
+    user = ACTORS[actor]
+    before = snapshot(api_engine)
+    path = fill(ep.path, ids)
+    if ep.method == "GET":
+        response = api.get(path, as_=user)
+    elif ep.method == "DELETE":
+        response = api.delete(path, as_=user)
+    else:
+        response = api.post(path, fill(ep.body, ids), as_=user)
+    if status >= 400:
+        assert_error(response, status)
+        assert snapshot(api_engine) == before
+        return
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json(silent=True)
+    if endpoint in ("GET /cases", "GET /tasks") and body is not None:
+        listed = {item["case_id" if "tasks" in endpoint else "id"] for item in body["items"]}
+        sees_open = MATRIX["GET /cases/{id}"][list(ACTORS).index(actor)] == 200
+        assert (open_case.id in listed) == sees_open

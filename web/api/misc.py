@@ -1,0 +1,103 @@
+"""``/api/v1/messages``, ``/api/v1/clock`` and ``/api/v1/process-definitions``."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from engine.errors import Conflict, InvalidInput
+from web import authz
+from web.api.common import actor, engine, errors, protect
+from web.api.durations import MAX_DURATION, parse_duration
+from web.api.schemas import (
+    ClockAdvancedSchema,
+    ClockAdvanceSchema,
+    ClockSchema,
+    MessageAcceptedSchema,
+    MessageSchema,
+    ProcessDefinitionListSchema,
+)
+
+log = logging.getLogger("staffel.api")
+blp = protect(Blueprint("system", __name__, url_prefix="/api/v1",
+                        description="Messages from outside, the clock, process definitions."))
+
+
+@blp.post("/messages")
+@blp.arguments(MessageSchema)
+@blp.response(202, MessageAcceptedSchema)
+@errors(blp, 400, 401, 403, 404, 409)
+def send_message(body: dict[str, Any]) -> dict[str, Any]:
+    """Deliver a message to the case that waits for it (by id or BAMF Aktenzeichen).
+
+    Senders: admins (integration tokens) and caseworkers/supervisors of eingangszone,
+    auslaenderbehoerde, kurstraeger, jc_leistung, jc_vermittlung, jc_regel for cases their
+    teams work on. 404 when no such case waits for this message, 422 for an invalid payload.
+    """
+    who = actor()
+    case_id = authz.authorize_message(engine(), who, body.get("case_id"),
+                                      body.get("correlation"))
+    case = engine().correlate(body["name"], body["payload"], case_id=case_id,
+                              actor=who.username)
+    log.info("message %s delivered to case %s by %s", body["name"], case.case_number,
+             who.username)
+    return {"case_id": case.id, "case_number": case.case_number, "stage": case.stage,
+            "status": case.status}
+
+
+@blp.get("/clock")
+@blp.response(200, ClockSchema)
+@errors(blp, 401)
+def get_clock() -> dict[str, Any]:
+    """The engine time and whether the clock is simulated."""
+    return {"now": engine().now(), "mode": engine().clock_mode()}
+
+
+@blp.post("/clock/advance")
+@blp.arguments(ClockAdvanceSchema)
+@blp.response(200, ClockAdvancedSchema)
+@errors(blp, 400, 401, 403, 409)
+def advance_clock(body: dict[str, Any]) -> dict[str, Any]:
+    """Move the simulated clock (admins), firing every timer due on the way, in due order.
+
+    "by" is an ISO 8601 duration in weeks/days/hours/minutes/seconds (months and years are
+    rejected with 422: give "to" instead). At most 3660 days per call. 409 when the engine
+    runs on the system clock.
+    """
+    who = actor()
+    authz.require(authz.can_advance_clock(who), "only admins move the clock")
+    if engine().clock_mode() != "simulated":
+        raise Conflict("the clock can only be moved when the simulated clock is configured")
+    now = engine().now()
+    if "by" in body:
+        delta = parse_duration(body["by"])
+        target, fired = engine().advance_clock(by=delta, actor=who.username)
+    else:
+        to: datetime = body["to"]
+        _check_target(to - now)
+        target, fired = engine().advance_clock(to=to, actor=who.username)
+    log.info("clock advanced to %s by %s; %d timer(s) fired", target.isoformat(),
+             who.username, fired)
+    return {"now": target, "fired": fired}
+
+
+def _check_target(delta: Any) -> None:
+    if delta.total_seconds() < 0:
+        raise InvalidInput("the simulated clock cannot go back",
+                           [{"field": "to", "message": "lies before the current engine time"}])
+    if delta > MAX_DURATION:
+        raise InvalidInput("the clock can move at most 3660 days at once",
+                           [{"field": "to", "message": f"at most {MAX_DURATION.days} days "
+                             "after the current engine time"}])
+
+
+@blp.get("/process-definitions")
+@blp.response(200, ProcessDefinitionListSchema)
+@errors(blp, 401, 403)
+def process_definitions() -> dict[str, Any]:
+    """Every deployed process version (key, version, deployed_at), newest first per key."""
+    authz.require(authz.can_read_definitions(actor()), "your role may not list definitions")
+    return {"items": engine().process_versions()}

@@ -1,0 +1,99 @@
+"""``/api/v1/tasks``: the inbox, one task with its form, claim, unclaim, complete, assign.
+
+Every rule about who may do what is in :mod:`web.authz`; the views only call it and the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from engine.model import Page, TaskInfo
+from web import authz
+from web.api.common import actor, engine, errors, protect
+from web.api.schemas import (
+    AssignSchema,
+    CompleteSchema,
+    TaskDetailSchema,
+    TaskListArgsSchema,
+    TaskPageSchema,
+    TaskSchema,
+)
+
+log = logging.getLogger("staffel.api")
+blp = protect(Blueprint("tasks", __name__, url_prefix="/api/v1/tasks",
+                        description="Human tasks: inbox, claim, complete, assign."))
+
+
+@blp.get("")
+@blp.arguments(TaskListArgsSchema, location="query", as_kwargs=True)
+@blp.response(200, TaskPageSchema)
+@errors(blp, 401, 403)
+def list_tasks(**args: Any) -> Page[TaskInfo]:
+    """List open tasks of my teams (or assigned to me), soonest due first.
+
+    Caseworkers and supervisors see their teams' tasks, admins every task; process owners
+    get 403. "team" must be one of my teams (else 403).
+    """
+    query = authz.task_query(actor(), scope=args["scope"], team=args.get("team"),
+                             overdue=args.get("overdue"), case_id=args.get("case_id"),
+                             page=args["page"], per_page=args["per_page"])
+    return engine().list_tasks(query)
+
+
+@blp.get("/<task_id>")
+@blp.response(200, TaskDetailSchema)
+@errors(blp, 401, 403, 404)
+def get_task(task_id: str) -> dict[str, Any]:
+    """One task with its form (JSON Schema) and current data; 404 unless it is my team's."""
+    authz.authorize_task(engine(), actor(), task_id, "view")
+    info, form, data = engine().get_task(task_id)
+    return {**asdict(info), "form": form, "data": data}
+
+
+@blp.post("/<task_id>/claim")
+@blp.response(200, TaskSchema)
+@errors(blp, 401, 403, 404, 409)
+def claim(task_id: str) -> TaskInfo:
+    """Take a task of my team; 409 if someone else holds it or it is done."""
+    who = actor()
+    authz.authorize_task(engine(), who, task_id, "claim")
+    return engine().claim(task_id, who.username)
+
+
+@blp.post("/<task_id>/unclaim")
+@blp.response(200, TaskSchema)
+@errors(blp, 401, 403, 404, 409)
+def unclaim(task_id: str) -> TaskInfo:
+    """Give a task back to the team (the holder, or a supervisor of the team)."""
+    who = actor()
+    authz.authorize_task(engine(), who, task_id, "unclaim")
+    return engine().unclaim(task_id, who.username)
+
+
+@blp.post("/<task_id>/complete")
+@blp.arguments(CompleteSchema, as_kwargs=True)
+@blp.response(200, TaskSchema)
+@errors(blp, 400, 401, 403, 404, 409)
+def complete(task_id: str, data: dict[str, Any]) -> TaskInfo:
+    """Complete a task with its form data; 422 names every invalid field, 409 if done."""
+    who = actor()
+    authz.authorize_task(engine(), who, task_id, "complete")
+    done = engine().complete_task(task_id, data, who.username)
+    log.info("task %s of case %s completed by %s", task_id, done.case_number, who.username)
+    return done
+
+
+@blp.post("/<task_id>/assign")
+@blp.arguments(AssignSchema, as_kwargs=True)
+@blp.response(200, TaskSchema)
+@errors(blp, 400, 401, 403, 404, 409)
+def assign(task_id: str, username: str) -> TaskInfo:
+    """Assign a task to a member of its team (supervisors of that team; 422 for non-members)."""
+    who = actor()
+    task = authz.authorize_task(engine(), who, task_id, "assign")
+    target = authz.require_assignable(engine(), task, username)
+    return engine().assign(task_id, target, who.username)

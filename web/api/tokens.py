@@ -1,0 +1,45 @@
+"""``/api/v1/auth/token``: exchange a username and password for a bearer token, or revoke it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask_smorest import Blueprint
+from werkzeug.exceptions import Unauthorized
+
+from engine.model import IssuedToken
+from web.api.common import engine, errors
+from web.api.schemas import TokenRequestSchema, TokenSchema
+from web.auth import bearer_token, require_api_actor
+
+log = logging.getLogger("staffel.auth")
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth",
+                description="Bearer tokens for the API (valid 12 hours).")
+
+
+@blp.post("/token")
+@blp.arguments(TokenRequestSchema)
+@blp.response(200, TokenSchema)
+@blp.doc(security=[])
+@errors(blp, 400, 401)
+def issue_token(body: dict[str, Any]) -> IssuedToken:
+    """Get a bearer token (send it as 'Authorization: Bearer <token>'); 401 if wrong."""
+    user = engine().authenticate(body["username"], body["password"])
+    if user is None:
+        log.warning("failed token request for username %r", body["username"][:100])
+        raise Unauthorized("wrong username or password")
+    issued = engine().issue_token(user.username)
+    log.info("token issued for user %s", user.username)
+    return issued
+
+
+@blp.delete("/token")
+@blp.response(204)
+@errors(blp, 401)
+def revoke_token() -> None:
+    """Revoke the token this request carries (log out)."""
+    require_api_actor()
+    token = bearer_token()
+    assert token is not None
+    engine().revoke_token(token)

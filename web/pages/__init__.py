@@ -1,0 +1,62 @@
+"""Server-rendered pages (Jinja + htmx): sign-in, inbox, task form, case view, and the vendor
+files from ``node_modules``.
+
+Routes (blueprint ``pages`` unless noted):
+
+* ``GET|POST /login``, ``POST /logout``, ``POST /language`` (DE/EN in the session)
+* ``GET /`` and ``GET /inbox`` (filters: ``type``, ``stage``, ``overdue``, ``case``, ``scope``,
+  ``page``); ``POST /tasks/<id>/claim``, ``POST /tasks/<id>/unclaim``, ``POST /inbox/assign``
+* ``GET|POST /tasks/<id>`` (the task form; POST completes)
+* ``GET /cases/<id>`` and ``GET /cases/<id>/process.bpmn``
+* ``GET /static/vendor/<path>`` (blueprint ``vendor``; allow-listed ``node_modules`` files)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Flask
+from flask_babel import format_date
+
+from web.i18n import init_i18n
+from web.pages import labels
+
+
+def _isodate(value: Any) -> str:
+    """Format an ISO date string (as stored in person data) in the page language."""
+    if not value:
+        return "–"
+    try:
+        return str(format_date(date.fromisoformat(str(value)), "medium"))
+    except ValueError:
+        return str(value)
+
+
+def register_pages(app: Flask) -> None:
+    """Install languages, page blueprints, error pages and template helpers on ``app``."""
+    from web.auth import session_actor
+    from web.pages import case, dashboard, inbox, login, task  # noqa: F401 - views register on bp
+    from web.pages.common import bp, register_app_error_pages
+    from web.pages.vendor import bp as vendor_bp
+
+    init_i18n(app)
+    app.register_blueprint(bp)
+    app.register_blueprint(vendor_bp)
+    register_app_error_pages(app)
+    app.jinja_env.globals.update(
+        stage_name=labels.stage_name, team_name=labels.team_name, due_day=labels.due_day,
+        berlin=labels.berlin, benefit_name=labels.benefit_name,
+        deadline_name=labels.deadline_name, action_name=labels.action_name,
+        handover_state=labels.handover_state)
+    app.jinja_env.filters["isodate"] = _isodate
+
+    @app.context_processor
+    def _page_context() -> dict[str, Any]:
+        from web.pages.common import engine
+
+        try:
+            now = engine().now()
+        except Exception:  # the footer must never break a page
+            now = None
+        return {"actor": session_actor(), "engine_now": now}

@@ -1,0 +1,107 @@
+"""The case view: person (as far as the viewer may see it), stage timeline, the diagram with the
+open tasks highlighted, deadlines, handovers and the audit trail.
+
+Which process version a case runs comes from its ``instance_started`` audit event, so the
+diagram is always the one the case was started with, even after newer deployments.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, render_template, request
+from flask.typing import ResponseReturnValue
+
+from engine.api import Staffel
+from engine.errors import NotFound
+from engine.model import AuditEntry, CaseInfo
+from web import authz
+from web.auth import Actor, page_login_required
+from web.pages.common import bp, engine, page_actor
+from web.pages.diagrams import case_diagrams, diagram_version
+from web.pages.labels import timeline
+
+AUDIT_LIMIT = 500
+HIDDEN_DETAILS = frozenset({"hash", "prev_hash"})
+
+
+def may_see_person(eng: Staffel, actor: Actor, case_id: str) -> bool:
+    """Names and birth date: only for members of teams that have or had a task on the case.
+
+    Administrators (no team) see the pseudonymous case number only.
+    """
+    return (actor.has_role(*authz.WORK_ROLES) and bool(actor.teams)
+            and eng.case_visible(case_id, actor.teams))
+
+
+def case_process(events: list[AuditEntry]) -> tuple[str, int] | None:
+    """(process key, version) the case was started with, from its audit trail."""
+    for event in events:
+        if event.action == "instance_started":
+            key, version = event.details.get("process"), event.details.get("version")
+            if isinstance(key, str) and isinstance(version, int):
+                return key, version
+    return None
+
+
+def visited_stages(case: CaseInfo, events: list[AuditEntry]) -> set[str]:
+    """Every stage the case has been in (from ``stage_changed`` events) and the current one."""
+    visited = {case.stage}
+    for event in events:
+        if event.action == "stage_changed":
+            visited.update(str(event.details[k]) for k in ("old", "new")
+                           if event.details.get(k))
+    return visited
+
+
+def detail_text(details: dict[str, Any]) -> str:
+    """The details of an audit event as short ``key: value`` text."""
+    parts = []
+    for key, value in details.items():
+        if key in HIDDEN_DETAILS or value in (None, "", [], {}):
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        parts.append(f"{key}: {shown}")
+    return "; ".join(parts)
+
+
+def _visible_case(case_id: str) -> tuple[Staffel, Actor]:
+    eng, actor = engine(), page_actor()
+    authz.require_case_visible(eng, actor, case_id)
+    return eng, actor
+
+
+@bp.get("/cases/<case_id>")
+@page_login_required
+def case(case_id: str) -> ResponseReturnValue:
+    """The case page (404 for a case none of the viewer's teams worked on)."""
+    eng, actor = _visible_case(case_id)
+    info = eng.get_case(case_id)
+    events = eng.audit_events(case_id, limit=AUDIT_LIMIT)
+    process = case_process(events)
+    diagrams = case_diagrams(eng, *process, info.open_tasks) if process else []
+    return render_template(
+        "pages/case.html", case=info, actor=actor,
+        can_view_task=lambda t: authz.can_view_task(actor, t),
+        show_person=may_see_person(eng, actor, case_id),
+        steps=timeline(info.stage, visited_stages(info, events)), process=process,
+        diagrams=diagrams,
+        events=events, detail_text=detail_text, audit_limit=AUDIT_LIMIT,
+        deadlines=sorted(info.deadlines.values(), key=lambda d: d.date))
+
+
+@bp.get("/cases/<case_id>/process.bpmn")
+@page_login_required
+def case_xml(case_id: str) -> ResponseReturnValue:
+    """The BPMN source of the case's process version, or (``?key=``) of a process it calls."""
+    eng, _actor = _visible_case(case_id)
+    process = case_process(eng.audit_events(case_id, limit=50))
+    if process is None:
+        raise NotFound("the case has no process")
+    version = diagram_version(eng, *process, request.args.get("key", process[0]))
+    if version is None:
+        raise NotFound("the case does not use this process")
+    xml = eng.process_xml(version.key, version.version)
+    return Response(xml, mimetype="application/xml",
+                    headers={"Cache-Control": "private, max-age=300",
+                             "X-Content-Type-Options": "nosniff"})

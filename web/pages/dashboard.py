@@ -1,0 +1,239 @@
+"""The supervisor dashboard (``/dashboard``) and the lists behind its numbers.
+
+* ``GET /dashboard`` — overdue work by team and task type with age buckets, the 12-week
+  overdue trend, handovers waiting, legal deadlines of the next 14 days, cases per stage, new
+  and closed cases per week, and a heatmap on the BPMN diagram (``?team=``, ``?process=``).
+* ``GET /dashboard/overdue`` — the overdue tasks behind a number (``team``, ``task``,
+  ``bucket``, ``min_days``) with the inbox's bulk reassignment (``POST /inbox/assign``).
+* ``GET /dashboard/overdue.csv`` — the same list as CSV, without personal data.
+* ``GET /dashboard/cases`` — the cases behind a stage or weekly count (``stage`` or ``week`` +
+  ``kind=new|closed``).
+* ``GET /dashboard/process/<key>.bpmn`` — the newest diagram of a process, for the heatmap.
+
+Supervisors see their teams, admins all (:func:`web.api.supervisor.supervisor_scope`); other
+roles get the 403 page. Charts are drawn by ``static/js/dashboard.js`` (Chart.js) and
+``static/js/heatmap.js`` (bpmn-js) from JSON in the page; every chart has a table of its data.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Response, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from engine.dashboard import berlin_day
+from engine.dashboard_model import BUCKETS, DashboardSummary, OverdueTask
+from engine.errors import NotFound
+from engine.teams import TEAM_KEYS
+from web.api.supervisor import supervisor_scope
+from web.auth import Actor, page_login_required
+from web.pages.common import bp, engine, page_actor
+from web.pages.inbox import assignable_users
+from web.pages.labels import STAGES, team_name
+
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+OVERDUE_FILTERS = ("team", "process", "task", "bucket", "min_days")  # in the order links show them
+
+
+def _team_arg(args: Any) -> str | None:
+    team = args.get("team", "")
+    return team if team in TEAM_KEYS else None
+
+
+def _int_arg(args: Any, name: str, default: int, high: int = 10_000) -> int:
+    try:
+        return max(1, min(int(args.get(name, default)), high))
+    except ValueError:
+        return default
+
+
+def deadline_label(key: str) -> str:
+    """The name of a watched legal deadline."""
+    names = {"lawsuit_deadline": _("Lawsuit deadline (§74 AsylG)"),
+             "sgb2_application_deadline": _("SGB II application due"),
+             "permit_renewal_reminder": _("Permit renewal reminder (§81(4) AufenthG)")}
+    return names.get(key, key.replace("_", " "))
+
+
+def bucket_label(bucket: str) -> str:
+    """An age bucket in words."""
+    return _("more than 10 days") if bucket == ">10" else _("%(range)s days", range=bucket)
+
+
+def _heat_process(summary: DashboardSummary, wanted: str | None) -> str | None:
+    totals: dict[str, int] = {}
+    for cell in summary.heatmap:
+        totals[cell.process_key] = totals.get(cell.process_key, 0) + cell.open
+    if wanted and wanted in totals:
+        return wanted
+    return max(sorted(totals), key=lambda k: totals[k]) if totals else None
+
+
+def chart_data(summary: DashboardSummary, process: str | None) -> dict[str, Any]:
+    """What the charts and the heatmap draw (the page also shows all of it as tables)."""
+    return {
+        "buckets": list(BUCKETS),
+        "bucketLabels": [bucket_label(b) for b in BUCKETS],
+        "byTeam": [{"label": team_name(g.key), "counts": [g.counts[b] for b in BUCKETS]}
+                   for g in summary.by_team],
+        "trend": {"labels": [w.week_start.isoformat() for w in summary.trend],
+                  "values": [w.overdue for w in summary.trend]},
+        "stages": {"labels": [s.stage for s in summary.stages],
+                   "values": [s.count for s in summary.stages]},
+        "weeks": {"labels": [w.week_start.isoformat() for w in summary.weeks],
+                  "new": [w.new for w in summary.weeks],
+                  "closed": [w.closed for w in summary.weeks]},
+        "heat": [{"id": c.element_id, "open": c.open, "overdue": c.overdue,
+                  "title": c.title,
+                  "href": inbox_url(type=c.element_id),
+                  "overdueHref": overdue_url(process=c.process_key, task=c.element_id)}
+                 for c in summary.heatmap if c.process_key == process],
+        "text": {"overdue": _("Overdue tasks"), "open": _("open"), "late": _("overdue"),
+                 "new": _("New cases"), "closed": _("Closed cases"),
+                 "cases": _("Open cases"), "diagramError": _("The diagram cannot be shown; "
+                                                             "the table below has the numbers.")},
+    }
+
+
+def inbox_url(**params: Any) -> str:
+    """The inbox filtered like a dashboard number (all of the supervisor's teams)."""
+    values = {"scope": "team", **{k: v for k, v in params.items() if v not in (None, "")}}
+    return url_for("pages.inbox") + "?" + urlencode(values)
+
+
+def overdue_url(**params: Any) -> str:
+    """The dashboard's overdue list with these filters."""
+    values = [(k, params[k]) for k in OVERDUE_FILTERS
+              if params.get(k) not in (None, "") and not (k == "min_days" and params[k] == 1)]
+    return url_for("pages.dashboard_overdue") + ("?" + urlencode(values) if values else "")
+
+
+@bp.get("/dashboard")
+@page_login_required
+def dashboard() -> ResponseReturnValue:
+    """The dashboard of the supervisor's teams (or of one of them: ``?team=``)."""
+    actor = page_actor()
+    team = _team_arg(request.args)
+    teams = supervisor_scope(actor, team)
+    eng = engine()
+    summary = eng.dashboard_summary(teams)
+    process = _heat_process(summary, request.args.get("process"))
+    processes = sorted({c.process_key for c in summary.heatmap})
+    return render_template(
+        "dashboard/dashboard.html", s=summary, team=team, my_teams=_my_teams(actor),
+        process=process, processes=processes, data=chart_data(summary, process),
+        buckets=BUCKETS, bucket_label=bucket_label, deadline_label=deadline_label,
+        inbox_url=inbox_url, overdue_url=overdue_url, stages=STAGES,
+        open_cases=sum(s.count for s in summary.stages))
+
+
+def _my_teams(actor: Actor) -> list[str]:
+    teams = supervisor_scope(actor)
+    return sorted(TEAM_KEYS if teams is None else teams)
+
+
+def _overdue_filters() -> dict[str, Any]:
+    args = request.args
+    bucket = args.get("bucket", "")
+    process, task = args.get("process", ""), args.get("task", "")
+    if ":" in args.get("type", ""):  # the form's task type select: "process:element"
+        process, _sep, task = args["type"].partition(":")
+    return {"team": _team_arg(args), "task": task[:200].strip() or None,
+            "process": process[:200].strip() or None,
+            "bucket": bucket if bucket in BUCKETS else None,
+            "min_days": _int_arg(args, "min_days", 1)}
+
+
+def _overdue_items(actor: Actor, f: dict[str, Any]) -> list[OverdueTask]:
+    teams = supervisor_scope(actor, f["team"])
+    return engine().overdue_tasks(teams, element_id=f["task"], process_key=f["process"],
+                                  bucket=f["bucket"], min_days=f["min_days"])
+
+
+@bp.get("/dashboard/overdue")
+@page_login_required
+def dashboard_overdue() -> ResponseReturnValue:
+    """The overdue tasks behind a dashboard number, with bulk reassignment."""
+    actor = page_actor()
+    f = _overdue_filters()
+    items = _overdue_items(actor, f)
+    task_types = sorted({(f"{t.process_key}:{t.element_id}", t.title) for t in
+                         _overdue_items(actor, {**f, "task": None, "process": None,
+                                                "bucket": None})},
+                        key=lambda pair: (pair[1].casefold(), pair[0]))
+    return render_template(
+        "dashboard/overdue.html", items=items, f=f, my_teams=_my_teams(actor),
+        task_types=task_types, chosen_type=f"{f['process']}:{f['task']}" if f["task"] else "",
+        buckets=BUCKETS, bucket_label=bucket_label,
+        can_assign=actor.has_role("supervisor"), users=assignable_users(engine(), actor),
+        here=overdue_url(**f), csv_url=url_for("pages.dashboard_overdue_csv", **{
+            k: v for k, v in f.items() if v not in (None, 1)}))
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell that spreadsheet programs do not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(CSV_FORMULA_START) else text
+
+
+def overdue_csv(items: list[OverdueTask]) -> str:
+    """The overdue list as CSV: case number, team, task, due date, days overdue only."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["case_number", "team", "task", "due_on", "days_overdue"])
+    for t in items:
+        writer.writerow([csv_cell(v) for v in (t.case_number, t.team, t.title,
+                                               t.due_on.isoformat(), t.days_overdue)])
+    return out.getvalue()
+
+
+@bp.get("/dashboard/overdue.csv")
+@page_login_required
+def dashboard_overdue_csv() -> ResponseReturnValue:
+    """Download the overdue list (no personal data: not even assignees)."""
+    items = _overdue_items(page_actor(), _overdue_filters())
+    name = f"overdue-{berlin_day(engine().now()).isoformat()}.csv"
+    return Response("\ufeff" + overdue_csv(items), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Cache-Control": "no-store",
+                             "X-Content-Type-Options": "nosniff"})
+
+
+@bp.get("/dashboard/cases")
+@page_login_required
+def dashboard_cases() -> ResponseReturnValue:
+    """The cases behind a stage count or a weekly count."""
+    actor = page_actor()
+    teams = supervisor_scope(actor, _team_arg(request.args))
+    wanted = request.args.get("stage", "")
+    stage = wanted if wanted in STAGES else None
+    kind = "closed" if request.args.get("kind") == "closed" else "new"
+    try:
+        week = date.fromisoformat(request.args.get("week", ""))
+    except ValueError:
+        week = None
+    if stage is None and week is None:
+        raise NotFound("choose a stage or a week")
+    rows = engine().dashboard_cases(teams, stage=stage, week=week, kind=kind)
+    return render_template("dashboard/cases.html", rows=rows, stage=stage, week=week,
+                           kind=kind)
+
+
+@bp.get("/dashboard/process/<key>.bpmn")
+@page_login_required
+def dashboard_process(key: str) -> ResponseReturnValue:
+    """The newest deployed diagram of a process (for the heatmap)."""
+    supervisor_scope(page_actor())
+    versions = engine().process_versions(key)
+    if not versions:
+        raise NotFound("no such process")
+    xml = engine().process_xml(key, versions[0].version)
+    return Response(xml, mimetype="application/xml",
+                    headers={"Cache-Control": "private, max-age=300",
+                             "X-Content-Type-Options": "nosniff"})

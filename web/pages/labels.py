@@ -1,0 +1,151 @@
+"""Words the pages show for engine codes: stages, teams, deadlines, audit actions, states.
+
+Stage names follow LIFECYCLE.md §2 (German first; English for the English pages). Everything
+else goes through gettext like the templates.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask_babel import gettext as _
+
+from engine.clock import BERLIN
+from engine.teams import get_team
+from web.i18n import current_language
+
+# code -> (German, English), in lifecycle order
+STAGES: dict[str, tuple[str, str]] = {
+    "S1": ("Asylsuchend (Ankunftsnachweis, §63a AsylG)",
+           "Asylum seeker (proof of arrival, §63a AsylG)"),
+    "S2": ("Aufenthaltsgestattung, Asylverfahren läuft (§55 AsylG)",
+           "Permission to stay, asylum procedure running (§55 AsylG)"),
+    "S3a": ("Asylberechtigung (Art. 16a GG, §25 Abs. 1 AufenthG)",
+            "Asylum (Art. 16a GG, §25(1) AufenthG)"),
+    "S3b": ("Flüchtlingsschutz (§3 AsylG, §25 Abs. 2 AufenthG)",
+            "Refugee status (§3 AsylG, §25(2) AufenthG)"),
+    "S3c": ("Subsidiärer Schutz (§4 AsylG, §25 Abs. 2 AufenthG)",
+            "Subsidiary protection (§4 AsylG, §25(2) AufenthG)"),
+    "S3d": ("Abschiebungsverbot (§60 Abs. 5/7, §25 Abs. 3 AufenthG)",
+            "Deportation ban (§60(5)/(7), §25(3) AufenthG)"),
+    "S3e": ("Resettlement (§23 Abs. 4 AufenthG)", "Resettlement (§23(4) AufenthG)"),
+    "S4": ("Abgelehnt, Duldung (§60a AufenthG)", "Rejected, toleration (§60a AufenthG)"),
+    "S4a": ("Ausbildungsduldung (§60c AufenthG)", "Training toleration (§60c AufenthG)"),
+    "S4b": ("Aufenthaltserlaubnis nach §25 Abs. 5 AufenthG",
+            "Residence permit under §25(5) AufenthG"),
+    "S5": ("SGB II und Integration am Integration Point",
+           "SGB II and integration at the Integration Point"),
+    "S6": ("Regelbetreuung im Jobcenter (Regelteam)", "Regular Jobcenter team"),
+}
+# The six steps of the timeline; S3 and S4 have variants
+TIMELINE: tuple[tuple[str, tuple[str, str]], ...] = (
+    ("S1", ("Asylsuchend", "Asylum seeker")),
+    ("S2", ("Asylverfahren", "Asylum procedure")),
+    ("S3", ("Schutzstatus", "Protection status")),
+    ("S4", ("Duldung", "Toleration")),
+    ("S5", ("SGB II und Integration", "SGB II and integration")),
+    ("S6", ("Regelbetreuung", "Regular Jobcenter team")),
+)
+
+
+def _pick(pair: tuple[str, str]) -> str:
+    return pair[0] if current_language() == "de" else pair[1]
+
+
+def stage_name(code: str | None) -> str:
+    """The name of a stage in the page language (the code itself if unknown)."""
+    if not code:
+        return ""
+    return _pick(STAGES[code]) if code in STAGES else code
+
+
+def team_name(key: str | None) -> str:
+    """The name of a team in the page language."""
+    if not key:
+        return ""
+    try:
+        team = get_team(key)
+    except KeyError:
+        return key
+    return team.name_de if current_language() == "de" else team.name_en
+
+
+def timeline(current: str, visited: set[str]) -> list[dict[str, str]]:
+    """The six timeline steps with ``state`` done / current / open and the variant reached."""
+    steps = []
+    for slot, names in TIMELINE:
+        reached = sorted(code for code in visited | {current} if code.startswith(slot))
+        code = current if current.startswith(slot) else (reached[-1] if reached else slot)
+        state = ("current" if current.startswith(slot)
+                 else "done" if reached else "open")
+        title = stage_name(code) if code in STAGES else _pick(names)
+        steps.append({"slot": slot, "code": code, "title": title, "state": state})
+    return steps
+
+
+def deadline_name(key: str) -> str:
+    """A readable name of a computed deadline key."""
+    names = {
+        "sgb2_start": _("SGB II start"),
+        "sgb2_application": _("SGB II application due"),
+        "asylblg_end": _("End of AsylbLG benefits"),
+        "lawsuit": _("Lawsuit deadline"),
+        "objection": _("Objection deadline"),
+        "permit_renewal": _("Permit renewal reminder"),
+        "permit_expiry": _("Permit expiry"),
+        "residence_obligation_end": _("End of residence obligation (§12a)"),
+        "course_entitlement_lapses": _("Integration course entitlement lapses"),
+        "ip_responsibility_end": _("End of the Integration Point's responsibility"),
+        "handover_ack": _("Handover acknowledgement due"),
+    }
+    return names.get(key, key.replace("_", " "))
+
+
+def action_name(action: str) -> str:
+    """A readable name of an audit action."""
+    names = {
+        "case_created": _("Case created"),
+        "instance_started": _("Process started"),
+        "instance_completed": _("Process completed"),
+        "task_created": _("Task created"),
+        "task_claimed": _("Task claimed"),
+        "task_unclaimed": _("Task given back"),
+        "task_assigned": _("Task assigned"),
+        "task_completed": _("Task completed"),
+        "task_cancelled": _("Task cancelled"),
+        "timer_fired": _("Timer fired"),
+        "message_correlated": _("Message received"),
+        "stage_changed": _("Stage changed"),
+        "benefit_system_changed": _("Benefit system changed"),
+        "deadline_computed": _("Deadline computed"),
+        "handover_proposed": _("Handover proposed"),
+        "handover_acknowledged": _("Handover acknowledged"),
+        "handover_escalated": _("Handover escalated"),
+        "case_closed": _("Case closed"),
+    }
+    return names.get(action, action.replace("_", " "))
+
+
+def handover_state(state: str) -> str:
+    """A readable handover state."""
+    names = {"proposed": _("proposed, waiting for acknowledgement"),
+             "acknowledged": _("acknowledged"), "escalated": _("escalated")}
+    return names.get(state, state)
+
+
+def benefit_name(code: str | None) -> str:
+    """A readable benefit system."""
+    names = {"asylblg": _("AsylbLG (Sozialamt)"), "sgb2": _("SGB II (Jobcenter)")}
+    return names.get(code or "", code or "–")
+
+
+def due_day(due_at: datetime | None) -> date | None:
+    """The last day a task is due on (tasks are due by the end of a Berlin day)."""
+    if due_at is None:
+        return None
+    return (due_at.astimezone(BERLIN) - timedelta(microseconds=1)).date()
+
+
+def berlin(moment: datetime | None) -> datetime | None:
+    """A moment in Berlin time (display only)."""
+    return moment.astimezone(BERLIN) if moment is not None else None

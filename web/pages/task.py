@@ -1,0 +1,68 @@
+"""The task form: fields from the task's JSON Schema, checked by the engine on completion.
+
+When the engine rejects the data (``InvalidInput``) the form is shown again with every error
+next to its field and the entered values kept; on success the user goes back to the inbox.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from engine.errors import Conflict, InvalidInput
+from engine.model import TaskInfo
+from web import authz
+from web.auth import Actor, page_login_required
+from web.forms_render import build_fields, field_errors, parse_form
+from web.pages.common import bp, engine, page_actor
+
+
+def _render(task: TaskInfo, actor: Actor, schema: dict[str, Any] | None,
+            values: dict[str, Any], errors: dict[str, str] | None = None,
+            general: list[str] | None = None, status: int = 200) -> ResponseReturnValue:
+    fields = build_fields(schema, values, errors)
+    held_by_other = task.assignee not in (None, actor.username)
+    return render_template(
+        "pages/task.html", task=task, schema=schema or {}, fields=fields,
+        general_errors=general or [], field_errors=errors or {},
+        may_complete=(task.state == "open" and authz.can_act_on_task(actor, task)
+                      and (not held_by_other or authz.can_assign(actor, task))),
+        held_by_other=held_by_other, actor=actor), status
+
+
+@bp.get("/tasks/<task_id>")
+@page_login_required
+def task(task_id: str) -> ResponseReturnValue:
+    """Show the form of a task of one's team (404 for other teams' tasks)."""
+    actor = page_actor()
+    authz.authorize_task(engine(), actor, task_id, "view")
+    info, schema, data = engine().get_task(task_id)
+    return _render(info, actor, schema, data)
+
+
+@bp.post("/tasks/<task_id>")
+@page_login_required
+def complete(task_id: str) -> ResponseReturnValue:
+    """Complete a task with the posted form; show the errors next to the fields if invalid."""
+    actor = page_actor()
+    eng = engine()
+    authz.authorize_task(eng, actor, task_id, "view")
+    info, schema, _data = eng.get_task(task_id)
+    data, raw = parse_form(schema, request.form)
+    try:
+        authz.authorize_task(eng, actor, task_id, "complete")
+        eng.complete_task(task_id, data, actor.username)
+    except InvalidInput as err:
+        names = set((schema or {}).get("properties", {}))
+        by_field, general = field_errors(err.errors, names)
+        return _render(info, actor, schema, raw, by_field, general, status=422)
+    except Conflict:
+        flash(_("The task “%(title)s” cannot be completed any more: it is done or someone "
+                "else holds it.", title=info.title), "error")
+        return redirect(url_for("pages.inbox"))
+    flash(_("Task “%(title)s” for case %(case)s completed.", title=info.title,
+            case=info.case_number), "success")
+    return redirect(url_for("pages.inbox"))

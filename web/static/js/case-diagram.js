@@ -1,0 +1,71 @@
+/* Case view: show each of the case's diagrams with bpmn-js (NavigatedViewer) and mark the
+   open tasks (and the call activities leading to them). Large diagrams open on the current
+   position; two buttons switch between it and the whole diagram. */
+(function () {
+  'use strict';
+  if (typeof window.BpmnJS === 'undefined') { return; }
+  var READABLE = 0.55;  // below this zoom a whole diagram is too small to read
+
+  function fail(container) {
+    container.textContent = '';
+    var p = document.createElement('p');
+    p.className = 'diagram-fallback';
+    p.textContent = container.getAttribute('data-error');
+    container.appendChild(p);
+    container.setAttribute('data-state', 'error');
+  }
+
+  function centerOn(canvas, element) {
+    canvas.zoom(1);
+    var box = canvas.viewbox();
+    canvas.viewbox({ x: element.x + element.width / 2 - box.width / 2,
+                     y: element.y + element.height / 2 - box.height / 2,
+                     width: box.width, height: box.height });
+  }
+
+  function button(label, onClick) {
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'button small secondary';
+    b.textContent = label;
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  function addControls(container, canvas, first) {
+    var bar = document.createElement('div');
+    bar.className = 'diagram-controls';
+    if (first) {
+      bar.appendChild(button(container.getAttribute('data-label-focus'),
+                             function () { centerOn(canvas, first); }));
+    }
+    bar.appendChild(button(container.getAttribute('data-label-fit'),
+                           function () { canvas.zoom('fit-viewport', 'auto'); }));
+    container.parentNode.insertBefore(bar, container);
+  }
+
+  function show(container) {
+    var viewer = new window.BpmnJS({ container: container });
+    var openIds = (container.getAttribute('data-open') || '').split(/\s+/).filter(Boolean);
+    fetch(container.getAttribute('data-xml-url'), { credentials: 'same-origin' })
+      .then(function (response) {
+        if (!response.ok) { throw new Error('HTTP ' + response.status); }
+        return response.text();
+      })
+      .then(function (xml) { return viewer.importXML(xml); })
+      .then(function () {
+        var canvas = viewer.get('canvas');
+        var registry = viewer.get('elementRegistry');
+        if (registry.getAll().length <= 1) { throw new Error('no diagram layout'); }
+        var marked = openIds.map(function (id) { return registry.get(id); }).filter(Boolean);
+        marked.forEach(function (element) { canvas.addMarker(element.id, 'open-task'); });
+        canvas.zoom('fit-viewport', 'auto');
+        if (marked.length && canvas.zoom() < READABLE) { centerOn(canvas, marked[0]); }
+        addControls(container, canvas, marked[0]);
+        container.setAttribute('data-state', 'ready');
+      })
+      .catch(function () { viewer.destroy(); fail(container); });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll('.case-diagram'), show);
+}());
