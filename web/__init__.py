@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "BPMN_DIR": str(ROOT / "bpmn"),
     "DEPLOY_ON_START": True,
     "SECRET_KEY": None,
+    # without SECRET_KEY, a key is created once in this file so that sessions survive a
+    # restart and every worker of one installation signs sessions alike
+    "SECRET_KEY_FILE": str(ROOT / "instance" / "secret_key"),
     "CASE_PROCESS": "refugee_lifecycle",  # the process POST /api/v1/cases starts
     "LOGIN_VIEW": "pages.login",  # where page_login_required sends visitors without a session
     "TOKEN_TTL_HOURS": 12,  # lifetime of API bearer tokens (wall clock)
@@ -36,9 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     if not app.config["SECRET_KEY"]:
-        import secrets
-
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY"] = _secret_key(Path(app.config["SECRET_KEY_FILE"]))
     engine = app.config.get("ENGINE") or Staffel(app.config["DATABASE_URL"],
                                                  clock=app.config["CLOCK"])
     engine.init_db()
@@ -62,6 +63,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_pages(app)
     return app
+
+
+def _secret_key(path: Path) -> str:
+    """Read the installation's secret key, creating it (mode 0600) on first start."""
+    import os
+    import secrets
+
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker created it a moment ago
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return key
 
 
 def get_engine(app: Flask) -> Staffel:
