@@ -26,7 +26,6 @@ from engine.effects import CaseEffects, collecting
 from engine.persistence.models import ProcessInstance
 from engine.spiff import dump_state, load_state
 
-
 REGISTRATION = {"interpreter_needed": True, "languages": ["ar"],
                 "identity_documents": "arrival_certificate", "consent_given": True,
                 "consent_purpose": "Integrationskurs und Beratung",
