@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "CASE_PROCESS": "refugee_lifecycle",  # the process POST /api/v1/cases starts
     "LOGIN_VIEW": "pages.login",  # where page_login_required sends visitors without a session
     "TOKEN_TTL_HOURS": 12,  # lifetime of API bearer tokens (wall clock)
+    # a form left open over lunch must still post: the CSRF token lives as long as the session
+    "WTF_CSRF_TIME_LIMIT": None,
 }
 
 

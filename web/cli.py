@@ -79,6 +79,17 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
 
 
+def notifier_from_env() -> Any:
+    """The Notifier the ``STAFFEL_*`` environment asks for, read exactly as the app reads it."""
+    from flask import Config
+
+    from adapters import notifier_from_config
+
+    config = Config(str(Path.cwd()))
+    config.from_prefixed_env("STAFFEL")
+    return notifier_from_config(config)
+
+
 @click.group()
 def main() -> None:
     """Staffel: carry a refugee's case through the German legal-status lifecycle."""
@@ -309,6 +320,7 @@ def scheduler(database_url: str, sweep: float) -> None:
     from engine.scheduler import TimerScheduler
 
     engine = open_engine(database_url)
+    engine.notifier = notifier_from_env()  # reminders go out from schedulers too
     runner = TimerScheduler(engine, sweep_seconds=sweep)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -266,8 +266,8 @@ def test_supervisor_reassigns_with_htmx_and_switches_language(page: Any, live: L
     expect(page.locator("#messages")).to_contain_text("2 Aufgaben an cw_sozialamt zugewiesen.")
     assert [live.engine.task_info(i).assignee for i in ids] == ["cw_sozialamt"] * 2
     page.evaluate("window.__noReload = true")
-    page.select_option("#filter-stage", "S3e")  # htmx filters on change, and keeps the URL
-    page.wait_for_url("**/inbox?*stage=S3e*")
+    page.select_option("#filter-stage", "S6")  # htmx filters on change, and keeps the URL
+    page.wait_for_url("**/inbox?*stage=S6*")
     expect(page.locator(".result-count")).to_contain_text("Keine passenden Aufgaben")
     assert page.evaluate("window.__noReload") is True
     page.locator("button[name=lang][value=en]").click()

@@ -41,6 +41,8 @@ def test_filters_and_pagination_counts(client: FlaskClient, api_engine: Staffel)
     assert 'aria-current="page">Seite 1<' in text(first)
     second = client.get("/inbox?page=2", headers=HTML)
     assert "Aufgaben 21–24 von 24" in text(second) and len(rows(second)) == 4
+    assert "Aufgaben 21–24 von 24" in text(client.get("/inbox?page=9", headers=HTML))
+    assert "Aufgaben 1–20 von 24" in text(client.get("/inbox?page=x", headers=HTML))
     by_type = client.get("/inbox?type=Task_ack", headers=HTML)
     assert rows(by_type) == [resettled.open_tasks[0].id]
     by_stage = client.get("/inbox?stage=S3e", headers=HTML)

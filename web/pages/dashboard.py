@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 from flask import Response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from engine.dashboard import berlin_day
@@ -33,6 +34,7 @@ from engine.errors import NotFound
 from engine.teams import TEAM_KEYS
 from web.api.supervisor import supervisor_scope
 from web.auth import Actor, page_login_required
+from web.i18n import current_language
 from web.pages.common import bp, engine, page_actor
 from web.pages.inbox import assignable_users
 from web.pages.labels import STAGES, team_name
@@ -66,6 +68,12 @@ def bucket_label(bucket: str) -> str:
     return _("more than 10 days") if bucket == ">10" else _("%(range)s days", range=bucket)
 
 
+def week_label(monday: date) -> str:
+    """A short label of a week for chart axes (its Monday, e.g. ``08.03.``)."""
+    pattern = "dd.MM." if current_language() == "de" else "MMM d"
+    return str(format_date(monday, pattern))
+
+
 def _heat_process(summary: DashboardSummary, wanted: str | None) -> str | None:
     totals: dict[str, int] = {}
     for cell in summary.heatmap:
@@ -82,11 +90,11 @@ def chart_data(summary: DashboardSummary, process: str | None) -> dict[str, Any]
         "bucketLabels": [bucket_label(b) for b in BUCKETS],
         "byTeam": [{"label": team_name(g.key), "counts": [g.counts[b] for b in BUCKETS]}
                    for g in summary.by_team],
-        "trend": {"labels": [w.week_start.isoformat() for w in summary.trend],
+        "trend": {"labels": [week_label(w.week_start) for w in summary.trend],
                   "values": [w.overdue for w in summary.trend]},
         "stages": {"labels": [s.stage for s in summary.stages],
                    "values": [s.count for s in summary.stages]},
-        "weeks": {"labels": [w.week_start.isoformat() for w in summary.weeks],
+        "weeks": {"labels": [week_label(w.week_start) for w in summary.weeks],
                   "new": [w.new for w in summary.weeks],
                   "closed": [w.closed for w in summary.weeks]},
         "heat": [{"id": c.element_id, "open": c.open, "overdue": c.overdue,
@@ -124,7 +132,9 @@ def dashboard() -> ResponseReturnValue:
     eng = engine()
     summary = eng.dashboard_summary(teams)
     process = _heat_process(summary, request.args.get("process"))
-    processes = sorted({c.process_key for c in summary.heatmap})
+    names = {v.key: v.name for v in reversed(eng.process_versions())}  # newest name wins
+    processes = sorted(((k, names.get(k) or k) for k in {c.process_key for c in summary.heatmap}),
+                       key=lambda pair: pair[1].casefold())
     return render_template(
         "dashboard/dashboard.html", s=summary, team=team, my_teams=_my_teams(actor),
         process=process, processes=processes, data=chart_data(summary, process),

@@ -132,6 +132,9 @@ def inbox() -> ResponseReturnValue:
     except Forbidden:
         return render_template("pages/inbox.html", no_inbox=True, filters=f)
     pages = max(1, -(-page.total // PER_PAGE))
+    if f.page > pages:  # past the end (the list got shorter): show the last page
+        f = replace(f, page=pages)
+        page = eng.list_tasks(inbox_query(actor, f))
     context = {"filters": f, "page": page, "pages": pages, "actor": actor,
                "can_assign": actor.has_role("supervisor"),
                "can_act": lambda t: authz.can_act_on_task(actor, t),
