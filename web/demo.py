@@ -3,16 +3,46 @@
 from __future__ import annotations
 
 from engine.api import DEFAULT_PROCESS, Staffel
+from engine.errors import StaffelError
 from engine.teams import TEAMS
 
 DEMO_PEOPLE = [
+    # person, entry, BAMF Aktenzeichen, how far the demo walks the case
+    ({"family_name": "Ahmadi", "given_name": "Karim", "birth_date": "2001-06-15",
+      "nationality": "AF", "languages": ["fa", "en"]}, "asylum", "8100004-439", "new"),
     ({"family_name": "Haddad", "given_name": "Rana", "birth_date": "1990-04-12",
-      "nationality": "SY", "languages": ["ar"]}, "asylum", "8100001-423"),
+      "nationality": "SY", "languages": ["ar"]}, "asylum", "8100001-423", "waiting_for_bamf"),
     ({"family_name": "Tesfay", "given_name": "Yonas", "birth_date": "1996-11-02",
-      "nationality": "ER", "languages": ["ti", "en"]}, "asylum", "8100002-224"),
+      "nationality": "ER", "languages": ["ti", "en"]}, "asylum", "8100002-224", "refugee"),
+    ({"family_name": "Karimi", "given_name": "Amir", "birth_date": "1993-09-09",
+      "nationality": "IQ", "languages": ["ar", "ku"]}, "asylum", "8100003-438", "rejected"),
     ({"family_name": "Rahimi", "given_name": "Zahra", "birth_date": "1988-01-30",
-      "nationality": "AF", "languages": ["fa"]}, "resettlement", None),
+      "nationality": "AF", "languages": ["fa"]}, "resettlement", None, "new"),
 ]
+REGISTRATION = {"interpreter_needed": True, "languages": ["ar"],
+                "identity_documents": "arrival_certificate", "consent_given": True,
+                "consent_purpose": "Integrationskurs und Beratung",
+                "consent_recipients": ["kurstraeger", "beratungsstelle"]}
+
+
+def _complete(engine: Staffel, case_id: str, name: str, data: dict[str, object]) -> None:
+    task = next(t for t in engine.get_case(case_id).open_tasks if t.name == name)
+    engine.complete_task(task.id, data, actor="demo")
+
+
+def _walk(engine: Staffel, case_id: str, how_far: str) -> None:
+    """Walk a demo case through the lifecycle as the teams would."""
+    if how_far == "new":
+        return
+    today = engine.now().date().isoformat()
+    _complete(engine, case_id, "Task_register", {**REGISTRATION, "consent_date": today})
+    _complete(engine, case_id, "Task_asylblg_grant",
+              {"asylblg_from": today, "accommodation": "shared"})
+    _complete(engine, case_id, "Task_gestattung",
+              {"asylum_application_filed_on": today, "gestattung_valid_until": today})
+    if how_far in ("refugee", "rejected"):
+        engine.correlate("bamf_decision", {"outcome": how_far, "decision_date": today,
+                                           "served_on": today}, case_id=case_id, actor="demo")
 
 
 DEMO_PASSWORD = "demo"
@@ -48,8 +78,13 @@ def seed_demo(engine: Staffel) -> list[str]:
     if not any(v.key == DEFAULT_PROCESS for v in engine.process_versions()):
         return [*lines, f"(no demo cases: process {DEFAULT_PROCESS!r} is not deployed)"]
     if engine.list_cases(per_page=1).total == 0:
-        for person, entry, aktenzeichen in DEMO_PEOPLE:
-            engine.start_case(person, "NW", entry, aktenzeichen, actor="demo")
-    total = engine.list_cases(per_page=1).total
-    lines.append(f"Demo: {total} case(s) in the database.")
+        for person, entry, aktenzeichen, how_far in DEMO_PEOPLE:
+            case = engine.start_case(person, "NW", entry, aktenzeichen, actor="demo")
+            try:
+                _walk(engine, case.id, how_far)
+            except (StaffelError, StopIteration) as err:  # diagrams changed: keep the case
+                lines.append(f"(demo case {case.case_number} stopped early: {err})")
+    page = engine.list_cases(per_page=50)
+    stages = ", ".join(sorted(f"{c.case_number} {c.stage}" for c in page.items))
+    lines.append(f"Demo: {page.total} case(s): {stages}")
     return lines
