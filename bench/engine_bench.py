@@ -46,14 +46,20 @@ def run(workload: str, n: int, database_url: str | None) -> None:
     cases = [engine.start_case(PERSON, "NW", "asylum", f"AZ-{i}", process_key=process_key)
              for i in range(n + 20)]
 
-    # (a) raw cycle, from the stored state of the first case
+    # (a) and (b) alternate, so that both see the same machine (CPU frequency, other load)
     with engine.db.read() as session:
         row = session.scalars(select(ProcessInstance).where(
             ProcessInstance.case_id == cases[0].id)).one()
         state, bundle = row.state, engine.specs.get(session, row.process_version_id)
     script_engine = engine.runtime.script_engine
-    raw = []
-    for i in range(n + 20):
+    statements = 0
+
+    def count(*_args: object) -> None:
+        nonlocal statements
+        statements += 1
+
+    raw, full = [], []
+    for i, case in enumerate(cases):
         t0 = time.perf_counter()
         # the scripts' case helpers need a context to record into, as in the engine
         with collecting(CaseEffects(cases[0].id, "NW")):
@@ -63,25 +69,14 @@ def run(workload: str, n: int, database_url: str | None) -> None:
             task.run()
             wf.do_engine_steps()
             dump_state(wf)
-        if i >= 20:
-            raw.append(time.perf_counter() - t0)
-
-    # (b) through the engine, one fresh case per completion
-    statements = 0
-
-    def count(*_args: object) -> None:
-        nonlocal statements
-        statements += 1
-
-    event.listen(engine.db.engine, "before_cursor_execute", count)
-    full = []
-    for i, case in enumerate(cases):
-        task_id = case.open_tasks[0].id
-        t0 = time.perf_counter()
-        engine.complete_task(task_id, data, actor="bench")
-        if i >= 20:
-            full.append(time.perf_counter() - t0)
-    event.remove(engine.db.engine, "before_cursor_execute", count)
+        t1 = time.perf_counter()
+        event.listen(engine.db.engine, "before_cursor_execute", count)
+        engine.complete_task(case.open_tasks[0].id, data, actor="bench")
+        t2 = time.perf_counter()
+        event.remove(engine.db.engine, "before_cursor_execute", count)
+        if i >= 20:  # warm-up
+            raw.append(t1 - t0)
+            full.append(t2 - t1)
 
     a, b = stats_ms(raw), stats_ms(full)
     print(f"workload {workload} ({process_key}), database {engine.db.url.split('://')[0]}")

@@ -17,12 +17,13 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit, cases, deploy, forms, messages, tasks, timers
 from engine.api_access import AccessApi
+from engine.api_versions import VersionsApi
 from engine.audit import AuditLog
 from engine.clock import Clock, SimulatedClock, SystemClock, ensure_aware, install_spiff_clock
 from engine.dashboard import DashboardMixin
@@ -49,7 +50,7 @@ DEFAULT_PROCESS = "refugee_lifecycle"
 SYSTEM_ACTOR = "system"
 
 
-class Staffel(AccessApi, DashboardMixin):
+class Staffel(AccessApi, DashboardMixin, VersionsApi):
     """One engine over one database. Thread-safe: every call opens its own transaction."""
 
     def __init__(self, database_url: str, *, clock: str = "system",
@@ -376,6 +377,13 @@ class Staffel(AccessApi, DashboardMixin):
         self.db.dispose()
 
 
+_TASK_ROW = (select(HumanTask, Case, ProcessInstance)
+             .join(Case, Case.id == HumanTask.case_id)
+             .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+             .where(HumanTask.id == bindparam("task_id")))
+_TASK_ROW_LOCKED = _TASK_ROW.with_for_update(of=HumanTask)
+
+
 def _task_row(session: Any, task_id: str,
               lock: bool = False) -> tuple[HumanTask, Case, ProcessInstance]:
     """Load a task with its case and instance in one query."""
@@ -383,13 +391,9 @@ def _task_row(session: Any, task_id: str,
         UUID(str(task_id))
     except ValueError as exc:
         raise NotFound(f"task {task_id} does not exist") from exc
-    stmt = (select(HumanTask, Case, ProcessInstance)
-            .join(Case, Case.id == HumanTask.case_id)
-            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-            .where(HumanTask.id == str(task_id)))
-    if lock and session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=HumanTask)
-    found = session.execute(stmt).one_or_none()
+    stmt = _TASK_ROW_LOCKED if lock and session.get_bind().dialect.name == "postgresql" \
+        else _TASK_ROW
+    found = session.execute(stmt, {"task_id": str(task_id)}).one_or_none()
     if found is None:
         raise NotFound(f"task {task_id} does not exist")
     return found[0], found[1], found[2]

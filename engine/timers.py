@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import Table, and_, insert, or_, select, update
+from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.persistence.models import ProcessInstance, Timer
@@ -69,6 +69,17 @@ class TimerChanges:
     cancelled: list[tuple[str, datetime]]
 
 
+_TIMERS = cast(Table, Timer.__table__)
+CLOSE_TIMER = (
+    update(_TIMERS)
+    .where(_TIMERS.c.instance_id == bindparam("b_instance"),
+           _TIMERS.c.task_id == bindparam("b_task"), _TIMERS.c.due_at == bindparam("b_due"),
+           _TIMERS.c.status.in_(OPEN_STATES))
+    .values(status=bindparam("status"), fired_at=bindparam("fired_at"), claimed_by=None,
+            claim_expires_at=None)
+)
+
+
 def timer_elements(workflow: BpmnWorkflow) -> dict[tuple[str, datetime], str]:
     """The waiting timers as {(task id, due time): element id}."""
     return {key: task.task_spec.bpmn_id or task.task_spec.name
@@ -96,13 +107,10 @@ def sync_timers(session: Session, instance_id: str, case_id: str, workflow: Bpmn
             firing.status, firing.fired_at = "fired", now
             firing.claimed_by, firing.claim_expires_at = None, None
         else:
-            values: dict[str, object] = {"status": "fired" if fired else "cancelled",
-                                         "claimed_by": None, "claim_expires_at": None}
-            if fired:
-                values["fired_at"] = now
-            session.execute(update(Timer).where(
-                Timer.instance_id == instance_id, Timer.task_id == task_id, Timer.due_at == due,
-                Timer.status.in_(OPEN_STATES)).values(**values))
+            session.connection().execute(CLOSE_TIMER, {
+                "b_instance": instance_id, "b_task": task_id, "b_due": due,
+                "status": "fired" if fired else "cancelled",
+                "fired_at": now if fired else None})
         (changes.fired if fired else changes.cancelled).append((waiting_before[key], due))
     rows = []
     for (task_id, due), task in current.items():

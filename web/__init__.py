@@ -13,6 +13,7 @@ from flask import Flask
 
 from adapters import notifier_from_config
 from engine.api import Staffel
+from engine.errors import Conflict
 from web.errors import register_error_handlers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +47,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                                                  clock=app.config["CLOCK"])
     engine.init_db()
     if app.config["DEPLOY_ON_START"] and Path(app.config["BPMN_DIR"]).is_dir():
-        engine.deploy_directory(app.config["BPMN_DIR"], actor="system")
+        try:
+            engine.deploy_directory(app.config["BPMN_DIR"], actor="system")
+        except Conflict:  # another worker deployed the same files at the same moment
+            engine.deploy_directory(app.config["BPMN_DIR"], actor="system")
     app.extensions["staffel"] = engine
     engine.notifier = notifier_from_config(app.config)  # the Notifier port: console or SMTP
     register_error_handlers(app)
