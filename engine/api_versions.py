@@ -17,6 +17,7 @@ from engine.persistence.db import Database
 from engine.persistence.models import Case, ProcessInstance, ProcessVersion
 from engine.runtime import Run, Runtime, UnitOfWork
 from engine.specs import SpecCache
+from engine.spiff import load_state
 
 _TABLE = cast(Table, ProcessInstance.__table__)
 RETARGET = (update(_TABLE)
@@ -56,14 +57,13 @@ class VersionsApi:
             old_bundle = self.specs.get(session, old.id)
             report = []
             for row, case in rows:
-                from engine.spiff import load_state
                 workflow = load_state(row.state, old_bundle, self.runtime.script_engine)
                 check = versions.check_migration(workflow, old, new, new_bundle)
                 reasons = list(check.reasons)
                 if not reasons:
                     try:
                         versions.retarget(workflow, new_bundle, self.runtime.script_engine)
-                    except Exception as exc:  # noqa: BLE001 - reported, never raised
+                    except Exception as exc:  # reported per case, never raised
                         reasons.append(f"the state cannot be moved: {exc}")
                 report.append(_entry(case, row, not reasons, reasons))
             report.extend(_missing(rows, case_ids))
@@ -110,7 +110,7 @@ def _instances(session: Session, version: ProcessVersion,
             .order_by(Case.case_number, ProcessInstance.id))
     if case_ids is not None:
         stmt = stmt.where(ProcessInstance.case_id.in_(case_ids))
-    return [(row, case) for row, case in session.execute(stmt).tuples()]
+    return [(row, case) for row, case in session.execute(stmt)]
 
 
 def _missing(rows: list[tuple[ProcessInstance, Case]],

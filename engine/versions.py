@@ -38,6 +38,8 @@ DIFF_FIELDS = ("type", "name", "lane", "timer", "sla_days", "condition", "form")
 
 def get_version(session: Session, key: str, version: int) -> ProcessVersion:
     """Return one deployed version or raise NotFound."""
+    if not 0 < version < 2**31:
+        raise NotFound(f"process {key!r} has no version {version}")
     row = session.scalars(select(ProcessVersion).where(
         ProcessVersion.key == key, ProcessVersion.version == version)).first()
     if row is None:
@@ -51,11 +53,11 @@ def history(session: Session, key: str) -> list[dict[str, Any]]:
                                 .order_by(ProcessVersion.version.desc())))
     if not rows:
         raise NotFound(f"process {key!r} is not deployed")
-    counts = dict(session.execute(
+    counts: dict[int, int] = {vid: n for vid, n in session.execute(
         select(ProcessInstance.process_version_id, func.count())
         .where(ProcessInstance.process_version_id.in_([r.id for r in rows]),
                ProcessInstance.status == "running")
-        .group_by(ProcessInstance.process_version_id)).tuples().all())
+        .group_by(ProcessInstance.process_version_id))}
     return [{"version": r.version, "name": r.name, "file_name": r.file_name,
              "deployed_at": r.deployed_at, "deployed_by": r.deployed_by,
              "running_cases": counts.get(r.id, 0)} for r in rows]
@@ -212,5 +214,8 @@ def retarget(workflow: BpmnWorkflow, new_bundle: SpecBundle, script_engine: Any)
     moved = load_state(dump_state(workflow), new_bundle, script_engine)
     for task_id in parents:
         task = moved.get_task_from_id(task_id)
-        task.task_spec._predict(task, mask=_PREDICTED)
+        task.task_spec._predict_hook(task)  # the parent is active: _predict would skip it
+        for child in task.children:
+            if child.has_state(_PREDICTED):
+                child.task_spec._predict(child, mask=_PREDICTED)
     return moved

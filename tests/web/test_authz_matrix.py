@@ -55,6 +55,18 @@ ENDPOINTS = {
     "GET /clock": Endpoint("GET", "/api/v1/clock"),
     "POST /clock/advance": Endpoint("POST", "/api/v1/clock/advance", {"by": "P1D"}),
     "GET /process-definitions": Endpoint("GET", "/api/v1/process-definitions"),
+    "POST /process-definitions/validate": Endpoint(
+        "POST", "/api/v1/process-definitions/validate?filename=basic.bpmn", "<not-bpmn/>"),
+    "POST /process-definitions": Endpoint(
+        "POST", "/api/v1/process-definitions?filename=basic.bpmn", "<not-bpmn/>"),
+    "GET /process-definitions/{key}/versions": Endpoint(
+        "GET", "/api/v1/process-definitions/basic/versions"),
+    "GET /process-definitions/{key}/versions/{version}": Endpoint(
+        "GET", "/api/v1/process-definitions/basic/versions/1"),
+    "GET /process-definitions/{key}/diff": Endpoint(
+        "GET", "/api/v1/process-definitions/basic/diff?from=1&to=1"),
+    "POST /process-definitions/{key}/migrations": Endpoint(
+        "POST", "/api/v1/process-definitions/basic/migrations", {"from": 1, "to": 2}),
     "DELETE /auth/token": Endpoint("DELETE", "/api/v1/auth/token"),
     "GET /supervisor/overdue": Endpoint("GET", "/api/v1/supervisor/overdue?team=sozialamt"),
     "GET /supervisor/summary": Endpoint("GET", "/api/v1/supervisor/summary?team=sozialamt"),
@@ -77,6 +89,18 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /clock":                (200, 200, 200, 200, 200, 200, 200, 200, 401),
     "POST /clock/advance":       (403, 403, 403, 403, 403, 403, 403, 200, 401),
     "GET /process-definitions":  (200, 200, 200, 200, 200, 200, 200, 200, 401),
+    # owners and admins pass authorization; the JSON body is no BPMN document (422)
+    "POST /process-definitions/validate":
+                                 (403, 403, 403, 403, 403, 403, 422, 422, 401),
+    "POST /process-definitions": (403, 403, 403, 403, 403, 403, 422, 422, 401),
+    "GET /process-definitions/{key}/versions":
+                                 (200, 200, 200, 200, 200, 200, 200, 200, 401),
+    "GET /process-definitions/{key}/versions/{version}":
+                                 (403, 403, 403, 403, 403, 403, 200, 200, 401),
+    "GET /process-definitions/{key}/diff":
+                                 (403, 403, 403, 403, 403, 403, 200, 200, 401),
+    "POST /process-definitions/{key}/migrations":  # there is no version 2
+                                 (403, 403, 403, 403, 403, 403, 404, 404, 401),
     "DELETE /auth/token":        (204, 204, 204, 204, 204, 204, 204, 204, 401),
     "GET /supervisor/overdue":   (403, 403, 403, 403, 200, 403, 403, 200, 401),
     "GET /supervisor/summary":   (403, 403, 403, 403, 200, 403, 403, 200, 401),
