@@ -9,23 +9,17 @@ its reassignment; and the screenshots ``docs/screenshots/dashboard.png`` and ``h
 from __future__ import annotations
 
 import random
-import tempfile
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
-from werkzeug.serving import make_server
 
 from engine.api import Staffel
 from engine.tasks import TaskQuery
+from tests.browser.live_server import Live, live_server, sign_in
 from tests.conftest import DATA, ENGINE_DIAGRAMS, START
-from web import create_app
-from web.demo import DEMO_PASSWORD, seed_demo_users
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -41,14 +35,6 @@ DONE_CHANCE = {"Task_register": 0.6, "Task_ack": 0.45, "Task_benefits": 0.5, "Es
                "Task_reminder": 0.7}
 FORM_DATA: dict[tuple[str, str], dict[str, Any]] = {
     ("basic", "Task_register"): {"interpreter_needed": False}}
-
-
-@dataclass
-class Live:
-    """The running server and its engine."""
-
-    url: str
-    engine: Staffel
 
 
 def simulate(engine: Staffel) -> None:
@@ -82,34 +68,8 @@ def simulate(engine: Staffel) -> None:
 
 @pytest.fixture(scope="module")
 def live() -> Iterator[Live]:
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = Staffel(f"sqlite:///{tmp}/staffel.db", clock="simulated", clock_start=START)
-        engine.password_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-        engine.init_db()
-        engine.deploy_directory(ENGINE_DIAGRAMS, actor="tester")
-        engine.deploy_directory(DATA / "dashboard", actor="tester")
-        seed_demo_users(engine)
-        simulate(engine)
-        app = create_app({"ENGINE": engine, "DEPLOY_ON_START": False, "SECRET_KEY": "browser",
-                          "CASE_PROCESS": "basic", "NOTIFIER": "none"})
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield Live(f"http://127.0.0.1:{server.server_port}", engine)
-        finally:
-            server.shutdown()
-            thread.join(5)
-            engine.close()
-
-
-def sign_in(page: Any, live: Live, username: str) -> None:
-    """Sign in through the login form (German pages, the default)."""
-    page.goto(f"{live.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live.url}/inbox")
+    with live_server([ENGINE_DIAGRAMS, DATA / "dashboard"], simulate, NOTIFIER="none") as server:
+        yield server
 
 
 def test_the_dashboard_leads_from_the_overdue_count_to_a_reassigned_task(

@@ -9,24 +9,17 @@ diagram with the open task marked, and the screenshots of ``docs/screenshots``.
 
 from __future__ import annotations
 
-import tempfile
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from playwright.sync_api import expect
-from werkzeug.serving import make_server
 
-from engine.api import Staffel
-from engine.model import CaseInfo
-from tests.conftest import DATA, ENGINE_DIAGRAMS, PERSON, START
-from web import create_app
-from web.demo import DEMO_PASSWORD, seed_demo_users
+from tests.browser.live_server import Live, live_server, sign_in
+from tests.conftest import DATA, ENGINE_DIAGRAMS
+from web.demo import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
@@ -37,40 +30,10 @@ PEOPLE = [
 ]
 
 
-@dataclass
-class Live:
-    """The running server and its engine."""
-
-    url: str
-    engine: Staffel
-
-    def start(self, process: str, entry: str = "asylum", person: dict[str, Any] | None = None,
-              **data: Any) -> CaseInfo:
-        """Start a case of a test process."""
-        return self.engine.start_case(person or PERSON, "NW", entry, process_key=process,
-                                      data=data or None, actor="tester")
-
-
 @pytest.fixture(scope="module")
 def live() -> Iterator[Live]:
-    with tempfile.TemporaryDirectory() as tmp:
-        engine = Staffel(f"sqlite:///{tmp}/staffel.db", clock="simulated", clock_start=START)
-        engine.password_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-        engine.init_db()
-        engine.deploy_directory(ENGINE_DIAGRAMS, actor="tester")
-        engine.deploy_directory(DATA / "web", actor="tester")
-        seed_demo_users(engine)
-        app = create_app({"ENGINE": engine, "DEPLOY_ON_START": False, "SECRET_KEY": "browser",
-                          "CASE_PROCESS": "basic"})
-        server = make_server("127.0.0.1", 0, app, threaded=True)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield Live(f"http://127.0.0.1:{server.server_port}", engine)
-        finally:
-            server.shutdown()
-            thread.join(5)
-            engine.close()
+    with live_server([ENGINE_DIAGRAMS, DATA / "web"]) as server:
+        yield server
 
 
 @pytest.fixture
@@ -88,15 +51,6 @@ def de_page(browser: Any) -> Iterator[Any]:
         yield page
     finally:
         context.close()
-
-
-def sign_in(page: Any, live: Live, username: str) -> None:
-    """Sign in through the login form (mouse-free: fill and press Enter)."""
-    page.goto(f"{live.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", DEMO_PASSWORD)
-    page.press("#password", "Enter")
-    page.wait_for_url(f"{live.url}/inbox")
 
 
 def row(page: Any, task_id: str) -> Any:
