@@ -15,7 +15,6 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import ScriptError
 from engine.sandbox import (
-    SAFE_BUILTINS,
     Sandbox,
     SandboxScriptEngine,
     ScriptTimeout,
@@ -24,6 +23,7 @@ from engine.sandbox import (
     compile_script,
     find_script_error,
 )
+from engine.sandbox_guards import SAFE_BUILTINS
 
 HELPERS = {"double": lambda x: 2 * x}
 
