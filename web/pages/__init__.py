@@ -36,7 +36,7 @@ def _isodate(value: Any) -> str:
 def register_pages(app: Flask) -> None:
     """Install languages, page blueprints, error pages and template helpers on ``app``."""
     from web.auth import session_actor
-    from web.pages import case, dashboard, inbox, login, task  # noqa: F401 - views register on bp
+    from web.pages import case, dashboard, editor, inbox, login, task  # noqa: F401 - views register on bp
     from web.pages.common import bp, register_app_error_pages
     from web.pages.vendor import bp as vendor_bp
 
