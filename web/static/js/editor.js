@@ -30,6 +30,8 @@
     options.additionalModules = [window.BpmnJSBpmnlint];
   }
   var modeler = new window.BpmnJS(options);
+  // Other editor scripts (test run, ...) reach the modeler through this object.
+  window.StaffelEditor = { modeler: modeler, container: container };
   var $ = function (id) { return document.getElementById(id); };
   var selected = null;
   var marked = [];
