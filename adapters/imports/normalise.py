@@ -1,0 +1,72 @@
+"""Normalising what agencies write: names (Unicode, case, umlauts), dates, yes/no."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from datetime import date
+
+from adapters.imports.model import RowError
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "œ": "oe",
+                          "ø": "o", "ł": "l", "đ": "d", "ı": "i"})
+_SEPARATORS = re.compile(r"[\s\-‐‑–'’`´.]+")
+_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def clean(value: str) -> str:
+    """NFC-normalised text with surrounding and repeated white space removed."""
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+@functools.lru_cache(maxsize=65_536)
+def name_key(value: str) -> str:
+    """The comparison key of a name: case-insensitive, Unicode-normalised, ``ä`` = ``ae``,
+    other accents dropped, hyphens/apostrophes/blanks as one blank."""
+    text = unicodedata.normalize("NFKC", value).casefold().translate(_UMLAUTS)
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(ch))
+    return _SEPARATORS.sub(" ", text).strip()
+
+
+def header_key(value: str) -> str:
+    """A column title as a key: ``Gültig bis`` and ``Gueltig_bis`` both become ``gueltig_bis``."""
+    return name_key(value.replace("_", " ")).replace(" ", "_")
+
+
+def parse_date(value: str, column: str) -> tuple[str | None, RowError | None]:
+    """``DD.MM.YYYY`` or ISO ``YYYY-MM-DD`` -> ISO; an error naming the column otherwise."""
+    text = value.strip()
+    if not text:
+        return None, RowError(column, "missing", f"{column} is empty")
+    found = _GERMAN_DATE.fullmatch(text)
+    parts: tuple[str, str, str] | None = None
+    if found:
+        parts = (found.group(3), found.group(2), found.group(1))
+    else:
+        iso = _ISO_DATE.fullmatch(text)
+        if iso:
+            parts = (iso.group(1), iso.group(2), iso.group(3))
+    if parts is None:
+        return None, RowError(column, "bad_date",
+                              f"{column} is not a date (DD.MM.YYYY or YYYY-MM-DD)")
+    try:
+        return date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat(), None
+    except ValueError:
+        return None, RowError(column, "bad_date", f"{column} is not a calendar date")
+
+
+def required(value: str, column: str, max_length: int = 100) -> tuple[str, RowError | None]:
+    """A required text field, cleaned; an error when empty or too long."""
+    text = clean(value)
+    if not text:
+        return "", RowError(column, "missing", f"{column} is empty")
+    if len(text) > max_length:
+        return "", RowError(column, "too_long", f"{column} is longer than {max_length} characters")
+    return text, None
+
+
+YES = {"ja", "j", "yes", "y", "true", "1", "bestanden", "x", "passed"}
+NO = {"nein", "n", "no", "false", "0", "nicht bestanden", "failed", "not passed"}

@@ -1,0 +1,74 @@
+"""The import report: counts, encoding/separator, and each line that was not correlated
+(line number, outcome, reason code, column, detail). Stored with the file (the first
+:data:`STORED_PROBLEMS` problem lines) and downloadable in full as JSON or CSV, built from the
+line rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict
+from typing import Any
+
+from adapters.imports.store import FileInfo, RowInfo
+
+STORED_PROBLEMS = 1000
+CSV_COLUMNS = ("line", "outcome", "case_number", "message_name", "reason", "field", "detail",
+               "clarification_id", "clarification_state")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _line(row: RowInfo) -> dict[str, Any]:
+    return {k: v for k, v in asdict(row).items() if v is not None}
+
+
+def summary(file: FileInfo, problems: list[RowInfo]) -> dict[str, Any]:
+    """The report stored with the file."""
+    return {"file_id": file.id, "kind": file.kind, "file_name": file.file_name,
+            "sha256": file.sha256, "format": file.file_format, "encoding": file.encoding,
+            "separator": file.separator, "counts": file.counts,
+            "problems": [_line(p) for p in problems[:STORED_PROBLEMS]],
+            "problems_truncated": file.counts["rows"] - file.counts["correlated"]
+            > len(problems[:STORED_PROBLEMS])}
+
+
+def full_json(file: FileInfo, rows: list[RowInfo]) -> bytes:
+    """The whole report as JSON: the summary plus every line."""
+    body = {k: v for k, v in file.report.items() if k not in ("problems",
+                                                               "problems_truncated")}
+    body.update({"file_id": file.id, "uploaded_by": file.uploaded_by,
+                 "uploaded_at": file.uploaded_at.isoformat(), "status": file.status,
+                 "counts": file.counts, "lines": [_line(r) for r in rows]})
+    return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def csv_bytes(rows: list[RowInfo]) -> bytes:
+    """Every line as CSV (UTF-8 with BOM, ``;``), safe against spreadsheet formulas."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        values = asdict(row)
+        writer.writerow([_cell(values[c]) for c in CSV_COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def text_summary(result_report: dict[str, Any], already: bool) -> list[str]:
+    """Lines for the CLI summary."""
+    counts = result_report.get("counts", {})
+    head = (f"import {result_report.get('file_id')} ({result_report.get('kind')}, "
+            f"{result_report.get('format')}, {result_report.get('encoding')}"
+            + (f", separator {result_report['separator']!r}" if result_report.get("separator")
+               else "") + ")")
+    lines = [head + (": already imported, nothing changed" if already else "")]
+    lines.append(f"  rows {counts.get('rows', 0)}: correlated {counts.get('correlated', 0)}, "
+                 f"clarification {counts.get('clarification', 0)}, "
+                 f"invalid {counts.get('invalid', 0)}, duplicate {counts.get('duplicate', 0)}")
+    return lines

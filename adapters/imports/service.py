@@ -1,0 +1,270 @@
+"""Taking a file in: read it whole (or reject it whole), then each line once.
+
+* The same file again (same kind and sha256) changes nothing: the earlier report comes back
+  with ``already_imported``. A file whose import was interrupted is resumed instead.
+* A line whose normalised content was taken before (any file) is a ``duplicate``.
+* A matched line is delivered with :meth:`Staffel.correlate` in its own transaction; its
+  import row is written inside that transaction (the ``then`` hook), so the delivery and
+  the bookkeeping commit together or not at all. A failing line never affects the others.
+* Lines without a case (none, several, not waiting) become clarifications for the
+  Eingangszone; invalid lines are reported with line number, column and reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from adapters.imports import courses, decisions, permits, report, store
+from adapters.imports.matching import CaseIndex, CaseRef, Match
+from adapters.imports.model import (
+    CLARIFICATION,
+    CORRELATED,
+    DUPLICATE,
+    INVALID,
+    KINDS,
+    ImportRejected,
+    ParsedFile,
+    ParsedRow,
+)
+from engine.api import Staffel
+from engine.errors import Conflict, InvalidInput, NotFound, ScriptError
+from engine.model import CaseInfo
+from engine.persistence.models import ImportFile, ImportRow
+from engine.runtime import UnitOfWork
+
+BATCH = 1000
+Progress = Callable[[int, int], None]  # (lines done, lines in total)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did: the file's id, its report, and whether it was imported before."""
+
+    file_id: int
+    report: dict[str, Any]
+    already_imported: bool = False
+
+
+def parse(kind: str, data: bytes, file_name: str, engine: Staffel) -> ParsedFile:
+    """Read a file of ``kind``; :class:`ImportRejected` if it is not a valid list at all."""
+    if kind == "permits":
+        return permits.parse(data, file_name)
+    if kind == "decisions":
+        return decisions.parse(data, file_name)
+    return courses.parse(data, file_name, engine.rules)
+
+
+class Importer:
+    """Imports one file; used by the CLI, the upload page and the benchmark."""
+
+    def __init__(self, engine: Staffel) -> None:
+        self.engine = engine
+
+    def import_file(self, kind: str, file_name: str, data: bytes, actor: str,
+                    progress: Progress | None = None) -> ImportResult:
+        """Import a file of ``kind`` (permits, decisions, courses) as ``actor``."""
+        if kind not in KINDS:
+            raise InvalidInput(f"unknown import kind {kind!r}",
+                               [{"field": "kind", "message": f"must be one of {', '.join(KINDS)}"}])
+        file_name = (file_name or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255]
+        digest = hashlib.sha256(data).hexdigest()
+        with self.engine.db.read() as session:
+            earlier = store.find_file(session, kind, digest)
+            if earlier is not None and earlier.status == "done":
+                return ImportResult(earlier.id, dict(earlier.report), already_imported=True)
+            resume = earlier.id if earlier is not None else None
+        parsed = parse(kind, data, file_name, self.engine)
+        file_id = resume or self._create_file(kind, file_name, data, digest, parsed, actor)
+        if file_id < 0:  # someone else stored the same file a moment ago
+            return self.import_file(kind, file_name, data, actor, progress)
+        _Run(self, kind, file_id, parsed, actor, progress).run()
+        return ImportResult(file_id, self.finish(file_id, parsed, actor))
+
+    def _create_file(self, kind: str, file_name: str, data: bytes, digest: str,
+                     parsed: ParsedFile, actor: str) -> int:
+        try:
+            with self.engine.unit(actor) as uow:
+                row = ImportFile(kind=kind, file_name=file_name, sha256=digest, content=data,
+                                 file_format=parsed.file_format, encoding=parsed.encoding,
+                                 separator=parsed.separator, uploaded_by=actor,
+                                 uploaded_at=uow.now, status="running",
+                                 rows_total=len(parsed.rows), rows_correlated=0,
+                                 rows_clarification=0, rows_invalid=0, rows_duplicate=0,
+                                 report={})
+                uow.session.add(row)
+                uow.session.flush()
+                uow.record("import_started", import_file=row.id, kind=kind,
+                           rows=len(parsed.rows))
+                return row.id
+        except Conflict:
+            return -1
+
+    def finish(self, file_id: int, parsed: ParsedFile, actor: str) -> dict[str, Any]:
+        """Count the outcomes, store the report and mark the file done."""
+        with self.engine.unit(actor) as uow:
+            row = uow.session.get(ImportFile, file_id)
+            assert row is not None
+            counts = store.summary_counts(uow.session, file_id)
+            problems = store.row_infos(uow.session, file_id, problems_only=True,
+                                       limit=report.STORED_PROBLEMS)
+            row.rows_total = counts["rows"]
+            row.rows_correlated, row.rows_clarification = counts[CORRELATED], \
+                counts[CLARIFICATION]
+            row.rows_invalid, row.rows_duplicate = counts[INVALID], counts[DUPLICATE]
+            row.status, row.finished_at = "done", uow.now
+            row.report = report.summary(store.file_info(row), problems)
+            uow.record("import_finished", import_file=file_id, kind=row.kind, counts=counts)
+            return dict(row.report)
+
+
+class _Run:
+    """One pass over the lines of a file."""
+
+    def __init__(self, importer: Importer, kind: str, file_id: int, parsed: ParsedFile,
+                 actor: str, progress: Progress | None) -> None:
+        self.engine = importer.engine
+        self.kind, self.file_id, self.parsed, self.actor = kind, file_id, parsed, actor
+        self.progress = progress
+        self.rows: list[dict[str, Any]] = []
+        self.clarifications: dict[int, dict[str, Any]] = {}
+
+    def run(self) -> None:
+        rows = self.parsed.rows
+        fingerprints = {r.line: r.fingerprint(self.kind) for r in rows if r.error is None}
+        with self.engine.db.read() as session:
+            done = store.done_lines(session, self.file_id)
+            known = store.known_fingerprints(session, self.kind, fingerprints.values())
+            index = CaseIndex.load(session, (r for r in rows if r.error is None))
+        first_line: dict[str, int] = {}
+        for n, row in enumerate(rows, 1):
+            fp = fingerprints.get(row.line)
+            if row.line not in done:
+                self._line(row, fp, known, first_line, index)
+            if fp is not None:
+                first_line.setdefault(fp, row.line)
+            if len(self.rows) >= BATCH:
+                self._flush()
+            if self.progress is not None:
+                self.progress(n, len(rows))
+        self._flush()
+
+    def _line(self, row: ParsedRow, fp: str | None, known: dict[str, tuple[int, int, int]],
+              first_line: dict[str, int], index: CaseIndex) -> None:
+        if row.error is not None:
+            self._book(row, INVALID, reason=row.error.reason, field=row.error.field,
+                       detail=row.error.detail)
+            return
+        assert fp is not None
+        if fp in known or fp in first_line:
+            self._duplicate(row, fp, known, first_line)
+            return
+        match = index.match(row)
+        if match.case is None:
+            self._clarify(row, fp, match)
+            return
+        payload = self._payload(row, match.case)
+        if payload is None:
+            self._clarify(row, fp, Match(None, "paragraph_alternative", [match.case.id]))
+            return
+        self._correlate(row, fp, match.case, payload)
+
+    @staticmethod
+    def _payload(row: ParsedRow, case: CaseRef) -> dict[str, Any] | None:
+        if not row.needs_alternative:
+            return row.payload
+        return permits.complete_alternative(row.payload, case.stage)
+
+    def _duplicate(self, row: ParsedRow, fp: str, known: dict[str, tuple[int, int, int]],
+                   first_line: dict[str, int]) -> None:
+        if fp in first_line:
+            self._book(row, DUPLICATE, reason="duplicate_in_file",
+                       detail=f"same as line {first_line[fp]}")
+            return
+        row_id, file_id, line = known[fp]
+        self._book(row, DUPLICATE, reason="already_imported", duplicate_of=row_id,
+                   detail=f"taken before by import {file_id}, line {line}")
+
+    def _clarify(self, row: ParsedRow, fp: str, match: Match, detail: str | None = None) -> None:
+        self._book(row, CLARIFICATION, fingerprint=fp, reason=match.reason or "no_match",
+                   detail=detail, case_id=match.candidates[0] if len(match.candidates) == 1
+                   else None)
+        self.clarifications[row.line] = {
+            "reason": match.reason or "no_match", "fields": row.person_fields(),
+            "message_name": row.message, "payload": row.payload,
+            "candidates": match.candidates}
+
+    def _correlate(self, row: ParsedRow, fp: str, case: CaseRef,
+                   payload: dict[str, Any]) -> None:
+        def book(uow: UnitOfWork, info: CaseInfo) -> None:
+            uow.session.add(ImportRow(file_id=self.file_id, kind=self.kind, line=row.line,
+                                      fingerprint=fp, outcome=CORRELATED, case_id=info.id,
+                                      message_name=row.message))
+            uow.session.flush()  # a concurrent import of the same row fails here, whole
+            uow.record("import_row_correlated", case_id=info.id, import_file=self.file_id,
+                       line=row.line, message=row.message)
+
+        for attempt in (1, 2):
+            try:
+                self.engine.correlate(row.message, payload, case_id=case.id, actor=self.actor,
+                                      then=book)
+                return
+            except NotFound as err:
+                self._clarify(row, fp, Match(None, "not_waiting", [case.id]), err.message)
+                return
+            except InvalidInput as err:
+                self._book(row, INVALID, reason="rejected_by_process", field="payload",
+                           detail=_detail(err))
+                return
+            except ScriptError as err:
+                self._clarify(row, fp, Match(None, "process_error", [case.id]), err.message)
+                return
+            except Conflict as err:
+                with self.engine.db.read() as session:
+                    taken = store.known_fingerprints(session, self.kind, [fp])
+                if fp in taken:
+                    self._duplicate(row, fp, taken, {})
+                    return
+                if attempt == 2:
+                    self._clarify(row, fp, Match(None, "conflict", [case.id]), err.message)
+
+    def _book(self, row: ParsedRow, outcome: str, *, fingerprint: str | None = None,
+              reason: str | None = None, field: str | None = None, detail: str | None = None,
+              case_id: str | None = None, duplicate_of: int | None = None) -> None:
+        self.rows.append({"file_id": self.file_id, "kind": self.kind, "line": row.line,
+                          "fingerprint": fingerprint, "outcome": outcome, "case_id": case_id,
+                          "message_name": row.message or None, "reason": reason,
+                          "field": field, "detail": (detail or "")[:500] or None,
+                          "duplicate_of": duplicate_of})
+
+    def _flush(self) -> None:
+        if not self.rows:
+            return
+        rows, clarifications = self.rows, self.clarifications
+        self.rows, self.clarifications = [], {}
+        try:
+            with self.engine.unit(self.actor) as uow:
+                store.write_rows(uow, rows, clarifications)
+        except Conflict:  # a concurrent import took one of these rows: write one by one
+            for row in rows:
+                self._write_one(row, clarifications)
+
+    def _write_one(self, row: dict[str, Any], clarifications: dict[int, dict[str, Any]]) -> None:
+        try:
+            with self.engine.unit(self.actor) as uow:
+                store.write_rows(uow, [row], clarifications)
+        except Conflict:
+            with self.engine.unit(self.actor) as uow:
+                store.write_rows(uow, [{**row, "fingerprint": None, "outcome": DUPLICATE,
+                                        "reason": "already_imported",
+                                        "detail": "taken by a concurrent import"}], {})
+
+
+def _detail(err: InvalidInput) -> str:
+    fields = "; ".join(f"{e.get('field')}: {e.get('message')}" for e in err.errors[:3])
+    return f"{err.message} ({fields})" if fields else err.message
+
+
+__all__ = ["ImportRejected", "ImportResult", "Importer", "parse"]
