@@ -10,7 +10,7 @@ import contextlib
 import json
 import os
 import socket
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine import audit, cases, deploy, forms, messages, tasks, timers
 from engine.api_access import AccessApi
+from engine.api_decisions import DecisionsApi
+from engine.api_drafts import DraftsApi
+from engine.api_testrun import DraftRunApi
 from engine.api_versions import VersionsApi
 from engine.audit import AuditLog
 from engine.clock import Clock, SimulatedClock, SystemClock, ensure_aware, install_spiff_clock
@@ -38,19 +41,22 @@ from engine.model import (
     ProcessVersionInfo,
     TaskInfo,
 )
+from engine.outbound import OutboundApi
 from engine.persistence.db import Database
 from engine.persistence.models import Case, HumanTask, ProcessInstance, ProcessVersion
 from engine.rules import DEFAULT_RULES, LegalRules
 from engine.runtime import Run, Runtime, UnitOfWork
 from engine.scripting import make_script_engine
 from engine.specs import SpecCache
+from engine.statistics import StatisticsMixin
 from engine.timekeeper import Timekeeper
 
 DEFAULT_PROCESS = "refugee_lifecycle"
 SYSTEM_ACTOR = "system"
 
 
-class Staffel(AccessApi, DashboardMixin, VersionsApi):
+class Staffel(AccessApi, DashboardMixin, VersionsApi, DraftsApi, DraftRunApi, OutboundApi,
+              StatisticsMixin, DecisionsApi):
     """One engine over one database. Thread-safe: every call opens its own transaction."""
 
     def __init__(self, database_url: str, *, clock: str = "system",
@@ -260,9 +266,14 @@ class Staffel(AccessApi, DashboardMixin, VersionsApi):
 
     # -- messages ----------------------------------------------------------------------------
     def correlate(self, name: str, payload: dict[str, Any] | None, *, case_id: str | None = None,
-                  correlation: dict[str, Any] | None = None,
-                  actor: str = SYSTEM_ACTOR) -> CaseInfo:
-        """Deliver a message from outside to the case instance that waits for it."""
+                  correlation: dict[str, Any] | None = None, actor: str = SYSTEM_ACTOR,
+                  then: Callable[[UnitOfWork, CaseInfo], None] | None = None) -> CaseInfo:
+        """Deliver a message from outside to the case instance that waits for it.
+
+        ``then`` (if given) runs inside the same transaction after the delivery, with the
+        unit of work and the case as it is now: callers write their own bookkeeping there
+        (e.g. the import row) so that it commits together with the delivery or not at all.
+        """
         from SpiffWorkflow.bpmn.util import BpmnEvent
 
         if not isinstance(name, str) or not name:
@@ -289,7 +300,10 @@ class Staffel(AccessApi, DashboardMixin, VersionsApi):
             uow.record("message_correlated", case_id=case.id, instance_id=run.row.id,
                        element_id=waits[0].element_id, message=name, fields=sorted(payload))
             run.save()
-            return cases.case_info(uow.session, case, uow.now)
+            info = cases.case_info(uow.session, case, uow.now)
+            if then is not None:
+                then(uow, info)
+            return info
 
     # -- timers and clock ------------------------------------------------------------------
     def fire_due(self, limit: int = 200, batch: int = 20) -> FireReport:

@@ -58,6 +58,7 @@ class VersionsApi:
             report = []
             for row, case in rows:
                 workflow = load_state(row.state, old_bundle, self.runtime.script_engine)
+                where = versions.position(workflow)
                 check = versions.check_migration(workflow, old, new, new_bundle)
                 reasons = list(check.reasons)
                 if not reasons:
@@ -65,7 +66,9 @@ class VersionsApi:
                         versions.retarget(workflow, new_bundle, self.runtime.script_engine)
                     except Exception as exc:  # reported per case, never raised
                         reasons.append(f"the state cannot be moved: {exc}")
-                report.append(_entry(case, row, not reasons, reasons))
+                entry = _entry(case, row, not reasons, reasons)
+                entry["position"] = where
+                report.append(entry)
             report.extend(_missing(rows, case_ids))
             return report
 

@@ -60,5 +60,6 @@ def list_handovers(session: Session, case_id: str) -> list[HandoverInfo]:
                            .order_by(Handover.proposed_at, Handover.id))
     return [HandoverInfo(r.key, r.from_team, r.to_team, r.state, r.legal_basis, r.purpose,
                          r.consent, list(r.shared_fields), r.appointment_at, r.proposed_at,
-                         r.proposed_by, r.acknowledged_at, r.acknowledged_by, r.escalated_at)
+                         r.proposed_by, r.acknowledged_at, r.acknowledged_by, r.escalated_at,
+                         r.id)
             for r in rows]

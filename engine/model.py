@@ -80,6 +80,7 @@ class HandoverInfo:
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     escalated_at: datetime | None
+    id: int | None = None  # the handover's row id (package and invitation are fetched by it)
 
 
 @dataclass(frozen=True)

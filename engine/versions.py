@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import (
+    BoundaryEvent as BoundaryEventMixin,
+)
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
@@ -186,6 +189,20 @@ def check_migration(workflow: BpmnWorkflow, old: ProcessVersion,
         elif old_subs.get(name) != new_subs[name]:
             reasons.append(f"the called process {name} changed and is already running")
     return MigrationCheck(sorted(set(reasons)))
+
+
+def position(workflow: BpmnWorkflow) -> list[str]:
+    """Where a running instance stands: the elements it waits at (``name (id)``), called
+    processes included, without the calls that contain them and without boundary events."""
+    found = []
+    for task in workflow.get_tasks(state=_ACTIVE):
+        spec = task.task_spec
+        if not getattr(spec, "bpmn_id", None) or task.id in workflow.subprocesses \
+                or isinstance(spec, BoundaryEventMixin):
+            continue
+        name = getattr(spec, "bpmn_name", None)
+        found.append(f"{name} ({spec.bpmn_id})" if name else str(spec.bpmn_id))
+    return sorted(set(found))
 
 
 def _predicted_tops(workflow: BpmnWorkflow) -> list[Any]:

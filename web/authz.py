@@ -89,6 +89,23 @@ def require_case_visible(engine: Staffel, actor: Actor, case_id: str) -> None:
         raise NotFound("no such case")
 
 
+# -- handovers -----------------------------------------------------------------------------------
+def can_fetch_handover(actor: Actor, from_team: str, to_team: str) -> bool:
+    """The handover package and invitation: members (caseworkers, supervisors) of the sending
+    or the receiving team, and admins."""
+    return is_admin(actor) or (actor.has_role(*WORK_ROLES)
+                               and bool(actor.teams & {from_team, to_team}))
+
+
+def authorize_handover(engine: Staffel, actor: Actor, handover_id: str) -> None:
+    """403 for roles without case access; 404 when the handover is absent or the actor is in
+    neither of its teams (exactly as if it did not exist)."""
+    require(can_see_work(actor), "your role has no access to cases")
+    teams = engine.handover_teams(handover_id)
+    if teams is None or not can_fetch_handover(actor, *teams):
+        raise NotFound(f"handover {handover_id[:40]} does not exist")
+
+
 # -- tasks -------------------------------------------------------------------------------------
 def can_view_task(actor: Actor, task: TaskInfo) -> bool:
     """A task is visible to admins and to the members of its team."""
@@ -189,3 +206,14 @@ def can_advance_clock(actor: Actor) -> bool:
 def can_read_definitions(actor: Actor) -> bool:
     """Every signed-in user may list the deployed process definitions (metadata only)."""
     return bool(actor.roles)
+
+
+# -- inbound imports (issue 7) -----------------------------------------------------------------
+IMPORT_TEAM = "eingangszone"
+
+
+def can_use_imports(actor: Actor) -> bool:
+    """Upload agency files and decide clarifications: members of the Eingangszone, the
+    supervisors who lead it, and admins. Everyone else gets 404 (the pages do not exist
+    for them)."""
+    return is_admin(actor) or is_member(actor, IMPORT_TEAM)

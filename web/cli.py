@@ -371,3 +371,13 @@ def user_list(database_url: str) -> None:
         state = "" if user.active else " (inactive)"
         click.echo(f"{user.username:<24} {','.join(sorted(user.roles)):<28} "
                    f"{','.join(sorted(user.teams))}{state}")
+
+
+from web import cli_export  # noqa: E402 - `staffel export …` uses the helpers above
+
+cli_export.register(main)
+
+
+from web.cli_import import import_command  # noqa: E402 - uses the helpers above
+
+main.add_command(import_command)

@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.api import Staffel
+from tests.engine.test_versions import basic_without_wait
 from tests.web.conftest import snapshot
 from tests.web.test_pages_support import HTML, csrf_token, login, text
 
@@ -103,3 +104,20 @@ def test_history_lists_versions_and_the_diff(app: Flask, api_engine: Staffel) ->
     same = text(owner.get("/editor/basic/history?from=2&to=2", headers=HTML))
     assert 'id="diff-same"' in same
     assert owner.get("/editor/nope/history", headers=HTML).status_code == 404
+
+
+def test_history_puts_the_diff_on_the_diagram_and_lists_removed_elements(
+        app: Flask, api_engine: Staffel) -> None:
+    owner = as_user(app, "owner")
+    assert post_xml(owner, "/editor/basic/deploy", basic_without_wait().decode()).status_code \
+        == 201
+    body = html.unescape(text(owner.get("/editor/basic/history?from=1&to=2", headers=HTML)))
+    assert 'data-xml-url="/editor/basic/2.bpmn"' in body
+    assert "bpmn-navigated-viewer.production.min.js" in body and "version-diff.js" in body
+    removed = body.split('id="diff-removed-list"')[1].split("</ul>")[0]
+    assert "Wait_decision" in removed and "F3" in removed
+    data = body.split('id="diff-data">')[1].split("</script>")[0]
+    assert '"removed"' in data and '"sla_days": "SLA (Arbeitstage)"' in data
+    assert 'id="legend-added"' in body and 'id="legend-changed"' in body
+    single = text(owner.get("/editor/basic/history?from=2&to=2", headers=HTML))
+    assert 'id="diff-canvas"' not in single and "version-diff.js" not in single

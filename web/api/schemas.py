@@ -199,6 +199,8 @@ class DeadlineSchema(ma.Schema):
 class HandoverSchema(ma.Schema):
     """A warm handover between two teams."""
 
+    id = fields.Integer(required=True, metadata={
+        "description": "handover id (GET /api/v1/handovers/{id}/package, .../appointment.ics)"})
     key = fields.String(required=True)
     from_team = fields.String(required=True)
     to_team = fields.String(required=True)

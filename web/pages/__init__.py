@@ -8,6 +8,10 @@ Routes (blueprint ``pages`` unless noted):
   ``page``); ``POST /tasks/<id>/claim``, ``POST /tasks/<id>/unclaim``, ``POST /inbox/assign``
 * ``GET|POST /tasks/<id>`` (the task form; POST completes)
 * ``GET /cases/<id>`` and ``GET /cases/<id>/process.bpmn``
+* ``GET /handovers/<id>/package`` (printable), ``GET /handovers/<id>/appointment.ics``,
+  ``GET /dashboard/statistics.csv``
+* ``GET|POST /imports``, ``GET /imports/<id>`` (+ ``/original``, ``/report.csv|json``),
+  ``GET /imports/clarifications``, ``POST /imports/clarifications/<id>/resolve|discard``
 * ``GET /static/vendor/<path>`` (blueprint ``vendor``; allow-listed ``node_modules`` files)
 """
 
@@ -35,8 +39,21 @@ def _isodate(value: Any) -> str:
 
 def register_pages(app: Flask) -> None:
     """Install languages, page blueprints, error pages and template helpers on ``app``."""
+    import web.pages.editor_drafts  # views register on bp
+    import web.pages.editor_migrate  # noqa: F401
     from web.auth import session_actor
-    from web.pages import case, dashboard, editor, inbox, login, task  # noqa: F401 - views register on bp
+    from web.pages import (  # noqa: F401 - views register on bp
+        case,
+        dashboard,
+        decisions,
+        editor,
+        editor_testrun,
+        handover,
+        imports,
+        inbox,
+        login,
+        task,
+    )
     from web.pages.common import bp, register_app_error_pages
     from web.pages.vendor import bp as vendor_bp
 

@@ -83,6 +83,7 @@ def case(case_id: str) -> ResponseReturnValue:
     return render_template(
         "pages/case.html", case=info, actor=actor,
         can_view_task=lambda t: authz.can_view_task(actor, t),
+        can_fetch_handover=lambda h: authz.can_fetch_handover(actor, h.from_team, h.to_team),
         show_person=may_see_person(eng, actor, case_id),
         steps=timeline(info.stage, visited_stages(info, events)), process=process,
         diagrams=diagrams,

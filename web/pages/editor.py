@@ -7,7 +7,10 @@
 * ``POST /editor/<key>/validate`` — the XML as body (CSRF token in ``X-CSRFToken``); answers
   ``{"valid": bool, "problems": [...]}``; nothing is stored.
 * ``POST /editor/<key>/deploy`` — the same body; 201 with the new version, or 422 with the
-  problems. The XML is deployed under the process's original file name, so it replaces it.
+  problems. The XML is deployed under the process's original file name, so it replaces it;
+  the process's draft is removed in the same transaction.
+* drafts: :mod:`web.pages.editor_drafts`; migration of running cases:
+  :mod:`web.pages.editor_migrate`.
 * ``GET /editor/<key>/history`` (``?from=a&to=b``) — versions and the diff of two of them.
 
 Process owners and admins only; other roles get the 403 page (the JSON routes a 403 JSON).
@@ -23,6 +26,7 @@ from flask_babel import gettext as _
 
 from engine.errors import DeployError, NotFound, Problem
 from engine.model import ProcessVersionInfo
+from engine.teams import DYNAMIC_LANES, TEAMS
 from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, page_actor
@@ -78,21 +82,35 @@ def editor_list() -> ResponseReturnValue:
         if v.key not in latest or v.version > latest[v.key].version:
             latest[v.key] = v
     processes = sorted(latest.values(), key=lambda v: (v.name or v.key).casefold())
-    return render_template("editor/list.html", processes=processes)
+    return render_template("editor/list.html", processes=processes,
+                           drafts=engine().process_drafts())
 
 
 @bp.get("/editor/<key>")
 @page_login_required
 def editor(key: str) -> ResponseReturnValue:
-    """The modeler on one version (the newest unless ``?version=``)."""
+    """The modeler on the draft, if there is one, else on one version (the newest unless
+    ``?version=``)."""
     _owner()
     versions = _versions(key)
     wanted = _int(request.args.get("version"))
-    chosen = next((v for v in versions if v.version == wanted), versions[0])
+    draft = engine().process_draft(key)
+    base = wanted or (draft.base_version if draft is not None else None)
+    chosen = next((v for v in versions if v.version == base), versions[0])
     if request.args.get("version") and chosen.version != wanted:
         raise NotFound("no such version")
+    on_draft = draft is not None and not request.args.get("version")
     return render_template("editor/editor.html", key=key, chosen=chosen, latest=versions[0],
-                           versions=versions, text=_texts())
+                           versions=versions, text=_texts(), draft=draft, on_draft=on_draft,
+                           teams=_teams())
+
+
+def _teams() -> list[dict[str, Any]]:
+    """The team registry for the lane select: key, lane name, German and English name."""
+    return [{"key": t.key, "lane": t.lane_names[0], "name": t.name_de,
+             "aliases": [*t.lane_names, t.key]} for t in TEAMS] + [
+        {"key": "@" + var, "lane": lane, "name": lane, "aliases": [lane]}
+        for lane, var in DYNAMIC_LANES.items()]
 
 
 def _texts() -> dict[str, str]:
@@ -100,7 +118,13 @@ def _texts() -> dict[str, str]:
             "unchanged": _("Nothing changed: no new version."),
             "error": _("The request failed. Please try again."),
             "loadError": _("The diagram cannot be shown."),
-            "noSelection": _("Select an element in the diagram.")}
+            "noSelection": _("Select an element in the diagram."),
+            "draftSaved": _("Draft saved (%(time)s)."),
+            "draftStale": _("Someone saved this draft meanwhile. Reload the page to see it; "
+                            "your changes were not saved."),
+            "draftInvalid": _("The draft was not saved:"),
+            "unknownLane": _("Unknown lane: %(name)s"),
+            "slaInvalid": _("The SLA must be a whole number of working days (0 to 9999).")}
 
 
 @bp.get("/editor/<key>/<int:version>.bpmn")
@@ -133,12 +157,12 @@ def editor_validate(key: str) -> ResponseReturnValue:
 def editor_deploy(key: str) -> ResponseReturnValue:
     """Deploy the edited diagram under the process's file name."""
     actor = _owner()
-    file_name = _versions(key)[0].file_name
+    _versions(key)
     xml = _posted_xml()
     if xml is None:
         return _no_xml()
     try:
-        result = engine().deploy({file_name: xml}, actor=actor.username)
+        result = engine().deploy_edited(key, xml, actor=actor.username)
     except DeployError as err:
         return jsonify({"valid": False, "problems": _problem_dicts(err.problems)}), 422
     mine = [v for v in result.versions if v.key == key]
@@ -161,4 +185,12 @@ def editor_history(key: str) -> ResponseReturnValue:
         a, b = (numbers[1], numbers[0]) if len(numbers) > 1 else (None, None)
     diff = engine().diff_versions(key, a, b) if a and b and a != b else None
     return render_template("editor/history.html", key=key, items=items, numbers=numbers,
-                           a=a, b=b, diff=diff, name=items[0]["name"] or key)
+                           a=a, b=b, diff=diff, name=items[0]["name"] or key,
+                           fields=diff_field_names(), draft=engine().process_draft(key))
+
+
+def diff_field_names() -> dict[str, str]:
+    """Readable names of the fields the version diff compares."""
+    return {"type": _("Element type"), "name": _("Name"), "lane": _("Lane (team)"),
+            "timer": _("Timer"), "sla_days": _("SLA (working days)"),
+            "condition": _("Condition"), "form": _("Form")}

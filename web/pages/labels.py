@@ -97,6 +97,15 @@ def deadline_name(key: str) -> str:
         "course_entitlement_lapses": _("Integration course entitlement lapses"),
         "ip_responsibility_end": _("End of the Integration Point's responsibility"),
         "handover_ack": _("Handover acknowledgement due"),
+        # the keys the diagrams in bpmn/ record (bpmn/README.md)
+        "served_on": _("Decision served"),
+        "lawsuit_deadline": _("Lawsuit deadline"),
+        "decision_final_on": _("Decision final"),
+        "sgb2_application_deadline": _("SGB II application due"),
+        "permit_renewal_reminder": _("Permit renewal reminder"),
+        "wohnsitzauflage_end": _("End of residence obligation (§12a)"),
+        "course_entitlement_expiry": _("Integration course entitlement lapses"),
+        "duldung_review": _("Toleration review (18 months)"),
     }
     return names.get(key, key.replace("_", " "))
 

@@ -1,7 +1,8 @@
-/* Process editor: bpmn-js Modeler with live bpmnlint, a small properties form for the selected
-   element (name; for user tasks the form file and the SLA, kept in spiffworkflow:properties),
-   and Validate / Deploy buttons that post the diagram to the page routes and mark every problem
-   on its element. */
+/* Process editor: bpmn-js Modeler with live bpmnlint. Save draft / Validate / Deploy post the
+   diagram to the page routes; server problems are marked on their elements and listed, the
+   bpmnlint hints are listed separately (both lists select the element on click). The
+   properties form lives in editor-props.js. Other editor scripts (test run, ...) reach the
+   modeler through window.StaffelEditor. */
 (function () {
   'use strict';
   var container = document.getElementById('editor-canvas');
@@ -23,17 +24,13 @@
                properties: [{ name: 'value', type: 'String', isBody: true }] };
     }))
   };
-  var TASK_PROPS = ['formJsonSchemaFilename', 'sla_days'];
   var options = { container: container, moddleExtensions: { spiffworkflow: SPIFF } };
   if (window.BpmnJSBpmnlint && window.BpmnlintConfig) {
     options.linting = { bpmnlint: window.BpmnlintConfig, active: true };
     options.additionalModules = [window.BpmnJSBpmnlint];
   }
   var modeler = new window.BpmnJS(options);
-  // Other editor scripts (test run, ...) reach the modeler through this object.
-  window.StaffelEditor = { modeler: modeler, container: container };
   var $ = function (id) { return document.getElementById(id); };
-  var selected = null;
   var marked = [];
 
   function status(message, kind) {
@@ -42,77 +39,33 @@
     box.className = 'editor-status ' + (kind || '');
   }
 
-  function spiffProps(bo, create) {
-    var ext = bo.extensionElements;
-    if (!ext && create) {
-      ext = modeler.get('moddle').create('bpmn:ExtensionElements', { values: [] });
-      ext.$parent = bo;
-    }
-    if (!ext) { return null; }
-    var values = ext.get('values');
-    var props = values.filter(function (v) {
-      return v.$instanceOf && v.$instanceOf('spiffworkflow:Properties');
-    })[0];
-    if (!props && create) {
-      props = modeler.get('moddle').create('spiffworkflow:Properties', { properties: [] });
-      props.$parent = ext;
-      values.push(props);
-    }
-    return props ? { ext: ext, props: props } : null;
+  function selectElement(id) {
+    var element = modeler.get('elementRegistry').get(id);
+    if (!element) { return; }
+    modeler.get('selection').select(element);
+    modeler.get('canvas').scrollToElement(element, { top: 100, bottom: 100, left: 150, right: 150 });
   }
 
-  function readProp(bo, name) {
-    var found = spiffProps(bo, false);
-    if (!found) { return ''; }
-    var prop = found.props.get('properties').filter(function (p) { return p.name === name; })[0];
-    return prop ? (prop.value || '') : '';
-  }
+  // Other editor scripts (properties form, test run, ...) reach the modeler through this.
+  window.StaffelEditor = { modeler: modeler, container: container, text: text,
+                           status: status, selectElement: selectElement };
 
-  function isUserTask(element) {
-    return element && element.businessObject.$instanceOf('bpmn:UserTask');
-  }
-
-  function showSelection(element) {
-    selected = element && element.type !== 'label' ? element : (element && element.labelTarget) || null;
-    if (selected && selected === modeler.get('canvas').getRootElement()) { selected = null; }
-    $('prop-fields').disabled = !selected;
-    $('prop-task-fields').hidden = !isUserTask(selected);
-    if (!selected) {
-      $('prop-element').textContent = text.noSelection;
-      $('prop-name').value = '';
-      return;
+  function problemItem(label, message, elementId) {
+    var li = document.createElement('li');
+    li.className = 'problem';
+    if (elementId) {
+      li.setAttribute('data-element', elementId);
+      var b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'link-button mono';
+      b.textContent = label;
+      b.addEventListener('click', function () { selectElement(elementId); });
+      li.appendChild(b);
+      li.appendChild(document.createTextNode(': ' + message));
+    } else {
+      li.textContent = (label ? label + ': ' : '') + message;
     }
-    var bo = selected.businessObject;
-    $('prop-element').textContent = selected.id + ' (' + bo.$type.replace('bpmn:', '') + ')';
-    $('prop-name').value = bo.name || '';
-    $('prop-form').value = readProp(bo, 'formJsonSchemaFilename');
-    $('prop-sla').value = readProp(bo, 'sla_days');
-  }
-
-  function apply() {
-    if (!selected) { return; }
-    var modeling = modeler.get('modeling');
-    var changes = { name: $('prop-name').value.trim() || undefined };
-    if (isUserTask(selected)) {
-      var found = spiffProps(selected.businessObject, true);
-      var list = found.props.get('properties');
-      TASK_PROPS.forEach(function (name) {
-        var value = $(name === 'sla_days' ? 'prop-sla' : 'prop-form').value.trim();
-        var prop = list.filter(function (p) { return p.name === name; })[0];
-        if (!value) {
-          if (prop) { list.splice(list.indexOf(prop), 1); }
-        } else if (prop) {
-          prop.value = value;
-        } else {
-          prop = modeler.get('moddle').create('spiffworkflow:Property', { name: name, value: value });
-          prop.$parent = found.props;
-          list.push(prop);
-        }
-      });
-      changes.extensionElements = found.ext;
-    }
-    modeling.updateProperties(selected, changes);
-    showSelection(selected);
+    return li;
   }
 
   function clearProblems() {
@@ -129,13 +82,9 @@
     var registry = modeler.get('elementRegistry');
     var overlays = modeler.get('overlays');
     problems.forEach(function (p) {
-      var li = document.createElement('li');
-      li.className = 'problem';
-      var where = p.element_id ? p.element_id + ': ' : (p.line ? p.file + ':' + p.line + ': ' : '');
-      li.textContent = where + p.message;
-      if (p.element_id) { li.setAttribute('data-element', p.element_id); }
-      $('editor-problems').appendChild(li);
       var element = p.element_id && registry.get(p.element_id);
+      var label = p.element_id || (p.line ? p.file + ':' + p.line : '');
+      $('editor-problems').appendChild(problemItem(label, p.message, element ? p.element_id : null));
       if (element && marked.indexOf(p.element_id) < 0) {
         marked.push(p.element_id);
         canvas.addMarker(p.element_id, 'editor-problem');
@@ -144,29 +93,71 @@
         badge.textContent = '!';
         badge.title = p.message;
         overlays.add(p.element_id, 'editor-problem', { position: { top: -10, left: -10 }, html: badge });
-        li.addEventListener('click', function () { modeler.get('selection').select(element); });
       }
     });
   }
 
-  function post(url) {
-    return modeler.saveXML({ format: true }).then(function (result) {
-      return fetch(url, {
-        method: 'POST', credentials: 'same-origin', body: result.xml,
-        headers: { 'Content-Type': 'application/xml', 'Accept': 'application/json',
-                   'X-CSRFToken': container.getAttribute('data-csrf') }
+  // bpmnlint: issues = { elementId: [{ id, message, category, rule }] }
+  function showLint(issues) {
+    var list = $('editor-lint');
+    list.textContent = '';
+    var count = 0;
+    Object.keys(issues || {}).sort().forEach(function (elementId) {
+      issues[elementId].forEach(function (issue) {
+        count += 1;
+        var li = problemItem(elementId, issue.message + ' (' + issue.rule + ')', elementId);
+        li.className = 'lint ' + (issue.category || 'warn');
+        li.setAttribute('data-rule', issue.rule);
+        list.appendChild(li);
       });
+    });
+    $('editor-lint-none').hidden = count > 0;
+    container.setAttribute('data-lint-count', String(count));
+  }
+  modeler.on('linting.completed', function (event) { showLint(event.issues); });
+
+  function send(url, xml) {
+    return fetch(url, {
+      method: 'POST', credentials: 'same-origin', body: xml,
+      headers: { 'Content-Type': 'application/xml', 'Accept': 'application/json',
+                 'X-CSRFToken': container.getAttribute('data-csrf') }
     }).then(function (response) {
-      if (response.status !== 200 && response.status !== 201 && response.status !== 422) {
+      if ([200, 201, 409, 422].indexOf(response.status) < 0) {
         throw new Error('HTTP ' + response.status);
       }
       return response.json().then(function (body) { return { status: response.status, body: body }; });
     });
   }
 
+  function post(url) {
+    return modeler.saveXML({ format: true }).then(function (result) { return send(url, result.xml); });
+  }
+
   function busy(on) {
-    $('editor-validate').disabled = on;
-    $('editor-deploy').disabled = on;
+    ['editor-save-draft', 'editor-validate', 'editor-deploy'].forEach(function (id) {
+      $(id).disabled = on;
+    });
+  }
+
+  function saveDraft() {
+    busy(true);
+    var url = container.getAttribute('data-draft-url') + '?base=' +
+      encodeURIComponent(container.getAttribute('data-base-version')) + '&revision=' +
+      encodeURIComponent(container.getAttribute('data-draft-revision'));
+    post(url).then(function (answer) {
+      if (answer.status === 200) {
+        container.setAttribute('data-draft-revision', String(answer.body.revision));
+        container.setAttribute('data-dirty', 'false');
+        var time = new Date(answer.body.saved_at).toLocaleTimeString(document.documentElement.lang);
+        status(text.draftSaved.replace('%(time)s', time), 'ok');
+      } else if (answer.status === 409) {
+        status(text.draftStale, 'error');
+      } else {
+        status(text.draftInvalid + ' ' + (answer.body.errors || []).map(function (e) {
+          return e.message;
+        }).join('; '), 'error');
+      }
+    }).catch(function () { status(text.error, 'error'); }).then(function () { busy(false); });
   }
 
   function validate() {
@@ -191,6 +182,11 @@
         link.textContent = ' →';
         $('editor-status').appendChild(link);
         container.setAttribute('data-deployed', String(answer.body.version));
+        container.setAttribute('data-base-version', String(answer.body.version));
+        container.setAttribute('data-draft-revision', '0');  // the deploy removed the draft
+        container.setAttribute('data-dirty', 'false');
+        var notice = $('draft-notice');
+        if (notice) { notice.remove(); }
       } else {
         showProblems(answer.body.problems || []);
         status('', 'error');
@@ -198,13 +194,8 @@
     }).catch(function () { status(text.error, 'error'); }).then(function () { busy(false); });
   }
 
-  modeler.on('selection.changed', function (event) {
-    showSelection(event.newSelection.length === 1 ? event.newSelection[0] : null);
-  });
-  $('prop-apply').addEventListener('click', apply);
-  $('editor-props').addEventListener('keydown', function (event) {
-    if (event.key === 'Enter' && event.target.tagName === 'INPUT') { event.preventDefault(); apply(); }
-  });
+  modeler.on('commandStack.changed', function () { container.setAttribute('data-dirty', 'true'); });
+  $('editor-save-draft').addEventListener('click', saveDraft);
   $('editor-validate').addEventListener('click', validate);
   $('editor-deploy').addEventListener('click', deploy);
 
