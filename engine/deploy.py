@@ -255,9 +255,9 @@ def deploy(session: Session, files: Mapping[str, bytes | str], actor: str,
     file_ids = []
     for source in sources.values():
         digest = _hash(source.text)
-        row = session.scalars(select(DefinitionFile).where(
-            DefinitionFile.name == source.name, DefinitionFile.content_hash == digest)).first()
-        if row is None:
+        row = session.scalars(select(DefinitionFile).where(DefinitionFile.name == source.name)
+                              .order_by(DefinitionFile.id.desc()).limit(1)).first()
+        if row is None or row.content_hash != digest:  # new, or changed (back) to other content
             row = DefinitionFile(name=source.name, kind=source.kind, content_hash=digest,
                                  content=source.text, deployed_at=now, deployed_by=actor)
             session.add(row)
@@ -265,11 +265,11 @@ def deploy(session: Session, files: Mapping[str, bytes | str], actor: str,
         file_ids.append(row.id)
     versions, new_versions = [], []
     for key, name, file_name, data, digest in built:
-        version = session.scalars(select(ProcessVersion).where(
-            ProcessVersion.key == key, ProcessVersion.content_hash == digest)).first()
-        if version is None:
-            latest = session.scalar(select(func.max(ProcessVersion.version))
-                                    .where(ProcessVersion.key == key)) or 0
+        version = latest_version(session, key)
+        if version is None or version.content_hash != digest:
+            # Same content as the newest version: nothing new. Other content, even that of an
+            # older version (a change undone), becomes the newest version, as in Camunda.
+            latest = version.version if version is not None else 0
             version = ProcessVersion(
                 key=key, version=latest + 1, name=name, content_hash=digest,
                 file_name=file_name, file_ids=sorted(file_ids), spec=data,

@@ -92,9 +92,8 @@ def require_case_visible(engine: Staffel, actor: Actor, case_id: str) -> None:
 # -- handovers -----------------------------------------------------------------------------------
 def can_fetch_handover(actor: Actor, from_team: str, to_team: str) -> bool:
     """The handover package and invitation: members (caseworkers, supervisors) of the sending
-    or the receiving team, and admins."""
-    return is_admin(actor) or (actor.has_role(*WORK_ROLES)
-                               and bool(actor.teams & {from_team, to_team}))
+    or the receiving team only. Admins do not see a person's data (as on the case view)."""
+    return actor.has_role(*WORK_ROLES) and bool(actor.teams & {from_team, to_team})
 
 
 def authorize_handover(engine: Staffel, actor: Actor, handover_id: str) -> None:

@@ -39,7 +39,8 @@ class DefinitionFile(Base):
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     deployed_by: Mapped[str] = mapped_column(String(100))
 
-    __table_args__ = (UniqueConstraint("name", "content_hash", name="uq_definition_file_content"),)
+    # Not unique: a file changed back to an earlier content is stored again as the newest.
+    __table_args__ = (Index("ix_definition_files_name_hash", "name", "content_hash"),)
 
 
 class ProcessVersion(Base):
@@ -61,7 +62,7 @@ class ProcessVersion(Base):
 
     __table_args__ = (
         UniqueConstraint("key", "version", name="uq_process_version"),
-        UniqueConstraint("key", "content_hash", name="uq_process_version_content"),
+        Index("ix_process_versions_key_hash", "key", "content_hash"),
     )
 
 
@@ -199,6 +200,8 @@ class AuditEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSONType)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_audit_events_action_at", "action", "at"),)  # statistics export
 
 
 class AuditHead(Base):

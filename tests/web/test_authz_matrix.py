@@ -117,7 +117,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /supervisor/overdue":   (403, 403, 403, 403, 200, 403, 403, 200, 401),
     "GET /supervisor/summary":   (403, 403, 403, 403, 200, 403, 403, 200, 401),
     "GET /handovers/{handover_id}/package":
-                                 (200, 200, 404, 200, 200, 200, 403, 200, 401),
+                                 (200, 200, 404, 200, 200, 200, 403, 404, 401),
     "GET /handovers/{handover_id}/appointment.ics":
                                  (404, 404, 404, 404, 404, 404, 403, 404, 401),
     "GET /statistics.csv":       (403, 403, 403, 403, 200, 200, 403, 200, 401),

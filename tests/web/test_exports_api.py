@@ -32,9 +32,10 @@ USERS: dict[str, tuple[list[str], list[str]]] = {
     "sup_soz": (["supervisor"], ["sozialamt"]),
     "owner": (["process_owner"], []),
     "admin": (["admin"], []),
+    "cw_jc_vermittlung": (["caseworker"], ["jc_vermittlung"]),  # sends to the course provider
 }
-ALLOWED = ("cw_eingangszone", "cw_jc_leistung", "sup_jc", "admin")
-HIDDEN = ("cw_sozialamt", "sup_soz")
+ALLOWED = ("cw_eingangszone", "cw_jc_leistung", "sup_jc")
+HIDDEN = ("cw_sozialamt", "sup_soz", "admin")  # admins see no person's data
 
 
 @pytest.fixture
@@ -110,13 +111,15 @@ def test_printable_package_and_the_consent_rule(life_api: Api, life: Staffel) ->
     case_id, hid = course_handover(life, registration=REGISTRATION_NO_CONSENT)
     first = life.handover_record(hid)
     assert first.handover.to_team == "kurstraeger"
-    response = life_api.get(f"/api/v1/handovers/{hid}/package?format=html", as_="admin")
+    response = life_api.get(f"/api/v1/handovers/{hid}/package?format=html",
+                            as_="cw_jc_vermittlung")
     assert response.status_code == 200 and response.mimetype == "text/html"
     page = text(response)
     assert "Übergabepaket" in page and "Es werden keine Daten übermittelt." in page
     assert "Art. 6 Abs. 1 lit. a DSGVO" in page and "Haddad" not in page
     assert "keine Einwilligung für diese Stelle erfasst" in page
-    body = life_api.get(f"/api/v1/handovers/{hid}/package", as_="admin").get_json()
+    body = life_api.get(f"/api/v1/handovers/{hid}/package",
+                        as_="cw_jc_vermittlung").get_json()
     assert body["shared"] is False and body["reason"] == "no_consent" and body["fields"] == []
     formats = [(e.details["format"], e.details["fields"]) for e in shared_events(life, case_id)]
     assert formats == [("html", []), ("json", [])]
