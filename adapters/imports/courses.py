@@ -12,7 +12,14 @@ from lxml import etree
 
 from adapters.imports.detect import looks_like_xml, read_csv, read_xml, text_of
 from adapters.imports.model import ParsedFile, ParsedRow, RowError
-from adapters.imports.normalise import NO, YES, clean, name_key, parse_date, required
+from adapters.imports.normalise import (
+    NO,
+    YES,
+    clean,
+    name_key,
+    parse_date,
+    person_columns,
+)
 from engine.rules import DEFAULT_RULES, LegalRules
 from engine.xmlsafe import source_line
 
@@ -62,15 +69,7 @@ def _row(line: int, values: list[str], rules: LegalRules) -> ParsedRow:
                              f"expected {len(HEADER)} fields, found {len(values)}")
         return row
     az, family, given, birth, report, day, attendance, dtz, lid = values
-    errors: list[RowError | None] = []
-    row.aktenzeichen = clean(az)[:40]
-    row.family_name, err = required(family, "Familienname")
-    errors.append(err)
-    row.given_name, err = required(given, "Vorname")
-    errors.append(err)
-    birth_iso, err = parse_date(birth, "Geburtsdatum")
-    row.birth_date = birth_iso or ""
-    errors.append(err)
+    errors = person_columns(row, az, family, given, birth)
     row.message = REPORTS.get(name_key(report).replace(" ", ""), "")
     if not row.message:
         errors.append(RowError("Meldung", "bad_report", "Meldung must be Kursbeginn or "

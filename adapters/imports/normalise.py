@@ -7,7 +7,7 @@ import re
 import unicodedata
 from datetime import date
 
-from adapters.imports.model import RowError
+from adapters.imports.model import ParsedRow, RowError
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "œ": "oe",
                           "ø": "o", "ł": "l", "đ": "d", "ı": "i"})
@@ -70,3 +70,15 @@ def required(value: str, column: str, max_length: int = 100) -> tuple[str, RowEr
 
 YES = {"ja", "j", "yes", "y", "true", "1", "bestanden", "x", "passed"}
 NO = {"nein", "n", "no", "false", "0", "nicht bestanden", "failed", "not passed"}
+
+
+def person_columns(row: ParsedRow, aktenzeichen: str, family: str, given: str,
+                   birth: str) -> list[RowError | None]:
+    """Fill the columns every list shares (Aktenzeichen, names, date of birth) into ``row``;
+    return the errors found (``None`` where a column is fine)."""
+    row.aktenzeichen = clean(aktenzeichen)[:40]
+    row.family_name, family_error = required(family, "Familienname")
+    row.given_name, given_error = required(given, "Vorname")
+    birth_iso, birth_error = parse_date(birth, "Geburtsdatum")
+    row.birth_date = birth_iso or ""
+    return [family_error, given_error, birth_error]

@@ -16,7 +16,7 @@ from lxml import etree
 
 from adapters.imports.detect import read_csv, read_xml, text_of
 from adapters.imports.model import ParsedFile, ParsedRow, RowError
-from adapters.imports.normalise import clean, parse_date, required
+from adapters.imports.normalise import clean, parse_date, person_columns
 from engine.xmlsafe import source_line
 
 MESSAGE = "permit_issued"
@@ -63,15 +63,7 @@ def _row(line: int, values: list[str]) -> ParsedRow:
                              f"expected {len(HEADER)} fields, found {len(values)}")
         return row
     az, family, given, birth, paragraph, issued, valid = values
-    errors: list[RowError | None] = []
-    row.aktenzeichen = clean(az)[:40]
-    row.family_name, err = required(family, "Familienname")
-    errors.append(err)
-    row.given_name, err = required(given, "Vorname")
-    errors.append(err)
-    birth_iso, err = parse_date(birth, "Geburtsdatum")
-    row.birth_date = birth_iso or ""
-    errors.append(err)
+    errors = person_columns(row, az, family, given, birth)
     normalised = normalise_paragraph(paragraph)
     if not clean(paragraph):
         errors.append(RowError("Paragraph", "missing", "Paragraph is empty"))

@@ -95,12 +95,7 @@
       .then(function () { busy(false); });
   });
 
-  fetch(container.getAttribute('data-xml-url'), { credentials: 'same-origin' })
-    .then(function (response) {
-      if (!response.ok) { throw new Error('HTTP ' + response.status); }
-      return response.text();
-    })
-    .then(function (xml) { return modeler.importXML(xml); })
+  window.StaffelDiagram.load(container, modeler)
     .then(openTable)
     .then(function () {
       busy(false);

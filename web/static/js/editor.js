@@ -199,12 +199,7 @@
   $('editor-validate').addEventListener('click', validate);
   $('editor-deploy').addEventListener('click', deploy);
 
-  fetch(container.getAttribute('data-xml-url'), { credentials: 'same-origin' })
-    .then(function (response) {
-      if (!response.ok) { throw new Error('HTTP ' + response.status); }
-      return response.text();
-    })
-    .then(function (xml) { return modeler.importXML(xml); })
+  window.StaffelDiagram.load(container, modeler)
     .then(function () {
       modeler.get('canvas').zoom('fit-viewport', 'auto');
       busy(false);

@@ -92,12 +92,7 @@
     });
   }
 
-  fetch(container.getAttribute('data-xml-url'), { credentials: 'same-origin' })
-    .then(function (response) {
-      if (!response.ok) { throw new Error('HTTP ' + response.status); }
-      return response.text();
-    })
-    .then(function (xml) { return viewer.importXML(xml); })
+  window.StaffelDiagram.load(container, viewer)
     .then(function () {
       var canvas = viewer.get('canvas');
       var registry = viewer.get('elementRegistry');
