@@ -9,6 +9,8 @@ would break asyncio-based tests elsewhere in the suite if it stayed open for the
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,10 +92,29 @@ def browser() -> Iterator[Any]:
         playwright.stop()
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh page; console errors, page errors and failed requests end up in ``page.problems``."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def shoot(target: Any, name: str, *, full_page: bool = False) -> None:
+    """Write ``docs/screenshots/<name>`` of a page or locator when STAFFEL_SCREENSHOTS=1, so
+    that a normal test run leaves the committed pictures alone."""
+    if os.environ.get("STAFFEL_SCREENSHOTS") != "1":
+        return
+    options: dict[str, Any] = {"path": str(SCREENSHOTS / name)}
+    if full_page:
+        options["full_page"] = True
+    target.screenshot(**options)
+
+
+@contextlib.contextmanager
+def watched_page(browser: Any, *, width: int = 1400, height: int = 900, german: bool = False,
+                 watch_http: bool = True) -> Iterator[Any]:
+    """A fresh page in its own context; console errors, page errors and (with ``watch_http``)
+    failed requests end up in ``page.problems``. ``german``: a de-DE browser in Berlin time."""
+    options: dict[str, Any] = {"viewport": {"width": width, "height": height}}
+    if german:
+        options.update(locale="de-DE", timezone_id="Europe/Berlin")
+    context = browser.new_context(**options)
     pg = context.new_page()
     pg.set_default_timeout(20_000)
     problems: list[str] = []
@@ -108,10 +129,18 @@ def page(browser: Any) -> Iterator[Any]:
 
     pg.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
     pg.on("console", on_console)
-    pg.on("response", on_response)
-    pg.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
+    if watch_http:
+        pg.on("response", on_response)
+        pg.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
     pg.problems = problems
     try:
         yield pg
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh page; console errors, page errors and failed requests end up in ``page.problems``."""
+    with watched_page(browser) as pg:
+        yield pg

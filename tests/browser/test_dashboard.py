@@ -11,18 +11,16 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from engine.api import Staffel
 from engine.tasks import TaskQuery
+from tests.browser.conftest import shoot
 from tests.browser.live_server import Live, live_server, sign_in
 from tests.conftest import DATA, ENGINE_DIAGRAMS, START
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
 PEOPLE = [
     {"family_name": "Haddad", "given_name": "Rana", "birth_date": "1990-04-12"},
     {"family_name": "Tesfay", "given_name": "Yonas", "birth_date": "1996-11-02"},
@@ -99,9 +97,8 @@ def test_the_dashboard_leads_from_the_overdue_count_to_a_reassigned_task(
     assert badge.get_attribute("class") == f"heat-badge sev-{level}"
     assert level > 0
     assert page.locator(".bjs-powered-by").count() == 1  # bpmn.io watermark kept
-    page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
-    page.locator('section[aria-labelledby="h-heatmap"]').screenshot(
-        path=str(SHOTS / "heatmap.png"))
+    shoot(page, "dashboard.png", full_page=True)
+    shoot(page.locator('section[aria-labelledby="h-heatmap"]'), "heatmap.png")
 
     # the heatmap badge opens the overdue tasks waiting at that step
     badge.click()

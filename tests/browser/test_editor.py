@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from tests.browser.conftest import shoot, watched_page
 from tests.browser.live_server import Live, live_server, sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
 SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 NEW_NAME = "Person registrieren und Einwilligung dokumentieren"
@@ -33,26 +33,9 @@ NEW_NAME = "Person registrieren und Einwilligung dokumentieren"
 @pytest.fixture
 def de_page(browser: Any) -> Iterator[Any]:
     """A German page (the UI's default language) collecting console errors."""
-    context = browser.new_context(viewport={"width": 1500, "height": 950}, locale="de-DE",
-                                  timezone_id="Europe/Berlin")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    page.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
-            if r.status >= 400 else None)
-    page.problems = problems
-    try:
-        yield page
-    finally:
-        context.close()
+    with watched_page(browser, width=1500, height=950, german=True) as pg:
+        yield pg
 
-
-def shoot(page: Any, name: str, full_page: bool = False) -> None:
-    """Write a documentation screenshot when STAFFEL_SCREENSHOTS=1."""
-    if os.environ.get("STAFFEL_SCREENSHOTS") == "1":
-        page.screenshot(path=str(SHOTS / name), full_page=full_page)
 
 
 def element(page: Any, element_id: str) -> Any:

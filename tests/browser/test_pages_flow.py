@@ -11,18 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import shoot, watched_page
 from tests.browser.live_server import Live, live_server, sign_in
 from tests.conftest import DATA, ENGINE_DIAGRAMS
 from web.demo import DEMO_PASSWORD
 
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
 PEOPLE = [
     {"family_name": "Tesfay", "given_name": "Yonas", "birth_date": "1996-11-02"},
     {"family_name": "Rahimi", "given_name": "Zahra", "birth_date": "1988-01-30"},
@@ -39,18 +37,8 @@ def live() -> Iterator[Live]:
 @pytest.fixture
 def de_page(browser: Any) -> Iterator[Any]:
     """A page of a German browser (date inputs show TT.MM.JJJJ), for the screenshots."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="de-DE",
-                                  timezone_id="Europe/Berlin")
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    page.problems = problems
-    try:
-        yield page
-    finally:
-        context.close()
+    with watched_page(browser, width=1400, height=900, german=True, watch_http=False) as pg:
+        yield pg
 
 
 def row(page: Any, task_id: str) -> Any:
@@ -78,7 +66,7 @@ def test_sozialamt_claims_and_completes_then_jobcenter_gets_its_task(
     expect(page.locator("#messages")).to_contain_text("übernommen")
     assert page.evaluate("window.__noReload") is True  # htmx swapped, no full reload
     assert row(page, task_id).locator(".tag.mine").inner_text() == "Sie"
-    page.screenshot(path=str(SHOTS / "inbox.png"), full_page=True)
+    shoot(page, "inbox.png", full_page=True)
 
     row(page, task_id).get_by_role("link", name="Bearbeiten").click()
     page.wait_for_url(f"{live.url}/tasks/{task_id}")
@@ -103,7 +91,7 @@ def test_sozialamt_claims_and_completes_then_jobcenter_gets_its_task(
     page.get_by_role("button", name="Aufgabe abschließen").click()
     assert page.locator("#f-appointment_date-error").is_visible()
     assert page.locator("#f-note").input_value() == "Termin mit Dolmetscherin"
-    page.screenshot(path=str(SHOTS / "task-form.png"), full_page=True)
+    shoot(page, "task-form.png", full_page=True)
     page.fill("#f-appointment_date", "2027-03-10")
     page.get_by_label("Nein").check()
     page.get_by_role("button", name="Aufgabe abschließen").click()
@@ -178,7 +166,7 @@ def test_case_view_marks_the_open_task_in_the_diagram(de_page: Any, live: Live) 
     assert marked.count() == 1
     assert page.locator(".timeline li.current .code").inner_text() == "S3b"
     assert page.locator(".bjs-powered-by").count() == 1  # bpmn.io watermark kept
-    page.screenshot(path=str(SHOTS / "case-view.png"), full_page=True)
+    shoot(page, "case-view.png", full_page=True)
     assert page.problems == []
 
 

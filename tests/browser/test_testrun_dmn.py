@@ -14,17 +14,16 @@ with the real lifecycle (bpmn/) deployed:
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
 from engine.api import Staffel
 from engine.persistence.models import AuditEvent, Case, ProcessInstance
+from tests.browser.conftest import shoot
 from tests.browser.live_server import live_server, sign_in
 from tests.lifecycle.helpers import BPMN_DIR, PERSON
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 # dmn-js' production bundle ships Inferno's development build, which says so on load.
 INFERNO_NOTICE = "minified copy of the development build of Inferno"
 
@@ -64,7 +63,7 @@ def test_owner_test_runs_the_main_diagram(page: Any) -> None:
         page.wait_for_selector('.djs-element.selected[data-element-id="Task_register"]')
         if os.environ.get("STAFFEL_SCREENSHOTS") == "1":
             page.evaluate("() => document.getElementById('h-testrun').scrollIntoView()")
-            page.locator("#testrun").screenshot(path=str(SHOTS / "test-run.png"))
+            shoot(page.locator("#testrun"), "test-run.png")
 
         page.select_option("#testrun-outcome", "rejected")
         page.click("#testrun-start")
