@@ -32,6 +32,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _fresh_pg_database() -> str:
+    """Create an empty database on the test server and return its URL."""
     assert PG_URL is not None
     name = "staffel_t_" + uuid.uuid4().hex[:12]
     admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
@@ -40,6 +41,48 @@ def _fresh_pg_database() -> str:
     admin.dispose()
     base = normalise_url(PG_URL).rsplit("/", 1)[0]
     return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_shared() -> Iterator[str | None]:
+    """On PostgreSQL: one migrated database for the whole run, emptied before every test.
+    Creating a database costs about 0.45 s and migrating it 0.55 s; emptying it with one
+    TRUNCATE costs a few milliseconds, which saves most of the PostgreSQL run's time."""
+    if not PG_URL:
+        yield None
+        return
+    url = _fresh_pg_database()
+    db = Database(url)
+    db.migrate()
+    db.dispose()
+    yield url
+    _drop_pg_database(url)
+
+
+def _empty_pg_database(url: str) -> None:
+    """Close every other connection to the database, bring it to the newest migration (a
+    migration test may have left it lower) and empty every table but Alembic's."""
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(normalise_url(PG_URL or url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+    admin.dispose()
+    db = Database(url)
+    db.migrate()
+    with db.engine.begin() as conn:
+        # DELETE with foreign-key triggers off, then the sequences back to 1: on these small
+        # tables far cheaper than TRUNCATE, which makes new files for every table and index.
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        tables = [row[0] for row in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"))]
+        for table in tables:
+            conn.execute(text(f'DELETE FROM "{table}"'))
+        for (sequence,) in conn.execute(text(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")).all():
+            conn.execute(text("SELECT setval(:seq, 1, false)"), {"seq": f'"{sequence}"'})
+    db.dispose()
 
 
 def _drop_pg_database(url: str) -> None:
@@ -52,12 +95,13 @@ def _drop_pg_database(url: str) -> None:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
-    """A URL of an empty, migrated database of its own for this test."""
-    if PG_URL:
-        url = _fresh_pg_database()
-        yield url
-        _drop_pg_database(url)
+def database_url(tmp_path: Path, sqlite_template: Path,
+                 pg_shared: str | None) -> Iterator[str]:
+    """A URL of an empty, migrated database for this test alone (SQLite: a copy of a migrated
+    file; PostgreSQL: the run's database, emptied)."""
+    if pg_shared:
+        _empty_pg_database(pg_shared)
+        yield pg_shared
         return
     path = tmp_path / "staffel.db"
     shutil.copy(sqlite_template, path)
