@@ -92,12 +92,15 @@ class ImportDesk:
                 raise NotFound("no such clarification")
             return store.clarification_info(session, row)
 
-    def resolve(self, clarification_id: int, case_number: str, actor: str) -> CaseInfo:
+    def resolve(self, clarification_id: int, case_number: str, actor: str,
+                alternative: str | None = None) -> CaseInfo:
         """Deliver the row's message to the case with this number.
 
-        422 (field ``case_number``) for an unknown number or a §25(2) permit whose
-        alternative the case's stage does not tell; 409 when the clarification is decided
-        already or the case does not wait for the message; 404 for an unknown clarification.
+        For a §25(2) permit without Alt. 1/2, ``alternative`` ("1" or "2") says which one the
+        caseworker found out; without it the case's stage decides. 422 (field ``case_number``)
+        for an unknown number, (field ``alternative``) for another value or when neither tells;
+        409 when the clarification is decided already or the case does not wait for the
+        message; 404 for an unknown clarification.
         """
         clar = self.clarification(clarification_id)
         if clar.state != "open":
@@ -113,13 +116,7 @@ class ImportDesk:
                                [{"field": "case_number", "message": "no such case"}]) from None
         payload = clar.payload
         if clar.message_name == permits.MESSAGE and payload.get("paragraph") == permits.AMBIGUOUS:
-            completed = permits.complete_alternative(payload, self.engine.get_case(case_id).stage)
-            if completed is None:
-                raise InvalidInput(
-                    "§25(2) without Alt. 1/2: the case's stage does not tell which; discard "
-                    "the row and ask the Ausländerbehörde",
-                    [{"field": "case_number", "message": "case stage is not S3b or S3c"}])
-            payload = completed
+            payload = self._with_alternative(payload, alternative, case_id)
 
         def decide(uow: UnitOfWork, info: CaseInfo) -> None:
             self._decide(uow, clarification_id, "resolved",
@@ -136,6 +133,22 @@ class ImportDesk:
                                          actor=actor, then=decide)
         except NotFound as err:
             raise Conflict(err.message) from None
+
+    def _with_alternative(self, payload: dict[str, Any], alternative: str | None,
+                          case_id: str) -> dict[str, Any]:
+        """§25(2) completed with the alternative chosen by hand, else from the case's stage."""
+        chosen = (alternative or "").strip()
+        if chosen:
+            if chosen not in ("1", "2"):
+                raise InvalidInput("the alternative of §25(2) is 1 or 2",
+                                   [{"field": "alternative", "message": "must be 1 or 2"}])
+            return {**payload, "paragraph": f"{permits.AMBIGUOUS} Alt. {chosen}"}
+        completed = permits.complete_alternative(payload, self.engine.get_case(case_id).stage)
+        if completed is None:
+            raise InvalidInput(
+                "§25(2) without Alt. 1/2 and the case's stage does not tell which: choose it",
+                [{"field": "alternative", "message": "case stage is not S3b or S3c"}])
+        return completed
 
     def discard(self, clarification_id: int, reason: str, actor: str) -> None:
         """Close a clarification without delivering anything (a reason is required)."""

@@ -140,3 +140,28 @@ def test_fifty_thousand_rows(eng: Staffel, tmp_path: Path) -> None:
     again = Importer(eng).import_file("permits", "copy.csv", path.read_bytes(), "cli")
     assert again.already_imported and counts(eng) == before
     assert elapsed < 120, elapsed
+
+
+def test_a_bare_25_2_is_completed_with_the_alternative_chosen_by_hand(eng: Staffel) -> None:
+    w = world(eng)  # Haddad waits for the permit in S3a: the stage does not tell Alt. 1 or 2
+    data = ("Aktenzeichen;Familienname;Vorname;Geburtsdatum;Paragraph;Erteilt_am;Gueltig_bis\n"
+            ";Unbekannt;Niemand;01.01.1980;§ 25 Abs. 2 AufenthG;;01.03.2030\n").encode()
+    Importer(eng).import_file("permits", "abh_kw10.csv", data, "cw_eingangszone")
+    desk = ImportDesk(eng)
+    (clar,) = desk.clarifications().items
+    haddad = eng.get_case(w.haddad).case_number
+    before = counts(eng)
+    with pytest.raises(InvalidInput) as caught:
+        desk.resolve(clar.id, haddad, "cw_ez")
+    assert caught.value.errors == [{"field": "alternative",
+                                    "message": "case stage is not S3b or S3c"}]
+    with pytest.raises(InvalidInput) as caught:
+        desk.resolve(clar.id, haddad, "cw_ez", alternative="3")
+    assert caught.value.errors == [{"field": "alternative", "message": "must be 1 or 2"}]
+    assert counts(eng) == before and desk.clarification(clar.id).state == "open"
+
+    desk.resolve(clar.id, haddad, "cw_ez", alternative="1")
+
+    assert "permit_issued" not in waits(eng, w.haddad)
+    delivered = [e for e in eng.audit_events(w.haddad) if e.action == "message_correlated"]
+    assert desk.clarification(clar.id).state == "resolved" and delivered

@@ -181,3 +181,25 @@ def test_resolving_to_a_case_that_does_not_wait_is_409(client: FlaskClient,
     assert response.status_code == 409
     assert "wartet nicht auf diese Nachricht" in text(response)
     assert counts(users) == before
+
+
+def test_a_bare_25_2_asks_for_the_alternative(client: FlaskClient, users: Staffel) -> None:
+    case = start_waiting(users, "8000000-002")
+    login(client, "cw_ez")
+    upload(client, "permits", "abh.csv",
+           (b"Aktenzeichen;Familienname;Vorname;Geburtsdatum;Paragraph;Erteilt_am;Gueltig_bis\n"
+            b";Unbekannt;Niemand;01.01.1980;25 Abs. 2;;01.03.2030\n"))
+    (clar,) = ImportDesk(users).clarifications().items
+    page = text(client.get("/imports/clarifications", headers=HTML))
+    assert "§25(2): welche Alternative?" in page and "Alt. 2 – subsidiärer Schutz" in page
+    before = counts(users)
+    unknown = post(client, f"/imports/clarifications/{clar.id}/resolve",
+                   {"case_number": case.case_number})
+    assert unknown.status_code == 422
+    assert "Wählen Sie die Alternative" in text(unknown)
+    wrong = post(client, f"/imports/clarifications/{clar.id}/resolve",
+                 {"case_number": case.case_number, "alternative": "7"})
+    assert wrong.status_code == 422 and "Wählen Sie Alt. 1 oder Alt. 2." in text(wrong)
+    assert 'aria-invalid="true" aria-describedby="alt-' in text(wrong)
+    assert counts(users) == before
+    assert ImportDesk(users).clarification(clar.id).state == "open"

@@ -38,16 +38,19 @@ def clarification_resolve(clarification_id: int) -> ResponseReturnValue:
     """Deliver the row to the case with the number given."""
     actor = _allowed()
     number = request.form.get("case_number", "")[:60]
+    alternative = request.form.get("alternative", "")[:5]
     try:
-        case = _desk().resolve(clarification_id, number, actor.username)
+        case = _desk().resolve(clarification_id, number, actor.username, alternative)
     except InvalidInput as err:
         field = err.errors[0].get("field", "case_number") if err.errors else "case_number"
         message = (_("There is no case with this number.") if "no such case" in str(err.errors)
                    else _("Enter a case number.") if "required" in str(err.errors)
+                   else _("Choose Alt. 1 or Alt. 2.") if "must be 1 or 2" in str(err.errors)
                    else _("§25(2) without Alt. 1 or 2, and the case's stage does not tell "
-                          "which. Discard the row and ask the Ausländerbehörde."))
+                          "which. Choose the alternative (ask the Ausländerbehörde)."))
         return _list(errors={clarification_id: {field: message}},
-                     values={clarification_id: {"case_number": number}}, status=422)
+                     values={clarification_id: {"case_number": number,
+                                                "alternative": alternative}}, status=422)
     except Conflict as err:
         flash(_("Not possible: %(reason)s", reason=_conflict_text(err.message)), "error")
         return _list(status=409)
