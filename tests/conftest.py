@@ -134,3 +134,18 @@ def engine(make_engine) -> Staffel:  # type: ignore[no-untyped-def]
 
 PERSON = {"family_name": "Haddad", "given_name": "Rana", "birth_date": "1990-04-12",
           "nationality": "SY", "languages": ["ar"]}
+
+
+def migrate_down(engine: Staffel, revision: str) -> None:
+    """Take the engine's database down to an Alembic ``revision`` (for migration tests; the
+    next ``engine.db.migrate()`` brings it back up)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from engine.persistence.db import MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)

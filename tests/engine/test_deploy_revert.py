@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, select
 
 from engine.api import Staffel
 from engine.deploy import current_sources
-from engine.persistence.db import MIGRATIONS_DIR
 from engine.persistence.models import ProcessInstance, ProcessVersion
-from tests.conftest import PERSON
+from tests.conftest import PERSON, migrate_down
 
 
 def _version_of_case(engine: Staffel, case_id: str) -> int:
@@ -46,11 +43,7 @@ def test_undoing_a_change_deploys_a_new_newest_version(engine: Staffel) -> None:
 
 def test_the_0007_migration_goes_down_and_up(make_engine: Callable[..., Staffel]) -> None:
     engine = make_engine()
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.db.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0006_drafts")
+    migrate_down(engine, "0006_drafts")
     indexes = {i["name"] for i in inspect(engine.db.engine).get_indexes("audit_events")}
     assert "ix_audit_events_action_at" not in indexes
     engine.db.migrate()

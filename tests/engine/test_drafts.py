@@ -7,14 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect
 
 from engine.api import Staffel
 from engine.errors import Conflict, DeployError, InvalidInput, NotFound
-from engine.persistence.db import MIGRATIONS_DIR
-from tests.conftest import PERSON
+from tests.conftest import PERSON, migrate_down
 from tests.engine.test_versions import basic_without_wait
 
 
@@ -91,11 +88,7 @@ def test_discard_and_deploy_from_the_editor(engine: Staffel) -> None:
 
 def test_the_drafts_migration_goes_down_and_up(make_engine: Callable[..., Staffel]) -> None:
     engine = make_engine()
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.db.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0005_imports")
+    migrate_down(engine, "0005_imports")
     assert "process_drafts" not in inspect(engine.db.engine).get_table_names()
     engine.db.migrate()
     assert "process_drafts" in inspect(engine.db.engine).get_table_names()
