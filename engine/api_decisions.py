@@ -86,7 +86,7 @@ class DecisionsApi:
     def decision_source(self: _Engine, name: str) -> str:
         """The newest deployed content of one DMN file; NotFound if there is none."""
         with self.db.read() as session:
-            row = deploy.current_sources(session).get(name)
+            row = deploy.current_source(session, name)
             if row is None or row.kind != "dmn":
                 raise NotFound(f"no deployed DMN file {name!r}")
             return row.content

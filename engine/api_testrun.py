@@ -11,13 +11,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
-
 from engine import deploy
 from engine.cases import ENTRIES
 from engine.errors import InvalidInput
 from engine.persistence.db import Database
-from engine.persistence.models import DefinitionFile
 from engine.rules import LANDS, LegalRules
 from engine.testrun import OUTCOME_MESSAGE, DraftRunResult, run_draft
 
@@ -55,9 +52,8 @@ class DraftRunApi:
         """The BAMF outcomes a test run may choose (from the deployed message schema)."""
         name = f"messages/{OUTCOME_MESSAGE}.schema.json"
         with self.db.read() as session:
-            content = session.scalar(select(DefinitionFile.content).where(
-                DefinitionFile.name == name).order_by(DefinitionFile.id.desc()).limit(1))
-        return outcomes_of({name: content} if content else {})
+            row = deploy.current_source(session, name)
+            return outcomes_of({name: row.content} if row is not None else {})
 
     def test_run_draft(self: _Engine, files: Mapping[str, bytes | str], *,
                        outcome: str = DEFAULT_OUTCOME, land: str = DEFAULT_LAND,

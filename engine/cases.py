@@ -105,13 +105,16 @@ def find_case(session: Session, case_id: str | None = None,
     return case
 
 
+def case_deadlines(session: Session, case_id: str) -> list[DeadlineInfo]:
+    """The computed deadlines of a case, soonest first."""
+    return [DeadlineInfo(d.key, d.due_on, d.legal_basis, d.land) for d in session.scalars(
+        select(CaseDeadline).where(CaseDeadline.case_id == case_id)
+        .order_by(CaseDeadline.due_on, CaseDeadline.key))]
+
+
 def case_info(session: Session, case: Case, now: datetime) -> CaseInfo:
     """Assemble the case view: deadlines and open tasks."""
-    deadlines = {
-        d.key: DeadlineInfo(d.key, d.due_on, d.legal_basis, d.land)
-        for d in session.scalars(select(CaseDeadline).where(CaseDeadline.case_id == case.id)
-                                 .order_by(CaseDeadline.due_on))
-    }
+    deadlines = {d.key: d for d in case_deadlines(session, case.id)}
     open_rows = session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.state == "open").order_by(HumanTask.created_at))
     statuses = set(session.scalars(select(ProcessInstance.status)

@@ -112,6 +112,12 @@ def current_sources(session: Session) -> dict[str, DefinitionFile]:
     return {row.name: row for row in rows}
 
 
+def current_source(session: Session, name: str) -> DefinitionFile | None:
+    """Return the newest deployed file of one name, or None."""
+    return session.scalars(select(DefinitionFile).where(DefinitionFile.name == name)
+                           .order_by(DefinitionFile.id.desc()).limit(1)).first()
+
+
 def _validate(sources: dict[str, _Source]) -> list[Problem]:
     problems: list[Problem] = []
     known_forms = {form_key(s.name) for s in sources.values() if s.kind == "schema"}
@@ -255,8 +261,7 @@ def deploy(session: Session, files: Mapping[str, bytes | str], actor: str,
     file_ids = []
     for source in sources.values():
         digest = _hash(source.text)
-        row = session.scalars(select(DefinitionFile).where(DefinitionFile.name == source.name)
-                              .order_by(DefinitionFile.id.desc()).limit(1)).first()
+        row = current_source(session, source.name)
         if row is None or row.content_hash != digest:  # new, or changed (back) to other content
             row = DefinitionFile(name=source.name, kind=source.kind, content_hash=digest,
                                  content=source.text, deployed_at=now, deployed_by=actor)

@@ -58,8 +58,12 @@ def list_handovers(session: Session, case_id: str) -> list[HandoverInfo]:
     """Return the handovers of a case, oldest first."""
     rows = session.scalars(select(Handover).where(Handover.case_id == case_id)
                            .order_by(Handover.proposed_at, Handover.id))
-    return [HandoverInfo(r.key, r.from_team, r.to_team, r.state, r.legal_basis, r.purpose,
-                         r.consent, list(r.shared_fields), r.appointment_at, r.proposed_at,
-                         r.proposed_by, r.acknowledged_at, r.acknowledged_by, r.escalated_at,
-                         r.id)
-            for r in rows]
+    return [handover_info(r) for r in rows]
+
+
+def handover_info(row: Handover) -> HandoverInfo:
+    """The plain data of a handover row."""
+    return HandoverInfo(row.key, row.from_team, row.to_team, row.state, row.legal_basis,
+                        row.purpose, row.consent, list(row.shared_fields), row.appointment_at,
+                        row.proposed_at, row.proposed_by, row.acknowledged_at,
+                        row.acknowledged_by, row.escalated_at, row.id)

@@ -26,13 +26,14 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.cases import case_deadlines
 from engine.errors import NotFound
+from engine.handovers import handover_info
 from engine.model import DeadlineInfo, HandoverInfo
 from engine.persistence.db import Database
 from engine.persistence.models import (
     AuditEvent,
     Case,
-    CaseDeadline,
     Handover,
     HumanTask,
     ProcessInstance,
@@ -105,14 +106,6 @@ def load_handover(session: Session, handover_id: Any) -> Handover:
     return row
 
 
-def handover_info(row: Handover) -> HandoverInfo:
-    """The plain data of a handover row."""
-    return HandoverInfo(row.key, row.from_team, row.to_team, row.state, row.legal_basis,
-                        row.purpose, row.consent, list(row.shared_fields), row.appointment_at,
-                        row.proposed_at, row.proposed_by, row.acknowledged_at,
-                        row.acknowledged_by, row.escalated_at, row.id)
-
-
 def proposal_data(session: Session, specs: SpecCache, script_engine: Any, case_id: str,
                   key: str) -> dict[str, Any]:
     """The process data of the newest completed proposal task of handover ``key``.
@@ -174,9 +167,7 @@ def handover_record(session: Session, specs: SpecCache, script_engine: Any,
     case = session.get(Case, row.case_id)
     if case is None:  # pragma: no cover - a foreign key guards this
         raise NotFound(f"handover {handover_id} does not exist")
-    deadlines = [DeadlineInfo(d.key, d.due_on, d.legal_basis, d.land) for d in session.scalars(
-        select(CaseDeadline).where(CaseDeadline.case_id == case.id)
-        .order_by(CaseDeadline.due_on, CaseDeadline.key))]
+    deadlines = case_deadlines(session, case.id)
     assignee = None
     if row.state == "proposed":
         assignee = session.scalar(select(HumanTask.assignee).where(

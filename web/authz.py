@@ -202,6 +202,12 @@ def can_advance_clock(actor: Actor) -> bool:
     return is_admin(actor)
 
 
+def can_edit_definitions(actor: Actor) -> bool:
+    """Validate, save, test and deploy process definitions and decision tables: process owners
+    and administrators."""
+    return actor.has_role("process_owner") or is_admin(actor)
+
+
 def can_read_definitions(actor: Actor) -> bool:
     """Every signed-in user may list the deployed process definitions (metadata only)."""
     return bool(actor.roles)

@@ -147,7 +147,7 @@ class MigrationReportSchema(ma.Schema):
 # -- helpers ----------------------------------------------------------------------------------
 def _owner() -> Actor:
     who = actor()
-    authz.require(who.has_role("process_owner") or authz.is_admin(who),
+    authz.require(authz.can_edit_definitions(who),
                   "only process owners and admins manage process definitions")
     return who
 

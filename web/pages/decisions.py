@@ -28,17 +28,13 @@ from engine.errors import DeployError, NotFound, Problem
 from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, page_actor
-
-MAX_XML = 2 * 1024 * 1024
-
-
-def _is_owner(actor: Actor) -> bool:
-    return actor.has_role("process_owner") or authz.is_admin(actor)
+from web.pages.editor import MAX_XML
 
 
 def _owner() -> Actor:
     actor = page_actor()
-    authz.require(_is_owner(actor), "only process owners and admins edit decision tables")
+    authz.require(authz.can_edit_definitions(actor),
+                  "only process owners and admins edit decision tables")
     return actor
 
 
@@ -57,7 +53,7 @@ def _json_error(status: int, message: str) -> ResponseReturnValue:
 def _posted(name: str) -> tuple[Actor | None, bytes | None, ResponseReturnValue | None]:
     """The actor and the posted XML, or the JSON error answer to send instead."""
     actor = page_actor()
-    if not _is_owner(actor):
+    if not authz.can_edit_definitions(actor):
         return None, None, _json_error(403, _("Only process owners and admins may change "
                                               "decision tables."))
     if not any(f.name == name for f in engine().decision_files()):

@@ -27,16 +27,17 @@ from flask_babel import gettext as _
 from engine.errors import DeployError, NotFound, Problem
 from engine.model import ProcessVersionInfo
 from engine.teams import DYNAMIC_LANES, TEAMS
+from engine.xmlsafe import MAX_DOCUMENT_BYTES
 from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, page_actor
 
-MAX_XML = 5 * 1024 * 1024
+MAX_XML = MAX_DOCUMENT_BYTES  # the engine's own cap for one document
 
 
 def _owner() -> Actor:
     actor = page_actor()
-    authz.require(actor.has_role("process_owner") or authz.is_admin(actor),
+    authz.require(authz.can_edit_definitions(actor),
                   "only process owners and admins edit process definitions")
     return actor
 

@@ -25,9 +25,9 @@ from web import authz
 from web.auth import page_login_required
 from web.pages import labels
 from web.pages.common import bp, engine, page_actor
+from web.pages.editor import MAX_XML
 
 log = logging.getLogger("staffel.pages")
-MAX_XML = 5 * 1024 * 1024
 
 
 def outcome_labels() -> dict[str, str]:
@@ -86,7 +86,7 @@ def _json_error(status: int, message: str, errors: list[dict[str, Any]] | None =
 def editor_test_run(key: str) -> ResponseReturnValue:
     """Walk a synthetic case through the edited diagram in a throwaway engine."""
     actor = page_actor()
-    if not (actor.has_role("process_owner") or authz.is_admin(actor)):
+    if not authz.can_edit_definitions(actor):
         return _json_error(403, _("Only process owners and admins may test drafts."))
     versions = engine().process_versions(key) if len(key) <= 200 else []
     if not versions:
