@@ -1,7 +1,7 @@
 """What the API and the pages share for outbound data: the handover package (JSON and the
 printable page), the appointment's iCalendar invitation and the statistics CSV.
 
-Authorization is :func:`web.authz.authorize_handover` (sending and receiving team, admins;
+Authorization is :func:`web.authz.authorize_handover` (sending and receiving team only;
 everyone else 404) and :func:`web.api.supervisor.supervisor_scope` for statistics. Every
 package handed out writes the audit event ``handover_package_shared`` (field names only).
 

@@ -3,7 +3,8 @@
 * ``GET /api/v1/handovers/{id}/package`` — JSON (``?format=html``: the printable page); only
   the fields the legal basis or the recorded consent allows; every call is recorded in the
   audit trail (``handover_package_shared``: field names, legal basis, receiving team, actor).
-  Members of the sending or the receiving team and admins; everyone else 404.
+  Members of the sending or the receiving team only (admins see no person's data); everyone
+  else 404.
 * ``GET /api/v1/handovers/{id}/appointment.ics`` — the invitation (RFC 5545), same access.
 * ``GET /api/v1/statistics.csv`` — cases per stage, stage transitions per week, overdue tasks
   per team; counts only, small counts suppressed (``min_count``). Supervisors (their teams)
