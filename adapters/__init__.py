@@ -20,8 +20,8 @@ from typing import Any
 
 from adapters.notify_console import ConsoleNotifier
 from adapters.notify_smtp import SmtpNotifier, SmtpSettings
+from engine.law.teams import TEAM_KEYS
 from engine.ports import Notifier
-from engine.teams import TEAM_KEYS
 
 TRUE = frozenset({"1", "true", "yes", "on"})
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.outbound import HandoverRecord, appointment_of
+from engine.supervision.outbound import HandoverRecord, appointment_of
 
 #: Data categories of the proposal form, in the order the package lists them.
 CATEGORIES: tuple[str, ...] = ("identity", "residence_status", "benefits", "deadlines",

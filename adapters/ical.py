@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from engine.outbound import HandoverRecord, appointment_of
-from engine.teams import get_team
+from engine.law.teams import get_team
+from engine.supervision.outbound import HandoverRecord, appointment_of
 
 PRODID = "-//Staffel//Warme Uebergabe//DE"
 DEFAULT_MINUTES = 60

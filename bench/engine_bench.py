@@ -22,9 +22,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event, select
 
 from bench._common import ENGINE_DIAGRAMS, PERSON, ROOT, fmt, stats_ms, temp_engine
-from engine.effects import CaseEffects, collecting
+from engine.execution.effects import CaseEffects, collecting
+from engine.execution.spiff import dump_state, load_state
 from engine.persistence.models import ProcessInstance
-from engine.spiff import dump_state, load_state
 
 REGISTRATION = {"interpreter_needed": True, "languages": ["ar"],
                 "identity_documents": "arrival_certificate", "consent_given": True,

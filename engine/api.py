@@ -21,16 +21,28 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import audit, cases, deploy, forms, messages, tasks, timers
+from engine import audit
 from engine.api_access import AccessApi
 from engine.api_decisions import DecisionsApi
 from engine.api_drafts import DraftsApi
 from engine.api_testrun import DraftRunApi
 from engine.api_versions import VersionsApi
 from engine.audit import AuditLog
-from engine.clock import Clock, SimulatedClock, SystemClock, ensure_aware, install_spiff_clock
-from engine.dashboard import DashboardMixin
+from engine.definitions import deploy, forms
 from engine.errors import Conflict, InvalidInput, NotFound, Problem
+from engine.execution import cases, messages, tasks, timers
+from engine.execution.clock import (
+    Clock,
+    SimulatedClock,
+    SystemClock,
+    ensure_aware,
+    install_spiff_clock,
+)
+from engine.execution.runtime import Run, Runtime, UnitOfWork
+from engine.execution.scripting import make_script_engine
+from engine.execution.specs import SpecCache
+from engine.execution.timekeeper import Timekeeper
+from engine.law.rules import DEFAULT_RULES, LegalRules
 from engine.model import (
     AuditEntry,
     AuditVerification,
@@ -41,15 +53,11 @@ from engine.model import (
     ProcessVersionInfo,
     TaskInfo,
 )
-from engine.outbound import OutboundApi
 from engine.persistence.db import Database
 from engine.persistence.models import Case, HumanTask, ProcessInstance, ProcessVersion
-from engine.rules import DEFAULT_RULES, LegalRules
-from engine.runtime import Run, Runtime, UnitOfWork
-from engine.scripting import make_script_engine
-from engine.specs import SpecCache
-from engine.statistics import StatisticsMixin
-from engine.timekeeper import Timekeeper
+from engine.supervision.dashboard import DashboardMixin
+from engine.supervision.outbound import OutboundApi
+from engine.supervision.statistics import StatisticsMixin
 
 DEFAULT_PROCESS = "refugee_lifecycle"
 SYSTEM_ACTOR = "system"
@@ -202,7 +210,7 @@ class Staffel(AccessApi, DashboardMixin, VersionsApi, DraftsApi, DraftRunApi, Ou
             data: dict[str, Any] = {}
             if row.state == "open":
                 bundle = self.specs.get(session, instance.process_version_id)
-                from engine.spiff import load_state
+                from engine.execution.spiff import load_state
                 wf = load_state(instance.state, bundle, self.runtime.script_engine)
                 spiff_task = wf.get_task_from_id(UUID(task_id))
                 data = json.loads(json.dumps(spiff_task.data, default=str))

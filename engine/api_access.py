@@ -16,14 +16,15 @@ from uuid import UUID
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from engine import access, cases, tasks, users
-from engine.clock import Clock
 from engine.errors import InvalidInput, NotFound
+from engine.execution import cases, tasks
+from engine.execution.clock import Clock
+from engine.execution.runtime import UnitOfWork
+from engine.execution.timekeeper import Timekeeper
 from engine.model import CaseSummary, IssuedToken, Page, TaskInfo, UserInfo
+from engine.people import access, users
 from engine.persistence.db import Database
 from engine.persistence.models import Case, HumanTask
-from engine.runtime import UnitOfWork
-from engine.timekeeper import Timekeeper
 
 
 class _Engine(Protocol):

@@ -11,12 +11,12 @@ from typing import Protocol
 
 from sqlalchemy import select
 
-from engine import deploy
+from engine.definitions import deploy
+from engine.definitions.validation import document_references
+from engine.definitions.xmlsafe import parse_document
 from engine.errors import DeployError, NotFound
 from engine.persistence.db import Database
 from engine.persistence.models import DefinitionFile
-from engine.validation import document_references
-from engine.xmlsafe import parse_document
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Protocol
 
-from engine import deploy, drafts
-from engine.drafts import DraftInfo
+from engine.definitions import deploy, drafts
+from engine.definitions.drafts import DraftInfo
 from engine.errors import NotFound
+from engine.execution.runtime import UnitOfWork
 from engine.model import DeployResult
 from engine.persistence.db import Database
-from engine.runtime import UnitOfWork
 
 
 class _Engine(Protocol):

@@ -11,11 +11,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from engine import deploy
-from engine.cases import ENTRIES
+from engine.definitions import deploy
 from engine.errors import InvalidInput
+from engine.execution.cases import ENTRIES
+from engine.law.rules import LANDS, LegalRules
 from engine.persistence.db import Database
-from engine.rules import LANDS, LegalRules
 from engine.testrun import OUTCOME_MESSAGE, DraftRunResult, run_draft
 
 DEFAULT_OUTCOME = "refugee"

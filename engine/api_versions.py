@@ -11,13 +11,13 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine import versions
+from engine.definitions import versions
 from engine.errors import Conflict, InvalidInput, StaffelError
+from engine.execution.runtime import Run, Runtime, UnitOfWork
+from engine.execution.specs import SpecCache
+from engine.execution.spiff import load_state
 from engine.persistence.db import Database
 from engine.persistence.models import Case, ProcessInstance, ProcessVersion
-from engine.runtime import Run, Runtime, UnitOfWork
-from engine.specs import SpecCache
-from engine.spiff import load_state
 
 _TABLE = cast(Table, ProcessInstance.__table__)
 RETARGET = (update(_TABLE)

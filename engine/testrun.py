@@ -6,7 +6,7 @@ newest stored file of every name) with the draft files laid over it, starts a sy
 and walks it, one step at a time:
 
 1. the oldest open user task is completed with data generated from its form
-   (:mod:`engine.sample_data`);
+   (:mod:`engine.definitions.sample_data`);
 2. else the oldest awaited outside message (unless withheld) is delivered with a payload
    generated from its message schema (``bamf_decision`` carries the chosen outcome);
 3. else the simulated clock moves to the next due timer, which fires;
@@ -29,12 +29,12 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from engine.clock import BERLIN
+from engine.definitions.sample_data import sample
 from engine.errors import DeployError, InvalidInput, NotFound, Problem, StaffelError
-from engine.messages import message_definition, waiting_message_tasks
+from engine.execution.clock import BERLIN
+from engine.execution.messages import message_definition, waiting_message_tasks
+from engine.execution.spiff import load_state
 from engine.persistence.models import AuditEvent, MessageWait, ProcessInstance, Timer
-from engine.sample_data import sample
-from engine.spiff import load_state
 
 if TYPE_CHECKING:
     from engine.api import Staffel

@@ -26,8 +26,8 @@ from typing import Any
 
 from engine.api import Staffel
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.execution.tasks import TaskQuery
 from engine.model import TaskInfo
-from engine.tasks import TaskQuery
 from web.auth import Actor, actor_from_user
 
 WORK_ROLES = ("caseworker", "supervisor")

@@ -18,7 +18,7 @@ import click
 
 from engine.api import DEFAULT_PROCESS, Staffel
 from engine.errors import Conflict, DeployError, InvalidInput, NotFound, StaffelError
-from engine.tasks import TaskQuery
+from engine.execution.tasks import TaskQuery
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/staffel.db"
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
@@ -115,7 +115,7 @@ def deploy(database_url: str, paths: tuple[Path, ...], user: str) -> None:
     """Deploy BPMN/DMN/JSON-Schema files or directories (default: the bundled bpmn/)."""
     engine = open_engine(database_url)
     files: dict[str, bytes] = {}
-    from engine.deploy import read_directory
+    from engine.definitions.deploy import read_directory
     for path in paths or (BPMN_DIR,):
         if path.is_dir():
             files.update(read_directory(path))
@@ -286,7 +286,7 @@ def serve(host: str, port: int, database_url: str, demo: bool, clock: str | None
     """Run the web app with its in-process timer scheduler on a migrated database."""
     from werkzeug.serving import run_simple
 
-    from engine.scheduler import TimerScheduler
+    from engine.execution.scheduler import TimerScheduler
     from web import create_app
     from web.demo import seed_demo
 
@@ -317,7 +317,7 @@ def scheduler(database_url: str, sweep: float) -> None:
     import signal
     import threading
 
-    from engine.scheduler import TimerScheduler
+    from engine.execution.scheduler import TimerScheduler
 
     engine = open_engine(database_url)
     engine.notifier = notifier_from_env()  # reminders go out from schedulers too

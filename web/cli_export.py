@@ -17,7 +17,7 @@ import click
 
 from adapters.statistics_export import DEFAULT_MIN_COUNT, check_min_count, statistics_csv
 from engine.errors import InvalidInput
-from engine.teams import TEAM_KEYS
+from engine.law.teams import TEAM_KEYS
 
 
 def register(main: click.Group) -> None:

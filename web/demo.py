@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.api import DEFAULT_PROCESS, Staffel
 from engine.errors import StaffelError
-from engine.teams import TEAMS
+from engine.law.teams import TEAMS
 
 DEMO_PEOPLE = [
     # person, entry, BAMF Aktenzeichen, how far the demo walks the case

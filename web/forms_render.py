@@ -21,7 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine.clock import BERLIN
+from engine.execution.clock import BERLIN
 
 RADIO_LIMIT = 4
 TEXTAREA_FROM = 200  # maxLength from which a string gets a text area

@@ -28,7 +28,7 @@ from adapters.ical import DEFAULT_MINUTES, invitation, to_ics
 from adapters.statistics_export import check_min_count, statistics_csv
 from engine.api import Staffel
 from engine.errors import InvalidInput, NotFound
-from engine.statistics import check_weeks
+from engine.supervision.statistics import check_weeks
 from web import authz
 from web.auth import Actor
 

@@ -15,9 +15,9 @@ from adapters.imports import permits, store
 from adapters.imports.model import CORRELATED
 from engine.api import Staffel
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.execution.runtime import UnitOfWork
 from engine.model import CaseInfo, Page
 from engine.persistence.models import ImportClarification, ImportFile, ImportRow
-from engine.runtime import UnitOfWork
 
 STATES = ("open", "resolved", "discarded")
 

@@ -20,8 +20,8 @@ from adapters.imports.normalise import (
     parse_date,
     person_columns,
 )
-from engine.rules import DEFAULT_RULES, LegalRules
-from engine.xmlsafe import source_line
+from engine.definitions.xmlsafe import source_line
+from engine.law.rules import DEFAULT_RULES, LegalRules
 
 STARTED, RESULT = "course_started", "course_result"
 HEADER = ("Aktenzeichen", "Familienname", "Vorname", "Geburtsdatum", "Meldung", "Datum",

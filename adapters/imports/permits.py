@@ -17,7 +17,7 @@ from lxml import etree
 from adapters.imports.detect import read_csv, read_xml, text_of
 from adapters.imports.model import ParsedFile, ParsedRow, RowError
 from adapters.imports.normalise import clean, parse_date, person_columns
-from engine.xmlsafe import source_line
+from engine.definitions.xmlsafe import source_line
 
 MESSAGE = "permit_issued"
 HEADER = ("Aktenzeichen", "Familienname", "Vorname", "Geburtsdatum", "Paragraph", "Erteilt_am",

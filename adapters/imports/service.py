@@ -31,9 +31,9 @@ from adapters.imports.model import (
 )
 from engine.api import Staffel
 from engine.errors import Conflict, InvalidInput, NotFound, ScriptError
+from engine.execution.runtime import UnitOfWork
 from engine.model import CaseInfo
 from engine.persistence.models import ImportFile, ImportRow
-from engine.runtime import UnitOfWork
 
 BATCH = 1000
 Progress = Callable[[int, int], None]  # (lines done, lines in total)

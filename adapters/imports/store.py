@@ -16,8 +16,8 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from adapters.imports.model import CLARIFICATION, CLARIFICATION_TEAM
+from engine.execution.runtime import UnitOfWork
 from engine.persistence.models import Case, ImportClarification, ImportFile, ImportRow
-from engine.runtime import UnitOfWork
 
 
 @dataclass(frozen=True)

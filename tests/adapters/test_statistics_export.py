@@ -12,9 +12,9 @@ import pytest
 
 from adapters.statistics_export import HEADER, check_min_count, statistics_csv
 from engine.api import Staffel
-from engine.effects import STAGES
 from engine.errors import InvalidInput
-from engine.teams import TEAM_KEYS
+from engine.execution.effects import STAGES
+from engine.law.teams import TEAM_KEYS
 from tests.adapters.handover_cases import resettlement_handover
 from tests.lifecycle.helpers import (
     advance_to,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from engine.api import Staffel
-from engine.tasks import TaskQuery
+from engine.execution.tasks import TaskQuery
 from tests.browser.conftest import shoot
 from tests.browser.live_server import Live, live_server, sign_in
 from tests.conftest import DATA, ENGINE_DIAGRAMS, START

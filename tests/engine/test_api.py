@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from engine.api import Staffel
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.execution.tasks import TaskQuery
 from engine.persistence.models import AuditEvent, HumanTask, ProcessInstance, Timer
-from engine.tasks import TaskQuery
 from tests.conftest import ENGINE_DIAGRAMS, PERSON, START
 
 

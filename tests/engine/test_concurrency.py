@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from engine import timers
 from engine.api import Staffel
-from engine.clock import SimulatedClock
 from engine.errors import Conflict
+from engine.execution import timers
+from engine.execution.clock import SimulatedClock
 from engine.persistence.models import AuditEvent, HumanTask, Timer
 from tests.conftest import ENGINE_DIAGRAMS, PERSON, START
 

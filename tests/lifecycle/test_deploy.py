@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from engine.deploy import read_directory
-from engine.rules import DEFAULT_RULES
-from engine.scripting import helper_functions
-from engine.teams import team_for_lane
+from engine.definitions.deploy import read_directory
+from engine.execution.scripting import helper_functions
+from engine.law.rules import DEFAULT_RULES
+from engine.law.teams import team_for_lane
 from tests.lifecycle.helpers import BPMN_DIR, new_engine
 
 B = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"

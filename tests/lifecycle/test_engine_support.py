@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.clock import SimulatedClock, using_clock
 from engine.errors import NotFound, ScriptError
-from engine.rules import DEFAULT_RULES
-from engine.scripting import make_script_engine
+from engine.execution.clock import SimulatedClock, using_clock
+from engine.execution.scripting import make_script_engine
+from engine.law.rules import DEFAULT_RULES
 from tests.lifecycle.helpers import PERSON
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine.rules import DEFAULT_RULES
+from engine.law.rules import DEFAULT_RULES
 from tests.lifecycle.helpers import (
     advance_to,
     complete_open,

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine.api import Staffel
-from engine.clock import SimulatedClock
+from engine.execution.clock import SimulatedClock
 from engine.persistence.models import ApiToken, User
 from tests.web.conftest import PASSWORD, Api, assert_error, snapshot
 from web.auth import current_actor, login, logout, page_login_required

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 
 from engine.api import Staffel
-from engine.deploy import read_directory
+from engine.definitions.deploy import read_directory
 from engine.errors import InvalidInput
 from tests.conftest import ENGINE_DIAGRAMS, START
 from tests.web.conftest import Api, assert_error, snapshot, start_basic, start_waiting

@@ -6,7 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from engine.api import Staffel
-from engine.teams import TEAM_KEYS
+from engine.law.teams import TEAM_KEYS
 from web.cli import main
 from web.demo import DEMO_PASSWORD, seed_demo
 

@@ -11,9 +11,9 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
-from engine.cases import ENTRIES
-from engine.rules import LANDS
-from engine.teams import TEAM_KEYS
+from engine.execution.cases import ENTRIES
+from engine.law.rules import LANDS
+from engine.law.teams import TEAM_KEYS
 
 MAX_PAGE = 100_000
 MAX_PER_PAGE = 200

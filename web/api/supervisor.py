@@ -4,7 +4,7 @@
   (filters ``team``, ``min_days``, ``task``, ``process``, ``bucket``; paged in the body).
 * ``GET /api/v1/supervisor/summary`` — every number of the dashboard (``team`` narrows it).
 
-Days overdue are working days of the case's Land (see :mod:`engine.dashboard`). Who sees what:
+Days overdue are working days of the case's Land (see :mod:`engine.supervision.dashboard`). Who sees what:
 :func:`supervisor_scope` (built on :mod:`web.authz`): supervisors their teams (including the
 ``supervisor`` team's escalations), admins every team, everybody else 403.
 """
@@ -17,8 +17,8 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from engine.dashboard_model import BUCKETS, DashboardSummary
-from engine.teams import TEAM_KEYS
+from engine.law.teams import TEAM_KEYS
+from engine.supervision.dashboard_model import BUCKETS, DashboardSummary
 from web import authz
 from web.api.common import actor, engine, errors, protect
 from web.api.schemas import MAX_PAGE, MAX_PER_PAGE, Text

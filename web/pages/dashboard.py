@@ -28,10 +28,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from engine.dashboard import berlin_day
-from engine.dashboard_model import BUCKETS, DashboardSummary, OverdueTask
 from engine.errors import NotFound
-from engine.teams import TEAM_KEYS
+from engine.law.teams import TEAM_KEYS
+from engine.supervision.dashboard import berlin_day
+from engine.supervision.dashboard_model import BUCKETS, DashboardSummary, OverdueTask
 from web.api.supervisor import supervisor_scope
 from web.auth import Actor, page_login_required
 from web.i18n import current_language

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from flask import current_app
 
 from engine.api import Staffel
+from engine.definitions.xmlsafe import parse_document
 from engine.model import ProcessVersionInfo, TaskInfo
-from engine.xmlsafe import parse_document
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 Calls = tuple[tuple[str, str], ...]  # (call activity id, called process key)

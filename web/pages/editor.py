@@ -24,10 +24,10 @@ from flask import Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
+from engine.definitions.xmlsafe import MAX_DOCUMENT_BYTES
 from engine.errors import DeployError, NotFound, Problem
+from engine.law.teams import DYNAMIC_LANES, TEAMS
 from engine.model import ProcessVersionInfo
-from engine.teams import DYNAMIC_LANES, TEAMS
-from engine.xmlsafe import MAX_DOCUMENT_BYTES
 from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, page_actor

@@ -1,4 +1,4 @@
-"""Drafts in the process editor (one current draft per process, see :mod:`engine.drafts`).
+"""Drafts in the process editor (one current draft per process, see :mod:`engine.definitions.drafts`).
 
 * ``GET /editor/<key>/draft.bpmn`` — the draft's XML (404 without a draft).
 * ``POST /editor/<key>/draft?base=n&revision=r`` — the XML as body (CSRF token in

@@ -18,9 +18,9 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from engine.api import Staffel
+from engine.definitions.xmlsafe import parse_document
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
-from engine.tasks import TaskQuery
-from engine.xmlsafe import parse_document
+from engine.execution.tasks import TaskQuery
 from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, is_htmx, page_actor, safe_next

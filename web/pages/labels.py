@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 
-from engine.clock import BERLIN
-from engine.teams import get_team
+from engine.execution.clock import BERLIN
+from engine.law.teams import get_team
 from web.i18n import current_language
 
 # code -> (German, English), in lifecycle order

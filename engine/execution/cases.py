@@ -1,0 +1,131 @@
+"""Cases: creation with validated minimal person data, and the case view.
+
+Only what a step needs is stored (GDPR Art. 5): names, date of birth, nationality, languages
+and whether an interpreter is needed. Reasons for flight and health data are never accepted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import InvalidInput, NotFound
+from engine.execution import handovers, tasks
+from engine.law.rules import LANDS
+from engine.model import CaseInfo, DeadlineInfo
+from engine.persistence.models import Case, CaseDeadline, HumanTask, ProcessInstance
+
+ENTRIES = ("asylum", "resettlement")
+PERSON_FIELDS = {"family_name", "given_name", "birth_date", "nationality", "languages",
+                 "interpreter_needed"}
+REQUIRED_PERSON_FIELDS = ("family_name", "given_name", "birth_date")
+
+
+def validate_new_case(person: Any, land: Any, entry: Any,
+                      bamf_aktenzeichen: Any) -> dict[str, Any]:
+    """Check the input of a new case; raises InvalidInput naming every bad field."""
+    errors: list[dict[str, str]] = []
+    if not isinstance(person, dict):
+        errors.append({"field": "person", "message": "must be an object"})
+        person = {}
+    for key in REQUIRED_PERSON_FIELDS:
+        value = person.get(key)
+        if not isinstance(value, str) or not value.strip():
+            errors.append({"field": f"person.{key}", "message": "is required"})
+    for key in sorted(set(person) - PERSON_FIELDS):
+        errors.append({"field": f"person.{key}",
+                       "message": "is not stored (data minimisation): remove it"})
+    birth = person.get("birth_date")
+    if isinstance(birth, str) and birth.strip():
+        try:
+            if date.fromisoformat(birth) > date.today():
+                errors.append({"field": "person.birth_date", "message": "lies in the future"})
+        except ValueError:
+            errors.append({"field": "person.birth_date", "message": "must be YYYY-MM-DD"})
+    languages = person.get("languages", [])
+    if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
+        errors.append({"field": "person.languages", "message": "must be a list of strings"})
+    if not isinstance(person.get("interpreter_needed", False), bool):
+        errors.append({"field": "person.interpreter_needed", "message": "must be true or false"})
+    if land not in LANDS:
+        errors.append({"field": "land", "message": f"must be one of {', '.join(sorted(LANDS))}"})
+    if entry not in ENTRIES:
+        errors.append({"field": "entry", "message": "must be 'asylum' or 'resettlement'"})
+    if bamf_aktenzeichen is not None and (not isinstance(bamf_aktenzeichen, str)
+                                          or not 3 <= len(bamf_aktenzeichen.strip()) <= 40):
+        errors.append({"field": "bamf_aktenzeichen", "message": "must be 3 to 40 characters"})
+    if errors:
+        raise InvalidInput("the case data is not valid", errors)
+    return {k: person[k] for k in PERSON_FIELDS if k in person}
+
+
+def create_case(session: Session, person: dict[str, Any], land: str, entry: str,
+                bamf_aktenzeichen: str | None, now: datetime) -> Case:
+    """Insert a new case row (the process is started by the caller)."""
+    clean = validate_new_case(person, land, entry, bamf_aktenzeichen)
+    case_id = uuid4().hex
+    number = f"ST-{case_id[:4]}-{case_id[4:8]}-{case_id[8:12]}".upper()
+    case = Case(id=case_id, case_number=number, land=land, entry=entry,
+                stage="S3e" if entry == "resettlement" else "S1",
+                benefit_system="sgb2" if entry == "resettlement" else "asylblg",
+                bamf_aktenzeichen=(bamf_aktenzeichen or "").strip() or None, person=clean,
+                created_at=now)
+    session.add(case)
+    session.flush()
+    return case
+
+
+def find_case(session: Session, case_id: str | None = None,
+              correlation: dict[str, Any] | None = None) -> Case:
+    """Find a case by id or by a correlation key (``bamf_aktenzeichen`` or ``case_number``)."""
+    if case_id:
+        case = session.get(Case, case_id)
+    elif correlation:
+        unknown = set(correlation) - {"bamf_aktenzeichen", "case_number"}
+        if unknown or len(correlation) != 1:
+            raise InvalidInput("correlation must name exactly one of bamf_aktenzeichen, "
+                               "case_number", [{"field": "correlation",
+                                                "message": "unknown or several keys"}])
+        ((key, value),) = correlation.items()
+        column = Case.bamf_aktenzeichen if key == "bamf_aktenzeichen" else Case.case_number
+        matches = session.scalars(select(Case).where(column == str(value)).limit(2)).all()
+        if len(matches) > 1:
+            raise InvalidInput(f"{key} {value!r} matches several cases",
+                               [{"field": f"correlation.{key}", "message": "ambiguous"}])
+        case = matches[0] if matches else None
+    else:
+        raise InvalidInput("give case_id or correlation",
+                           [{"field": "case_id", "message": "case_id or correlation is required"}])
+    if case is None:
+        raise NotFound("no such case")
+    return case
+
+
+def case_deadlines(session: Session, case_id: str) -> list[DeadlineInfo]:
+    """The computed deadlines of a case, soonest first."""
+    return [DeadlineInfo(d.key, d.due_on, d.legal_basis, d.land) for d in session.scalars(
+        select(CaseDeadline).where(CaseDeadline.case_id == case_id)
+        .order_by(CaseDeadline.due_on, CaseDeadline.key))]
+
+
+def case_info(session: Session, case: Case, now: datetime) -> CaseInfo:
+    """Assemble the case view: deadlines and open tasks."""
+    deadlines = {d.key: d for d in case_deadlines(session, case.id)}
+    open_rows = session.scalars(select(HumanTask).where(
+        HumanTask.case_id == case.id, HumanTask.state == "open").order_by(HumanTask.created_at))
+    statuses = set(session.scalars(select(ProcessInstance.status)
+                                   .where(ProcessInstance.case_id == case.id)))
+    status = "running" if "running" in statuses else ("completed" if statuses else "new")
+    return CaseInfo(
+        id=case.id, case_number=case.case_number, land=case.land, entry=case.entry,
+        stage=case.stage, benefit_system=case.benefit_system,
+        bamf_aktenzeichen=case.bamf_aktenzeichen, person=dict(case.person),
+        created_at=case.created_at, closed_at=case.closed_at, status=status,
+        deadlines=deadlines,
+        open_tasks=[tasks.to_info(r, case.case_number, now) for r in open_rows],
+        handovers=handovers.list_handovers(session, case.id),
+    )

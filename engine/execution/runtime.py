@@ -1,0 +1,227 @@
+"""Running one instance inside one transaction: load, run engine steps, save everything.
+
+A :class:`Run` is a unit of work on one process instance. Whatever happens inside it, the
+instance state, the human-task projection, the timer rows, the message waits, the case effects
+and the audit events are written together when the surrounding transaction commits, or not at
+all. The optimistic lock (``lock_version``) makes a concurrent writer fail with
+:class:`~engine.errors.Conflict` instead of overwriting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+from uuid import uuid4
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engine.audit import AuditLog, PendingEvent
+from engine.errors import Conflict, NotFound, ScriptError, StaffelError
+from engine.execution import handovers, messages, tasks, timers
+from engine.execution.clock import Clock, using_clock
+from engine.execution.effects import CaseEffects, collecting
+from engine.execution.sandbox import find_script_error
+from engine.execution.specs import SpecCache
+from engine.execution.spiff import SERIALIZER_VERSION, dump_state, load_state, new_workflow
+from engine.persistence.models import Case, CaseDeadline, ProcessInstance, ProcessVersion, Timer
+
+
+@dataclass
+class UnitOfWork:
+    """The transaction-wide things every step needs: session, time, actor and the audit log."""
+
+    session: Session
+    now: datetime
+    clock: Clock
+    actor: str
+    audit: AuditLog
+
+    def record(self, action: str, *, case_id: str | None = None, instance_id: str | None = None,
+               element_id: str | None = None, **details: Any) -> None:
+        """Queue an audit event of this unit of work."""
+        self.audit.record(PendingEvent(self.now, self.actor, action, case_id, instance_id,
+                                       element_id, details))
+
+
+def translate_engine_error(exc: Exception) -> StaffelError:
+    """Turn an exception raised inside SpiffWorkflow into one of our errors."""
+    if isinstance(exc, StaffelError):
+        return exc
+    script_error = find_script_error(exc)
+    if script_error is not None:
+        return script_error
+    text = str(exc) or exc.__class__.__name__
+    return ScriptError(f"the process could not continue: {text}")
+
+
+class Run:
+    """One instance loaded for changes; :meth:`advance` runs it, :meth:`save` writes it back."""
+
+    def __init__(self, uow: UnitOfWork, row: ProcessInstance, case: Case, key: str,
+                 workflow: BpmnWorkflow, *, new: bool = False) -> None:
+        self.uow, self.row, self.case, self.key, self.workflow = uow, row, case, key, workflow
+        # What the projection rows say now (they are kept in step on every save).
+        self.open_before = {} if new else tasks.ready_task_elements(workflow)
+        self.timers_before = {} if new else timers.timer_elements(workflow)
+        self.waits_before = set() if new else messages.wait_keys(workflow)
+        self.completed: tuple[str, str] | None = None
+        self._effects: CaseEffects | None = None
+
+    def advance(self, step: Callable[[BpmnWorkflow], None] | None = None) -> CaseEffects:
+        """Run ``step`` (if any) and then every engine step, under the engine clock."""
+        effects = CaseEffects(self.case.id, self.case.land)
+        with using_clock(self.uow.clock), collecting(effects):
+            try:
+                if step is not None:
+                    step(self.workflow)
+                self.workflow.do_engine_steps()
+            except (SpiffWorkflowException, StaffelError, Exception) as exc:
+                raise translate_engine_error(exc) from exc
+        self._effects = effects
+        return effects
+
+    def save(self, firing: Timer | None = None) -> None:
+        """Write state, projection, timers, waits, case effects and audit events."""
+        uow = self.uow
+        with uow.session.no_autoflush:
+            self._write(firing)
+        uow.session.flush()
+
+    def _write(self, firing: Timer | None) -> None:
+        uow, row, case, wf = self.uow, self.row, self.case, self.workflow
+        write_instance_state(uow.session, row, dump_state(wf),
+                             "completed" if wf.completed else "running", uow.now)
+        changes = tasks.sync_human_tasks(uow.session, row.id, case, self.key, wf, uow.now,
+                                         self.open_before, self.completed)
+        for task_id, element_id, team in changes.created:
+            uow.record("task_created", case_id=case.id, instance_id=row.id,
+                       element_id=element_id, task_id=task_id, team=team)
+        for task_id, element_id in changes.cancelled:
+            uow.record("task_cancelled", case_id=case.id, instance_id=row.id,
+                       element_id=element_id, task_id=task_id)
+        timer_changes = timers.sync_timers(uow.session, row.id, case.id, wf, uow.now,
+                                           self.timers_before, firing)
+        for element_id, due in timer_changes.fired:
+            uow.record("timer_fired", case_id=case.id, instance_id=row.id,
+                       element_id=element_id, due_at=due.isoformat())
+        messages.sync_waits(uow.session, row.id, case.id, wf, self.waits_before)
+        apply_effects(uow, case, self._effects)
+        if wf.completed:
+            uow.record("instance_completed", case_id=case.id, instance_id=row.id)
+
+
+_INSTANCE_TABLE = cast(Table, ProcessInstance.__table__)
+_INSTANCES = _INSTANCE_TABLE.c
+UPDATE_INSTANCE = (
+    update(_INSTANCE_TABLE)
+    .where(_INSTANCES.id == bindparam("b_id"), _INSTANCES.lock_version == bindparam("b_version"))
+    .values(state=bindparam("state"), status=bindparam("status"),
+            serializer_version=bindparam("serializer_version"),
+            updated_at=bindparam("updated_at"), lock_version=bindparam("lock_version"))
+)
+
+
+def write_instance_state(session: Session, row: ProcessInstance, state: bytes, status: str,
+                         now: datetime) -> None:
+    """Write an instance's state with the optimistic lock; Conflict if someone was faster.
+
+    A prepared Core statement (the hot path); the ORM object is updated in place without a
+    second write, so later reads in the same transaction see the new state.
+    """
+    version = row.lock_version
+    result = session.connection().execute(UPDATE_INSTANCE, {
+        "b_id": row.id, "b_version": version, "state": state, "status": status,
+        "serializer_version": SERIALIZER_VERSION, "updated_at": now,
+        "lock_version": version + 1,
+    })
+    if result.rowcount != 1:
+        raise Conflict("someone else changed this case at the same time; reload and retry")
+    for key, value in (("state", state), ("status", status), ("updated_at", now),
+                       ("serializer_version", SERIALIZER_VERSION),
+                       ("lock_version", version + 1)):
+        set_committed_value(row, key, value)
+
+
+def apply_effects(uow: UnitOfWork, case: Case, effects: CaseEffects | None) -> None:
+    """Apply what scripts recorded (stage, benefit system, deadlines, closing) to the case."""
+    if effects is None or effects.empty:
+        return
+    if effects.stage and effects.stage != case.stage:
+        uow.record("stage_changed", case_id=case.id, old=case.stage, new=effects.stage)
+        case.stage = effects.stage
+    if effects.benefit_system and effects.benefit_system != case.benefit_system:
+        uow.record("benefit_system_changed", case_id=case.id, old=case.benefit_system,
+                   new=effects.benefit_system)
+        case.benefit_system = effects.benefit_system
+    if effects.deadlines:
+        existing = {d.key: d for d in uow.session.scalars(
+            select(CaseDeadline).where(CaseDeadline.case_id == case.id))}
+        for key, dl in effects.deadlines.items():
+            row = existing.get(key)
+            if row is None:
+                row = CaseDeadline(case_id=case.id, key=key)
+                uow.session.add(row)
+            row.due_on, row.legal_basis, row.land, row.computed_at = (
+                dl.due_on, dl.legal_basis, dl.land, uow.now)
+            uow.record("deadline_computed", case_id=case.id, key=key,
+                       date=dl.due_on.isoformat(), legal_basis=dl.legal_basis, land=dl.land)
+    for step in effects.handovers:
+        handover = handovers.apply_step(uow.session, case.id, step, uow.actor, uow.now)
+        uow.record(f"handover_{step.step}", case_id=case.id, key=step.key,
+                   from_team=handover.from_team, to_team=handover.to_team,
+                   legal_basis=handover.legal_basis, shared_fields=handover.shared_fields)
+    if effects.closed and case.closed_at is None:
+        case.closed_at = uow.now
+        uow.record("case_closed", case_id=case.id)
+
+
+class Runtime:
+    """Creates and loads instances around cached specs and the sandboxed script engine."""
+
+    def __init__(self, specs: SpecCache, script_engine: Any) -> None:
+        self.specs = specs
+        self.script_engine = script_engine
+
+    def start(self, uow: UnitOfWork, case: Case, version: ProcessVersion,
+              data: dict[str, Any]) -> Run:
+        """Create a new instance of ``version`` for ``case`` with initial data and run it."""
+        bundle = self.specs.get(uow.session, version.id)
+        workflow = new_workflow(bundle, self.script_engine)
+        row = ProcessInstance(
+            id=uuid4().hex, case_id=case.id, process_version_id=version.id, status="running",
+            state=b"", serializer_version=SERIALIZER_VERSION, created_at=uow.now,
+            updated_at=uow.now,
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        run = Run(uow, row, case, version.key, workflow, new=True)
+
+        def seed(wf: BpmnWorkflow) -> None:
+            wf.task_tree.data.update(data)
+            for child in wf.task_tree.children:
+                child.data.update(data)
+
+        uow.record("instance_started", case_id=case.id, instance_id=row.id,
+                   process=version.key, version=version.version)
+        run.advance(seed)
+        return run
+
+    def load(self, uow: UnitOfWork, instance_id: str,
+             row: ProcessInstance | None = None) -> Run:
+        """Load an instance (unless the caller already has its row), its case and its spec."""
+        row = row or uow.session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise NotFound(f"process instance {instance_id} does not exist")
+        case = uow.session.get(Case, row.case_id)
+        if case is None:
+            raise NotFound(f"case {row.case_id} does not exist")
+        bundle = self.specs.get(uow.session, row.process_version_id)
+        key = bundle[0].name
+        workflow = load_state(row.state, bundle, self.script_engine)
+        return Run(uow, row, case, key, workflow)

@@ -1,0 +1,65 @@
+"""The one script engine all diagrams run with: the sandbox plus the allowed helpers."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable
+from datetime import date, datetime, time
+from typing import Any
+
+from engine.errors import ScriptError
+from engine.execution.clock import BERLIN, active_now
+from engine.execution.effects import CASE_HELPERS, current_land
+from engine.execution.sandbox import SandboxScriptEngine
+from engine.execution.tasks import due_at_for
+from engine.law import deadlines
+from engine.law.rules import LegalRules
+
+
+def timer_at(day: Any, hour: int = 0) -> str:
+    """The ISO instant a ``timeDate`` timer needs: ``hour`` o'clock of ``day``, Berlin time."""
+    local = datetime.combine(deadlines.as_date(day), time(hour=int(hour)), tzinfo=BERLIN)
+    return local.isoformat()
+
+
+def sla_due(working_days: int) -> str:
+    """The ISO instant a task created now with this SLA becomes overdue (case's Land)."""
+    due = due_at_for(active_now(), str(int(working_days)), current_land())
+    assert due is not None
+    return due.isoformat()
+
+
+def today() -> date:
+    """The engine clock's current date in Europe/Berlin (simulated in tests and demos)."""
+    return active_now().astimezone(BERLIN).date()
+
+
+def rule_value(name: str, rules: LegalRules) -> Any:
+    """The value of one legal parameter of ``rules`` (``rule('handover_ack_working_days')``)."""
+    known = {f.name for f in dataclasses.fields(rules)}
+    if not isinstance(name, str) or name not in known:
+        raise ScriptError(f"unknown legal rule {name!r}")
+    return getattr(rules, name)
+
+
+def helper_functions(rules: LegalRules) -> dict[str, Callable[..., Any]]:
+    """Deadline helpers bound to the configured legal rules, plus case and time helpers."""
+    helpers: dict[str, Callable[..., Any]] = {}
+    for name, func in deadlines.HELPERS.items():
+        if "rules" in inspect.signature(func).parameters:
+            helpers[name] = functools.partial(func, rules=rules)
+        else:
+            helpers[name] = func
+    helpers.update(CASE_HELPERS)
+    helpers["timer_at"] = timer_at
+    helpers["sla_due"] = sla_due
+    helpers["today"] = today
+    helpers["rule"] = functools.partial(rule_value, rules=rules)
+    return helpers
+
+
+def make_script_engine(rules: LegalRules, time_limit: float = 1.0) -> SandboxScriptEngine:
+    """Return the sandboxed script engine with the helper allow-list."""
+    return SandboxScriptEngine(helpers=helper_functions(rules), time_limit=time_limit)

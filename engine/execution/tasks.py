@@ -1,0 +1,177 @@
+"""Human-task projection: one row per user task, kept in step with the engine, and inbox queries.
+
+The projection is written in the same transaction as the instance state, so an inbox never
+shows a task the engine does not have. Team comes from the task's lane through
+:func:`engine.law.teams.team_for_lane`; the due date from the task's ``sla_days`` property, counted
+in working days of the case's Land (the task is due by the end of that day, Berlin time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any, cast
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from engine.execution.clock import BERLIN
+from engine.law import deadlines
+from engine.law.teams import resolve_team
+from engine.model import Page, TaskInfo
+from engine.persistence.models import Case, HumanTask
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+SLA_PROPERTY = "sla_days"
+
+
+def task_properties(task_spec: Any) -> dict[str, str]:
+    """Return the ``spiffworkflow:properties`` of a task spec."""
+    extensions = getattr(task_spec, "extensions", None) or {}
+    return dict(extensions.get("properties", {}) or {})
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    """Return the READY human (manual) tasks of the workflow and all its subprocesses."""
+    return [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+
+
+def due_at_for(created: datetime, sla_days: str | None, land: str) -> datetime | None:
+    """End of the day that lies ``sla_days`` working days after ``created`` (Berlin), in UTC."""
+    if sla_days in (None, ""):
+        return None
+    local_day = created.astimezone(BERLIN).date()
+    due_day = deadlines.add_working_days(local_day, int(str(sla_days)), land)
+    end = datetime.combine(due_day + timedelta(days=1), time.min, tzinfo=BERLIN)
+    return end.astimezone(created.tzinfo)
+
+
+@dataclass
+class TaskChanges:
+    """What a projection sync did: (task id, element id, team) created, (id, element) cancelled."""
+
+    created: list[tuple[str, str, str]]
+    cancelled: list[tuple[str, str]]
+
+
+def ready_task_elements(workflow: BpmnWorkflow) -> dict[str, str]:
+    """READY human tasks as {task id: element id} (= the open rows after every save)."""
+    return {str(t.id): t.task_spec.bpmn_id or t.task_spec.name
+            for t in ready_user_tasks(workflow)}
+
+
+_TASKS = cast(Table, HumanTask.__table__)
+_ROWS = _TASKS.c
+CLOSE_TASK = (update(_TASKS).where(_ROWS.id == bindparam("b_id"))
+              .values(state=bindparam("state"), completed_at=bindparam("completed_at"),
+                      completed_by=bindparam("completed_by")))
+INSERT_TASK = insert(_TASKS)
+
+
+def sync_human_tasks(session: Session, instance_id: str, case: Case, process_key: str,
+                     workflow: BpmnWorkflow, now: datetime, open_before: dict[str, str],
+                     completed: tuple[str, str] | None = None) -> TaskChanges:
+    """Bring the projection in line with the engine's READY user tasks.
+
+    ``open_before`` are the READY tasks when the instance was loaded (= its open rows, kept
+    in step in every transaction), so only the difference is written, with prepared Core
+    statements. ``completed`` is (task id, actor) of the task the caller completed.
+    """
+    ready = {str(t.id): t for t in ready_user_tasks(workflow)}
+    connection = session.connection()
+    changes = TaskChanges([], [])
+    for task_id in sorted(set(open_before) - set(ready)):
+        done = completed is not None and task_id == completed[0]
+        values = {"state": "completed" if done else "cancelled", "completed_at": now,
+                  "completed_by": completed[1] if done and completed else None}
+        connection.execute(CLOSE_TASK, {"b_id": task_id, **values})
+        loaded = session.identity_map.get(identity_key(HumanTask, task_id))
+        if loaded is not None:
+            for key, value in values.items():
+                set_committed_value(loaded, key, value)
+        if not done:
+            changes.cancelled.append((task_id, open_before[task_id]))
+    rows = []
+    for task_id, task in ready.items():
+        if task_id in open_before:
+            continue
+        props = task_properties(task.task_spec)
+        element_id = task.task_spec.bpmn_id or task.task_spec.name
+        team = resolve_team(task.task_spec.lane, task.data) or "supervisor"
+        rows.append({
+            "id": task_id, "instance_id": instance_id, "case_id": case.id,
+            "process_key": task.workflow.spec.name or process_key, "element_id": element_id,
+            "title": task.task_spec.bpmn_name or task.task_spec.name, "team": team,
+            "form": props.get(FORM_PROPERTY), "state": "open", "assignee": None,
+            "created_at": now, "due_at": due_at_for(now, props.get(SLA_PROPERTY), case.land),
+            "completed_at": None, "completed_by": None,
+        })
+        changes.created.append((task_id, element_id, team))
+    if rows:
+        connection.execute(INSERT_TASK, rows)
+    return changes
+
+
+def to_info(row: HumanTask, case_number: str, now: datetime) -> TaskInfo:
+    """Turn a projection row into the dataclass callers see."""
+    return TaskInfo(
+        id=row.id, case_id=row.case_id, case_number=case_number, instance_id=row.instance_id,
+        process_key=row.process_key, name=row.element_id, title=row.title, team=row.team,
+        form=row.form, state=row.state, assignee=row.assignee, created_at=row.created_at,
+        due_at=row.due_at, overdue=bool(row.state == "open" and row.due_at and row.due_at <= now),
+        completed_at=row.completed_at, completed_by=row.completed_by,
+    )
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """Filters for the inbox; all optional. ``teams`` limits to those teams' tasks."""
+
+    state: str | None = "open"
+    teams: Iterable[str] | None = None
+    assignee: str | None = None
+    unassigned_or_assignee: str | None = None
+    case_id: str | None = None
+    case_number: str | None = None
+    name: str | None = None
+    stage: str | None = None
+    overdue: bool | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+def query_tasks(session: Session, q: TaskQuery, now: datetime) -> Page[TaskInfo]:
+    """Return one page of tasks, soonest due first (tasks without a due date last)."""
+    stmt = select(HumanTask, Case.case_number).join(Case, Case.id == HumanTask.case_id)
+    if q.state:
+        stmt = stmt.where(HumanTask.state == q.state)
+    if q.teams is not None:
+        stmt = stmt.where(HumanTask.team.in_(list(q.teams)))
+    if q.assignee:
+        stmt = stmt.where(HumanTask.assignee == q.assignee)
+    if q.unassigned_or_assignee:
+        stmt = stmt.where((HumanTask.assignee.is_(None))
+                          | (HumanTask.assignee == q.unassigned_or_assignee))
+    if q.case_id:
+        stmt = stmt.where(HumanTask.case_id == q.case_id)
+    if q.case_number:
+        stmt = stmt.where(Case.case_number == q.case_number)
+    if q.name:
+        stmt = stmt.where(HumanTask.element_id == q.name)
+    if q.stage:
+        stmt = stmt.where(Case.stage == q.stage)
+    if q.overdue is True:
+        stmt = stmt.where(HumanTask.due_at.is_not(None), HumanTask.due_at <= now)
+    elif q.overdue is False:
+        stmt = stmt.where((HumanTask.due_at.is_(None)) | (HumanTask.due_at > now))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    stmt = stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at,
+                         HumanTask.id)
+    stmt = stmt.limit(q.per_page).offset((q.page - 1) * q.per_page)
+    items = [to_info(row, number, now) for row, number in session.execute(stmt)]
+    return Page(items, total, q.page, q.per_page)

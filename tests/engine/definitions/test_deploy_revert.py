@@ -1,0 +1,51 @@
+"""A change undone becomes the newest version (as in Camunda): deploying the content of an older
+version again creates a new version that new cases start on; the same content as the newest
+version creates nothing; the 0007 migration goes down and up again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import inspect, select
+
+from engine.api import Staffel
+from engine.definitions.deploy import current_sources
+from engine.persistence.models import ProcessInstance, ProcessVersion
+from tests.conftest import PERSON, migrate_down
+
+
+def _version_of_case(engine: Staffel, case_id: str) -> int:
+    with engine.db.read() as session:
+        return int(session.scalar(
+            select(ProcessVersion.version).join(
+                ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
+            .where(ProcessInstance.case_id == case_id)))
+
+
+def test_undoing_a_change_deploys_a_new_newest_version(engine: Staffel) -> None:
+    original = engine.process_xml("basic", 1)
+    changed = original.replace('name="Register person"', 'name="Register the person"')
+    assert changed != original
+    assert [v.version for v in engine.deploy({"basic.bpmn": changed}).new_versions] == [2]
+
+    result = engine.deploy({"basic.bpmn": original}, actor="owner")
+
+    assert [v.version for v in result.new_versions] == [3]
+    assert engine.process_xml("basic", 3) == original
+    with engine.db.read() as session:
+        assert current_sources(session)["basic.bpmn"].content == original
+    case = engine.start_case(PERSON, "NW", "asylum", process_key="basic", actor="tester")
+    assert _version_of_case(engine, case.id) == 3
+    # the same content as the newest version again: nothing new
+    assert engine.deploy({"basic.bpmn": original}).new_versions == []
+    assert [v.version for v in engine.process_versions("basic")][:1] == [3]
+
+
+def test_the_0007_migration_goes_down_and_up(make_engine: Callable[..., Staffel]) -> None:
+    engine = make_engine()
+    migrate_down(engine, "0006_drafts")
+    indexes = {i["name"] for i in inspect(engine.db.engine).get_indexes("audit_events")}
+    assert "ix_audit_events_action_at" not in indexes
+    engine.db.migrate()
+    indexes = {i["name"] for i in inspect(engine.db.engine).get_indexes("audit_events")}
+    assert "ix_audit_events_action_at" in indexes
