@@ -16,7 +16,7 @@ from adapters.notify_smtp import SmtpNotifier, SmtpSettings
 from engine.api import Staffel
 from engine.ports import DeliveryError, Notification
 from tests.adapters.conftest import SmtpServer
-from tests.engine.test_dashboard import basic, open_engine
+from tests.engine.supervision.test_dashboard import basic, open_engine
 
 NOTE = Notification("task_overdue", "5f0c-task", "ST-2027-000042", "Register person",
                     datetime(2027, 3, 4, 23, tzinfo=UTC), "sozialamt")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engine.api import Staffel
 from engine.persistence.models import ProcessInstance
 from tests.conftest import ENGINE_DIAGRAMS
-from tests.engine.test_versions import basic_v2, basic_without_wait
+from tests.engine.definitions.test_versions import basic_v2, basic_without_wait
 from tests.web.conftest import Api, assert_error, snapshot, start_basic, start_waiting
 
 BASE = "/api/v1/process-definitions"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from engine.api import Staffel
 from engine.persistence.models import ProcessInstance
-from tests.engine.test_versions import basic_without_wait
+from tests.engine.definitions.test_versions import basic_without_wait
 from tests.web.conftest import snapshot, start_basic, start_waiting
 from tests.web.test_editor_pages import as_user, post_xml
 from tests.web.test_pages_support import HTML, csrf_token, text

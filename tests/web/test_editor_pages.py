@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine.api import Staffel
-from tests.engine.test_versions import basic_without_wait
+from tests.engine.definitions.test_versions import basic_without_wait
 from tests.web.conftest import snapshot
 from tests.web.test_pages_support import HTML, csrf_token, login, text
 

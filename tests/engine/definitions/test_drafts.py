@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from engine.api import Staffel
 from engine.errors import Conflict, DeployError, InvalidInput, NotFound
 from tests.conftest import PERSON, migrate_down
-from tests.engine.test_versions import basic_without_wait
+from tests.engine.definitions.test_versions import basic_without_wait
 
 
 def xml(engine: Staffel, name: str = "Register the person") -> str:

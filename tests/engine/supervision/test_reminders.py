@@ -16,7 +16,7 @@ from engine.errors import InvalidInput, NotFound
 from engine.execution.scheduler import TimerScheduler
 from engine.ports import DeliveryError, Notification
 from tests.conftest import PERSON
-from tests.engine.test_dashboard import basic, intake, open_engine, utc
+from tests.engine.supervision.test_dashboard import basic, intake, open_engine, utc
 
 DUE = utc(2027, 3, 4, 23)  # a basic task started at START is overdue from here
 US = timedelta(microseconds=1)
