@@ -20,8 +20,7 @@ from typing import Any
 
 from adapters.notify_console import ConsoleNotifier
 from adapters.notify_smtp import SmtpNotifier, SmtpSettings
-from engine.law.teams import TEAM_KEYS
-from engine.ports import Notifier
+from engine import TEAM_KEYS, Notifier
 
 TRUE = frozenset({"1", "true", "yes", "on"})
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.supervision.outbound import HandoverRecord, appointment_of
+from engine import HandoverRecord
 
 #: Data categories of the proposal form, in the order the package lists them.
 CATEGORIES: tuple[str, ...] = ("identity", "residence_status", "benefits", "deadlines",
@@ -155,7 +155,7 @@ class HandoverPackage:
 
     def appointment(self) -> dict[str, Any]:
         """The joint appointment: time, mode (in person / video), interpreter booked."""
-        at = appointment_of(self.record)
+        at = self.record.appointment()
         data = self.record.process_data
         return {"at": at.isoformat() if at else None,
                 "mode": data.get("handover_appointment_mode"),

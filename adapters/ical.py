@@ -1,5 +1,5 @@
 """The joint appointment of a warm handover as an iCalendar invitation (RFC 5545, METHOD
-REQUEST of RFC 5546), written here without a library: one VCALENDAR with one VEVENT.
+REQUEST of RFC 5546), written with the ``icalendar`` package: one VCALENDAR with one VEVENT.
 
 * ``UID`` is stable per handover (``staffel-handover-<case id>-<key>@staffel``; the case id is
   pseudonymous), ``SEQUENCE`` counts the proposals of that handover, so a new proposal updates
@@ -13,8 +13,10 @@ REQUEST of RFC 5546), written here without a library: one VCALENDAR with one VEV
   task; else the team's mailbox, else the team's users with an e-mail address) and the
   interpreter when one is booked (``handover_interpreter`` in the proposal form) and an
   interpreter mailbox is configured; otherwise the description says the booking has no address.
-* Lines end with CRLF and are folded at 75 octets without splitting a UTF-8 character; TEXT
-  values escape backslash, semicolon, comma and newlines; parameter values are quoted.
+* ``icalendar`` writes the text: CRLF line ends, lines folded to at most 75 octets without
+  splitting a UTF-8 character, TEXT values escaped, parameter values quoted (RFC 5545) and
+  ``^`` escaped (RFC 6868). Names lose DQUOTE and control characters before they become a
+  ``CN`` parameter, so a reader shows them as written here whether or not it knows RFC 6868.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from engine.law.teams import get_team
-from engine.supervision.outbound import HandoverRecord, appointment_of
+from icalendar import Calendar, Event, vCalAddress, vDatetime, vText
+from icalendar.parser import param_value as ical_param_value
+
+from engine import HandoverRecord, get_team
 
 PRODID = "-//Staffel//Warme Uebergabe//DE"
 DEFAULT_MINUTES = 60
@@ -58,20 +62,27 @@ class Invitation:
 
 
 def escape_text(value: str) -> str:
-    """Escape a TEXT value (RFC 5545 §3.3.11)."""
-    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+    """Escape a TEXT value (RFC 5545 §3.3.11) as ``icalendar`` writes it."""
+    return vText(value).to_ical().decode("utf-8")
+
+
+def _clean(value: str) -> str:
+    """A parameter value without DQUOTE and control characters (RFC 5545 forbids them)."""
+    return "".join(ch for ch in value if ch >= " " and ch not in '"\x7f')
 
 
 def param_value(value: str) -> str:
     """A parameter value, quoted when it holds ``:;,`` (DQUOTE and controls are dropped)."""
-    clean = "".join(ch for ch in value if ch >= " " and ch not in '"\x7f')
-    return f'"{clean}"' if any(ch in clean for ch in ":;,") else clean
+    return ical_param_value(_clean(value))
 
 
 def fold(line: str) -> str:
     """Fold one content line into chunks of at most 75 octets (continuations start with a
-    space), never inside a UTF-8 character; joined with CRLF."""
+    space), never inside a UTF-8 character; joined with CRLF.
+
+    ``to_ics`` does not use it: ``icalendar`` folds the invitation itself (74 octets plus the
+    continuation's space); kept for callers that fold a content line of their own.
+    """
     chunks: list[str] = []
     current, size, limit = "", 0, 75
     for ch in line:
@@ -87,31 +98,44 @@ def fold(line: str) -> str:
 
 def utc(instant: datetime) -> str:
     """A DATE-TIME in UTC form (``YYYYMMDDTHHMMSSZ``)."""
-    return instant.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return vDatetime(_in_utc(instant)).to_ical().decode("ascii")
 
 
-def _address(person: Attendee, *, with_role: bool) -> str:
-    params = [f"CN={param_value(person.name)}"]
+def _in_utc(instant: datetime) -> datetime:
+    return instant.astimezone(UTC).replace(microsecond=0)
+
+
+def _address(person: Attendee, *, with_role: bool) -> vCalAddress:
+    params = {"CN": _clean(person.name)}
     if with_role:
-        params = [f"CUTYPE={person.kind}", f"ROLE={person.role}", "PARTSTAT=NEEDS-ACTION",
-                  "RSVP=TRUE", *params]
-    return ";".join(params) + f":mailto:{person.email}"
+        params = {"CUTYPE": person.kind, "ROLE": person.role, "PARTSTAT": "NEEDS-ACTION",
+                  "RSVP": "TRUE", **params}
+    return vCalAddress(f"mailto:{person.email}", params=params)
 
 
 def to_ics(invite: Invitation) -> str:
     """The invitation as iCalendar text (CRLF line ends, folded)."""
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-             "METHOD:REQUEST", "BEGIN:VEVENT", f"UID:{invite.uid}",
-             f"DTSTAMP:{utc(invite.stamp)}", f"DTSTART:{utc(invite.start)}",
-             f"DTEND:{utc(invite.end)}", f"SEQUENCE:{invite.sequence}",
-             f"SUMMARY:{escape_text(invite.summary)}",
-             f"DESCRIPTION:{escape_text(invite.description)}"]
+    event = Event()
+    event.add("uid", invite.uid)
+    event.add("dtstamp", _in_utc(invite.stamp))
+    event.add("dtstart", _in_utc(invite.start))
+    event.add("dtend", _in_utc(invite.end))
+    event.add("sequence", invite.sequence)
+    event.add("summary", invite.summary)
+    event.add("description", invite.description)
     if invite.location:
-        lines.append(f"LOCATION:{escape_text(invite.location)}")
-    lines.append(f"ORGANIZER;{_address(invite.organizer, with_role=False)}")
-    lines.extend(f"ATTENDEE;{_address(a, with_role=True)}" for a in invite.attendees)
-    lines += ["STATUS:CONFIRMED", "TRANSP:OPAQUE", "END:VEVENT", "END:VCALENDAR"]
-    return "".join(fold(line) + "\r\n" for line in lines)
+        event.add("location", invite.location)
+    event.add("organizer", _address(invite.organizer, with_role=False))
+    for attendee in invite.attendees:
+        event.add("attendee", _address(attendee, with_role=True))
+    event.add("status", "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    calendar = Calendar()
+    for name, value in (("version", "2.0"), ("prodid", PRODID), ("calscale", "GREGORIAN"),
+                        ("method", "REQUEST")):
+        calendar.add(name, value)
+    calendar.add_component(event)
+    return calendar.to_ical(sorted=False).decode("utf-8")
 
 
 def team_name(key: str) -> str:
@@ -140,7 +164,7 @@ def invitation(record: HandoverRecord, stamp: datetime, *,
                interpreter_email: str | None = None, organizer_email: str | None = None,
                minutes: int = DEFAULT_MINUTES, case_url: str | None = None) -> Invitation:
     """The invitation of a handover's joint appointment; ValueError if none is recorded."""
-    start = appointment_of(record)
+    start = record.appointment()
     if start is None:
         raise ValueError("the handover has no joint appointment")
     h, data, mailboxes = record.handover, record.process_data, team_mailboxes or {}

@@ -11,7 +11,7 @@ import sys
 import threading
 from typing import TextIO
 
-from engine.ports import Notification
+from engine import Notification
 
 
 class ConsoleNotifier:

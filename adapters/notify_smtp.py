@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from engine.ports import DeliveryError, Notification
+from engine import DeliveryError, Notification
 
 FOOTER = ("\n--\nDiese Nachricht wurde von Staffel automatisch erstellt. Details sehen Sie "
           "nach der Anmeldung in Staffel.\n")

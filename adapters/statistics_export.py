@@ -26,7 +26,7 @@ import csv
 import io
 from datetime import timedelta
 
-from engine.supervision.statistics import StatisticsReport
+from engine import StatisticsReport
 
 DEFAULT_MIN_COUNT = 3
 MAX_MIN_COUNT = 100

@@ -7,7 +7,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.api import Staffel
+from engine import Staffel
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE_DIAGRAMS = ROOT / "tests" / "data" / "engine"

@@ -2,7 +2,7 @@
 
 (a) raw: load an instance from JSON around a cached spec, complete one user task, run engine
     steps, dump to JSON (SpiffWorkflow only, same sandboxed script engine).
-(b) engine: ``Staffel.complete_task`` on a real database: load the row, deserialize, validate
+(b) engine: ``Staffel.tasks.complete`` on a real database: load the row, deserialize, validate
     the form, complete, engine steps, serialize, update projection/timers/waits, audit, commit.
 
 Two workloads: ``basic`` (a tiny test diagram: the first user task, then a message wait)
@@ -42,16 +42,16 @@ def run(workload: str, n: int, database_url: str | None) -> None:
     """Measure one workload and print its figures."""
     directory, process_key, data = WORKLOADS[workload]
     engine = temp_engine(database_url)
-    engine.deploy_directory(directory)
-    cases = [engine.start_case(PERSON, "NW", "asylum", f"AZ-{i}", process_key=process_key)
+    engine.definitions.deploy_directory(directory)
+    cases = [engine.cases.start(PERSON, "NW", "asylum", f"AZ-{i}", process_key=process_key)
              for i in range(n + 20)]
 
     # (a) and (b) alternate, so that both see the same machine (CPU frequency, other load)
     with engine.db.read() as session:
         row = session.scalars(select(ProcessInstance).where(
             ProcessInstance.case_id == cases[0].id)).one()
-        state, bundle = row.state, engine.specs.get(session, row.process_version_id)
-    script_engine = engine.runtime.script_engine
+        state, bundle = row.state, engine.context.specs.get(session, row.process_version_id)
+    script_engine = engine.context.runtime.script_engine
     statements = 0
 
     def count(*_args: object) -> None:
@@ -71,7 +71,7 @@ def run(workload: str, n: int, database_url: str | None) -> None:
             dump_state(wf)
         t1 = time.perf_counter()
         event.listen(engine.db.engine, "before_cursor_execute", count)
-        engine.complete_task(case.open_tasks[0].id, data, actor="bench")
+        engine.tasks.complete(case.open_tasks[0].id, data, actor="bench")
         t2 = time.perf_counter()
         event.remove(engine.db.engine, "before_cursor_execute", count)
         if i >= 20:  # warm-up
@@ -81,7 +81,7 @@ def run(workload: str, n: int, database_url: str | None) -> None:
     a, b = stats_ms(raw), stats_ms(full)
     print(f"workload {workload} ({process_key}), database {engine.db.url.split('://')[0]}")
     print(fmt("  (a) raw SpiffWorkflow cycle (in memory)", a))
-    print(fmt("  (b) Staffel.complete_task (database)", b))
+    print(fmt("  (b) Staffel.tasks.complete (database)", b))
     print(f"  ratio b/a (medians): {b['median'] / a['median']:.2f}   "
           f"ratio b/a (p95): {b['p95'] / a['p95']:.2f}   "
           f"SQL statements per completion: {statements / len(cases):.1f}")

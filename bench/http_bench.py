@@ -3,7 +3,7 @@
 Starts the Flask app on 127.0.0.1 (werkzeug, threaded) over a temporary SQLite database with
 the test diagrams, then completes one fresh task per request with
 ``POST /api/v1/tasks/{id}/complete`` over a keep-alive connection. Baseline in the same run:
-``Staffel.complete_task`` called directly on the same database.
+``Staffel.tasks.complete`` called directly on the same database.
 
 Usage: .venv/bin/python -m bench.http_bench [--n 300]
 """
@@ -33,8 +33,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     engine = temp_engine()
-    engine.deploy_directory(ENGINE_DIAGRAMS)
-    engine.add_user("bench_cw", "bench-password", ["caseworker"], ["sozialamt"],
+    engine.definitions.deploy_directory(ENGINE_DIAGRAMS)
+    engine.people.add("bench_cw", "bench-password", ["caseworker"], ["sozialamt"],
                     check_strength=False)
     app = create_app({"ENGINE": engine, "DEPLOY_ON_START": False, "SECRET_KEY": "bench",
                       "NOTIFIER": "none"})
@@ -42,13 +42,13 @@ def main() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_port
 
-    cases = [engine.start_case(PERSON, "NW", process_key="basic") for _ in range(2 * args.n + 40)]
+    cases = [engine.cases.start(PERSON, "NW", process_key="basic") for _ in range(2 * args.n + 40)]
     direct_cases, http_cases = cases[: args.n + 20], cases[args.n + 20:]
 
     direct = []
     for i, case in enumerate(direct_cases):
         t0 = time.perf_counter()
-        engine.complete_task(case.open_tasks[0].id, DATA, actor="bench_cw")
+        engine.tasks.complete(case.open_tasks[0].id, DATA, actor="bench_cw")
         if i >= 20:
             direct.append(time.perf_counter() - t0)
 
@@ -80,7 +80,7 @@ def main() -> None:
     server.shutdown()
 
     a, b = stats_ms(direct), stats_ms(over_http)
-    print(fmt("Staffel.complete_task in-process", a))
+    print(fmt("Staffel.tasks.complete in-process", a))
     print(fmt("POST /api/v1/tasks/{id}/complete (HTTP)", b))
     print(f"ratio HTTP / in-process (medians): {b['median'] / a['median']:.2f}   "
           f"SQL statements per HTTP completion: {statements / len(http_cases):.1f}")

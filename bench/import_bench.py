@@ -8,7 +8,7 @@ nobody has a case for (they become clarifications; every 1000th row is invalid).
 Each run imports the file into a fresh copy of that database and measures:
 
 * the whole import (rows/s),
-* the time inside ``Staffel.correlate`` (correlations/s; each one loads, runs and saves a
+* the time inside ``Staffel.messages.correlate`` (correlations/s; each one loads, runs and saves a
   real instance in its own transaction together with its import row),
 * the rest: reading, checking, matching and bookkeeping (rows/s),
 * the baseline in the same run: decoding the same file and splitting it with ``csv.reader``
@@ -32,7 +32,7 @@ from typing import Any
 
 from adapters.imports import Importer
 from adapters.imports.permits import parse as parse_permits
-from engine.api import Staffel
+from engine import Staffel
 from tests.data.imports.make_large import write
 from tests.lifecycle.helpers import BPMN_DIR, PERMIT_PREPARE, register_asylum
 
@@ -44,18 +44,18 @@ def prepare(folder: Path, cases: int) -> tuple[Path, list[tuple[str, str, str, s
     path = folder / "template.db"
     eng = Staffel(f"sqlite:///{path}", clock="simulated", clock_start=START)
     eng.init_db()
-    eng.deploy_directory(BPMN_DIR, actor="bench")
+    eng.definitions.deploy_directory(BPMN_DIR, actor="bench")
     people = []
     for i in range(cases):
         az = f"6{i:06d}-{i % 1000:03d}"
         person = {"family_name": f"Bench{i}", "given_name": "Rana", "birth_date": "1990-04-12"}
-        case = eng.start_case(person, "NW", "asylum", az, actor="bench")
+        case = eng.cases.start(person, "NW", "asylum", az, actor="bench")
         register_asylum(eng, case.id)
-        eng.correlate("bamf_decision", {"outcome": "asylum", "decision_date": "2027-03-01",
+        eng.messages.correlate("bamf_decision", {"outcome": "asylum", "decision_date": "2027-03-01",
                                         "served_on": "2027-03-01"}, case_id=case.id)
-        task = next(t for t in eng.get_case(case.id).open_tasks
+        task = next(t for t in eng.cases.get(case.id).open_tasks
                     if t.name == "Task_permit_prepare")
-        eng.complete_task(task.id, PERMIT_PREPARE, actor="bench")
+        eng.tasks.complete(task.id, PERMIT_PREPARE, actor="bench")
         people.append((az, person["family_name"], "Rana", "12.04.1990"))
     eng.close()
     return path, people
@@ -76,16 +76,16 @@ def one_run(template: Path, folder: Path, n: int, data: bytes) -> dict[str, Any]
     eng = Staffel(f"sqlite:///{db}", clock="simulated", clock_start=START)
     eng.init_db()
     spent: list[float] = []
-    correlate = eng.correlate
+    deliver = eng.imports.deliver_row  # one delivery + its import row, one transaction
 
     def timed(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
-            return correlate(*args, **kwargs)
+            return deliver(*args, **kwargs)
         finally:
             spent.append(time.perf_counter() - started)
 
-    eng.correlate = timed  # type: ignore[method-assign]
+    eng.imports.deliver_row = timed  # type: ignore[method-assign]
     base = baseline(data)
     started = time.perf_counter()
     parse_permits(data, "large.csv")

@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bench._common import ENGINE_DIAGRAMS, PERSON, stats_ms, temp_engine
-from engine.api import Staffel
+from engine import Staffel
 from engine.persistence.models import Timer
 
 STAFFEL = str(Path(sys.executable).with_name("staffel"))
@@ -64,11 +64,11 @@ def stop(procs: list[subprocess.Popen[bytes]]) -> None:
 def latency(n: int) -> None:
     """Measure due-to-fired latency with the system clock."""
     engine = temp_engine(clock="system")
-    engine.deploy_directory(ENGINE_DIAGRAMS)
+    engine.definitions.deploy_directory(ENGINE_DIAGRAMS)
     start = datetime.now(UTC) + timedelta(seconds=3 + n * 0.004)
     for i in range(n):
         due = start + timedelta(milliseconds=37 * i)
-        engine.start_case(PERSON, "NW", process_key="wake", data={"wake_at": due.isoformat()})
+        engine.cases.start(PERSON, "NW", process_key="wake", data={"wake_at": due.isoformat()})
     procs = [scheduler(engine.db.url)]
     try:
         wait_all(engine, n, 120)
@@ -89,14 +89,14 @@ def prepare_drain(n: int) -> Path:
     directory = Path(tempfile.mkdtemp(prefix="staffel-drain-"))
     url = f"sqlite:///{directory}/drain.db"
     engine = temp_engine(url, clock="simulated")
-    engine.deploy_directory(ENGINE_DIAGRAMS)
-    wake = (engine.now() + timedelta(hours=1)).isoformat()
+    engine.definitions.deploy_directory(ENGINE_DIAGRAMS)
+    wake = (engine.clock.now() + timedelta(hours=1)).isoformat()
     t0 = time.monotonic()
     for _ in range(n):
-        engine.start_case(PERSON, "NW", process_key="wake", data={"wake_at": wake})
+        engine.cases.start(PERSON, "NW", process_key="wake", data={"wake_at": wake})
     print(f"created {n} waiting timers in {time.monotonic() - t0:.1f} s")
     with engine.unit("bench") as uow:
-        engine.time.set(uow.session, engine.now() + timedelta(hours=2))
+        engine.context.time.set(uow.session, engine.clock.now() + timedelta(hours=2))
     engine.close()
     return directory / "drain.db"
 

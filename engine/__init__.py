@@ -1,5 +1,87 @@
 """Staffel engine: durable, safe BPMN execution for the refugee legal-status lifecycle.
 
-This package is pure domain code: it never imports Flask, ``web`` or ``adapters``.
-Callers use the façade in :mod:`engine.api`.
+This module is the engine's one public surface. ``web/`` and ``adapters/`` import only from
+here (``from engine import Staffel, NotFound, ...``), never a module inside the engine:
+``tests/test_import_rules.py`` enforces it. What is here:
+
+* the façade :class:`Staffel` and its services (``staffel.cases``, ``staffel.tasks``, ...);
+* the plain data it returns (ORM rows never leave the engine) and :class:`TaskQuery`;
+* the errors of :mod:`engine.errors` (422, 404, 403, 409 in HTTP terms);
+* the ports adapters implement (:class:`Notifier`);
+* the few constants and helpers pages and adapters need: teams, Länder, the Berlin time zone,
+  permit paragraphs, limits, and the hardened XML parser for agency files.
+
+The rooms behind it (``law/``, ``execution/``, ``definitions/``, ``supervision/``,
+``people/``, ``imports/``, ``persistence/``, ``services/``) are described in
+``docs/architecture.md``.
 """
+
+from engine.definitions.decisions import DecisionFileInfo
+from engine.definitions.drafts import DraftInfo
+from engine.definitions.outline import ProcessOutline
+from engine.definitions.xmlsafe import MAX_DOCUMENT_BYTES, parse_document, source_line
+from engine.errors import (
+    Conflict,
+    DeployError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Problem,
+    ScriptError,
+    StaffelError,
+)
+from engine.execution.cases import ENTRIES
+from engine.execution.clock import Clock, SimulatedClock, SystemClock
+from engine.execution.scheduler import TimerScheduler
+from engine.execution.tasks import TaskQuery
+from engine.facade import Staffel
+from engine.imports.records import CaseCandidate, ClarificationInfo, FileInfo, RowInfo
+from engine.law.lands import BERLIN, LANDS
+from engine.law.permits import (
+    AMBIGUOUS_PARAGRAPH,
+    PERMIT_MESSAGE,
+    PERMIT_PARAGRAPHS,
+    complete_alternative,
+)
+from engine.law.rules import DEFAULT_RULES, LegalRules
+from engine.law.teams import DYNAMIC_LANES, TEAM_KEYS, TEAMS, Team, get_team
+from engine.model import (
+    AuditEntry,
+    AuditVerification,
+    CaseInfo,
+    CaseSummary,
+    DeadlineInfo,
+    DeployResult,
+    DraftRunResult,
+    FireReport,
+    HandoverInfo,
+    IssuedToken,
+    Page,
+    ProcessVersionInfo,
+    TaskInfo,
+    UserInfo,
+)
+from engine.ports import DeliveryError, Notification, Notifier
+from engine.services.cases import DEFAULT_PROCESS
+from engine.services.testruns import DEFAULT_OUTCOME, DEFAULT_STEPS, MAIN_PROCESS, MAX_STEPS
+from engine.supervision.dashboard import berlin_day
+from engine.supervision.dashboard_model import BUCKETS, DashboardSummary, OverdueTask
+from engine.supervision.outbound import HandoverRecord
+from engine.supervision.reminders import ReminderReport
+from engine.supervision.statistics import MAX_WEEKS, StatisticsReport, check_weeks
+
+__all__ = [
+    "AMBIGUOUS_PARAGRAPH", "BERLIN", "BUCKETS", "DEFAULT_OUTCOME", "DEFAULT_PROCESS",
+    "DEFAULT_RULES", "DEFAULT_STEPS", "DYNAMIC_LANES", "ENTRIES", "LANDS", "MAIN_PROCESS",
+    "MAX_DOCUMENT_BYTES", "MAX_STEPS", "MAX_WEEKS", "PERMIT_MESSAGE", "PERMIT_PARAGRAPHS",
+    "TEAMS", "TEAM_KEYS", "AuditEntry", "AuditVerification", "CaseCandidate", "CaseInfo",
+    "CaseSummary", "ClarificationInfo", "Clock", "Conflict", "DashboardSummary",
+    "DeadlineInfo", "DecisionFileInfo", "DeliveryError", "DeployError", "DeployResult",
+    "DraftInfo", "DraftRunResult", "FileInfo", "FireReport", "Forbidden", "HandoverInfo",
+    "HandoverRecord", "InvalidInput", "IssuedToken", "LegalRules", "NotFound", "Notification",
+    "Notifier", "OverdueTask", "Page", "Problem", "ProcessOutline", "ProcessVersionInfo",
+    "ReminderReport", "RowInfo", "ScriptError", "SimulatedClock", "Staffel", "StaffelError",
+    "StatisticsReport", "SystemClock", "TaskInfo", "TaskQuery", "Team", "TimerScheduler",
+    "UserInfo", "berlin_day", "check_weeks", "complete_alternative", "get_team",
+    "parse_document", "source_line",
+]

@@ -100,10 +100,11 @@ def _locked_head(session: Session) -> tuple[int, str]:
     postgres = connection.dialect.name == "postgresql"
     found = connection.execute(_READ_HEAD_LOCKED if postgres else _READ_HEAD).first()
     if found is None:
+        # The first event ever: create the head. On PostgreSQL two first writers may race
+        # here; the loser's insert fails on the key and its transaction retries as a 409.
         connection.execute(insert(_HEAD), {"id": 1, "last_seq": 0, "last_hash": GENESIS_HASH})
-        if postgres:
-            found = connection.execute(_READ_HEAD_LOCKED).first()
-            assert found is not None
+        if postgres:  # read it back under the row lock the others will wait for
+            found = connection.execute(_READ_HEAD_LOCKED).one()
             return int(found[0]), str(found[1])
         return 0, GENESIS_HASH
     return int(found[0]), str(found[1])

@@ -1,10 +1,13 @@
-"""Plain data returned to callers of :mod:`engine.api`; ORM rows never leak out."""
+"""Plain data returned to callers of the façade (:mod:`engine.facade`); ORM rows never leak out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
+
+from engine.errors import Problem
 
 T = TypeVar("T")
 
@@ -178,3 +181,59 @@ class IssuedToken:
     token: str
     expires_at: datetime
     username: str
+
+
+@dataclass(frozen=True)
+class DraftStep:
+    """One step of a test run: what was done, on which element, when, with which data."""
+
+    number: int
+    kind: str  # start | user_task | message | timer
+    element_id: str | None
+    name: str
+    element_type: str | None
+    process: str | None
+    team: str | None
+    at: datetime
+    stage: str
+    data: dict[str, Any]
+    deadlines: list[str] = field(default_factory=list)  # keys computed in this step
+
+
+@dataclass(frozen=True)
+class DraftDeadline:
+    """A deadline the synthetic case got (the last computation of each key)."""
+
+    key: str
+    date: str
+    legal_basis: str
+    land: str
+    computed_at: datetime
+
+
+@dataclass(frozen=True)
+class DraftRunResult:
+    """What a test run did; ``valid`` is False (and only ``problems`` set) for a bad draft."""
+
+    valid: bool
+    problems: list[Problem] = field(default_factory=list)
+    steps: list[DraftStep] = field(default_factory=list)
+    deadlines: list[DraftDeadline] = field(default_factory=list)
+    path: dict[str, list[str]] = field(default_factory=dict)  # process -> elements walked
+    waiting: dict[str, list[str]] = field(default_factory=dict)  # process -> elements open
+    final_stage: str | None = None
+    benefit_system: str | None = None
+    completed: bool = False
+    stop_reason: str = "invalid"  # completed | stuck | step_limit | error | invalid
+    message: str = ""
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (times as ISO strings)."""
+        return json.loads(json.dumps(asdict(self), default=_iso))
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)

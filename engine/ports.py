@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
-from engine.execution.clock import BERLIN
+from engine.law.lands import BERLIN
 
 NotificationKind = Literal["task_overdue", "handover_overdue"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.persistence.db import Database, normalise_url
 
 DATA = Path(__file__).parent / "data"
@@ -128,7 +128,7 @@ def make_engine(database_url: str) -> Iterator[object]:
 @pytest.fixture
 def engine(make_engine) -> Staffel:  # type: ignore[no-untyped-def]
     eng = make_engine()
-    eng.deploy_directory(ENGINE_DIAGRAMS, actor="tester")
+    eng.definitions.deploy_directory(ENGINE_DIAGRAMS, actor="tester")
     return eng
 
 
@@ -136,9 +136,9 @@ PERSON = {"family_name": "Haddad", "given_name": "Rana", "birth_date": "1990-04-
           "nationality": "SY", "languages": ["ar"]}
 
 
-def migrate_down(engine: Staffel, revision: str) -> None:
-    """Take the engine's database down to an Alembic ``revision`` (for migration tests; the
-    next ``engine.db.migrate()`` brings it back up)."""
+def migrate_down(db: Database, revision: str) -> None:
+    """Take a database down to an Alembic ``revision`` (for migration tests; the
+    next ``db.migrate()`` brings it back up)."""
     from alembic import command
     from alembic.config import Config
 
@@ -146,6 +146,8 @@ def migrate_down(engine: Staffel, revision: str) -> None:
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with engine.db.engine.begin() as connection:
+    # the connection Database.migrate uses: on SQLite, batch mode copies tables that other
+    # rows reference, which needs foreign keys off for the change (Database.schema_change)
+    with db.schema_change() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, revision)

@@ -1,19 +1,20 @@
 """Staffel's Flask layer: the app factory is the one place that wires engine, ports and adapters.
 
-``create_app(config)`` builds an app over one :class:`engine.api.Staffel`; configuration comes
+``create_app(config)`` builds an app over one :class:`engine.Staffel`; configuration comes
 from the defaults below, then ``STAFFEL_*`` environment variables, then ``config``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from adapters import notifier_from_config
-from engine.api import Staffel
-from engine.errors import Conflict
+from engine import Conflict, Staffel
 from web.errors import register_error_handlers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,16 +44,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(Path(app.config["SECRET_KEY_FILE"]))
-    engine = app.config.get("ENGINE") or Staffel(app.config["DATABASE_URL"],
-                                                 clock=app.config["CLOCK"])
+    engine = app.config.get("ENGINE") or _engine_for(app.config)
     engine.init_db()
     if app.config["DEPLOY_ON_START"] and Path(app.config["BPMN_DIR"]).is_dir():
         try:
-            engine.deploy_directory(app.config["BPMN_DIR"], actor="system")
+            engine.definitions.deploy_directory(app.config["BPMN_DIR"], actor="system")
         except Conflict:  # another worker deployed the same files at the same moment
-            engine.deploy_directory(app.config["BPMN_DIR"], actor="system")
+            engine.definitions.deploy_directory(app.config["BPMN_DIR"], actor="system")
     app.extensions["staffel"] = engine
-    engine.notifier = notifier_from_config(app.config)  # the Notifier port: console or SMTP
     register_error_handlers(app)
 
     from web.api import init_api
@@ -93,3 +92,14 @@ def get_engine(app: Flask) -> Staffel:
     """Return the engine of an app."""
     engine: Staffel = app.extensions["staffel"]
     return engine
+
+
+def _engine_for(config: Mapping[str, Any]) -> Staffel:
+    """The engine of an app config, with its ports wired: this is the one place that chooses
+    adapters (the notifier: console or SMTP). An ``ENGINE`` passed in config is taken as it is
+    (its creator wired it)."""
+    extra: dict[str, Any] = {}
+    if config.get("TOKEN_TTL_HOURS"):
+        extra["token_ttl"] = timedelta(hours=float(config["TOKEN_TTL_HOURS"]))
+    return Staffel(config["DATABASE_URL"], clock=config["CLOCK"],
+                   notifier=notifier_from_config(config), **extra)

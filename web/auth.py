@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -28,8 +27,7 @@ from flask_wtf.csrf import CSRFProtect
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
-from engine.api import Staffel
-from engine.model import UserInfo
+from engine import Staffel, UserInfo
 
 log = logging.getLogger("staffel.auth")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -89,7 +87,7 @@ def init_auth(app: Flask) -> None:
 
     @manager.user_loader
     def _load(username: str) -> SessionUser | None:
-        user = _engine().get_user(username)
+        user = _engine().people.get(username)
         if user is None or not user.active:
             return None
         return SessionUser(actor_from_user(user))
@@ -99,9 +97,6 @@ def init_auth(app: Flask) -> None:
         return _login_redirect_or_401()
 
     app.extensions["staffel_csrf"] = CSRFProtect(app)
-    hours = app.config.get("TOKEN_TTL_HOURS")
-    if hours:
-        _engine_of(app).token_ttl = timedelta(hours=float(hours))
 
 
 def _login_redirect_or_401() -> ResponseReturnValue:
@@ -124,7 +119,7 @@ def token_actor() -> Actor | None:
     """The actor of the request's bearer token (checked once per request), or None."""
     if "staffel_token_actor" not in g:
         token = bearer_token()
-        user = _engine().user_for_token(token) if token else None
+        user = _engine().people.user_for_token(token) if token else None
         g.staffel_token_actor = actor_from_user(user) if user is not None else None
     return cast(Actor | None, g.staffel_token_actor)
 
@@ -179,7 +174,7 @@ def page_login_required(view: F) -> F:
 
 def login(username: str, password: str, remember: bool = False) -> Actor | None:
     """Check the password and start a page session; None (and a log line) when it fails."""
-    user = _engine().authenticate(username, password)
+    user = _engine().people.authenticate(username, password)
     if user is None:
         log.warning("failed login for username %r", username[:100])
         return None

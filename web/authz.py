@@ -24,10 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.api import Staffel
-from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
-from engine.execution.tasks import TaskQuery
-from engine.model import TaskInfo
+from engine import Conflict, Forbidden, InvalidInput, NotFound, Staffel, TaskInfo, TaskQuery
 from web.auth import Actor, actor_from_user
 
 WORK_ROLES = ("caseworker", "supervisor")
@@ -79,13 +76,13 @@ def case_list_teams(actor: Actor) -> frozenset[str] | None:
 
 def can_view_case(engine: Staffel, actor: Actor, case_id: str) -> bool:
     """True if the case exists and the actor's teams have or had a task on it (admin: any)."""
-    return can_see_work(actor) and engine.case_visible(case_id, visible_teams(actor))
+    return can_see_work(actor) and engine.cases.visible(case_id, visible_teams(actor))
 
 
 def require_case_visible(engine: Staffel, actor: Actor, case_id: str) -> None:
     """403 for roles without case access, 404 when the case is absent or not visible."""
     require(can_see_work(actor), "your role has no access to cases")
-    if not engine.case_visible(case_id, visible_teams(actor)):
+    if not engine.cases.visible(case_id, visible_teams(actor)):
         raise NotFound("no such case")
 
 
@@ -100,7 +97,7 @@ def authorize_handover(engine: Staffel, actor: Actor, handover_id: str) -> None:
     """403 for roles without case access; 404 when the handover is absent or the actor is in
     neither of its teams (exactly as if it did not exist)."""
     require(can_see_work(actor), "your role has no access to cases")
-    teams = engine.handover_teams(handover_id)
+    teams = engine.handovers.teams(handover_id)
     if teams is None or not can_fetch_handover(actor, *teams):
         raise NotFound(f"handover {handover_id[:40]} does not exist")
 
@@ -127,7 +124,7 @@ def authorize_task(engine: Staffel, actor: Actor, task_id: str, action: str) -> 
     if action not in TASK_ACTIONS:
         raise ValueError(f"unknown task action {action!r}")
     require(can_see_work(actor), "your role has no access to tasks")
-    task = engine.task_info(task_id)
+    task = engine.tasks.info(task_id)
     if not can_view_task(actor, task):
         raise NotFound(f"task {task_id} does not exist")
     if action == "view":
@@ -147,14 +144,12 @@ def authorize_task(engine: Staffel, actor: Actor, task_id: str, action: str) -> 
 
 def require_assignable(engine: Staffel, task: TaskInfo, username: Any) -> str:
     """422 unless ``username`` is an active caseworker or supervisor of the task's team."""
-    user = engine.get_user(username) if isinstance(username, str) else None
-    member = user is not None and user.active and is_member(actor_from_user(user), task.team)
-    if not member:
+    user = engine.people.get(username) if isinstance(username, str) else None
+    if user is None or not user.active or not is_member(actor_from_user(user), task.team):
         raise InvalidInput(f"{username!r} is not a member of team {task.team}",
                            [{"field": "username",
                              "message": f"must be a member of team {task.team}"}])
-    assert isinstance(username, str)
-    return username
+    return user.username
 
 
 def is_member(actor: Actor, team: str) -> bool:
@@ -191,8 +186,8 @@ def authorize_message(engine: Staffel, actor: Actor, case_id: str | None,
                       correlation: dict[str, Any] | None) -> str:
     """Resolve the target case of a message and check the actor may send it there."""
     require(can_send_messages(actor), "your role or team does not send messages")
-    found = engine.find_case_id(case_id, correlation)
-    if not is_admin(actor) and not engine.case_visible(found, actor.teams):
+    found = engine.cases.find_id(case_id, correlation)
+    if not is_admin(actor) and not engine.cases.visible(found, actor.teams):
         raise NotFound("no such case")
     return found
 

@@ -6,88 +6,29 @@ rejected deployment, 3 for not found, 4 for a conflict, 1 for anything else).
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from functools import wraps
 from pathlib import Path
-from typing import Any
 
 import click
 
-from engine.api import DEFAULT_PROCESS, Staffel
-from engine.errors import Conflict, DeployError, InvalidInput, NotFound, StaffelError
-from engine.execution.tasks import TaskQuery
-
-DEFAULT_DATABASE_URL = "sqlite:///instance/staffel.db"
-BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
-EXIT_CODES = {InvalidInput: 2, DeployError: 2, NotFound: 3, Conflict: 4}
-
-
-def database_url_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Add ``--database-url`` (default: $STAFFEL_DATABASE_URL or instance/staffel.db)."""
-    return click.option("--database-url", envvar="STAFFEL_DATABASE_URL",
-                        default=DEFAULT_DATABASE_URL, show_default=True,
-                        help="SQLAlchemy URL of the database.")(func)
-
-
-def open_engine(database_url: str, clock: str = "auto") -> Staffel:
-    """Open the engine on a database, creating the SQLite directory if needed."""
-    if database_url.startswith("sqlite:///") and not database_url.startswith("sqlite:////"):
-        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = Staffel(database_url, clock=clock)
-    engine.init_db()
-    return engine
-
-
-def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn engine errors into a message on stderr and a non-zero exit code."""
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except StaffelError as err:
-            click.echo(f"error: {err.message}", err=True)
-            for problem in err.errors:
-                where = problem.get("field") or ":".join(
-                    str(x) for x in (problem.get("file"), problem.get("line")) if x)
-                element = f" [{problem['element_id']}]" if problem.get("element_id") else ""
-                click.echo(f"  - {where}{element}: {problem.get('message')}", err=True)
-            sys.exit(EXIT_CODES.get(type(err), 1))
-    return wrapper
-
-
-def parse_json_option(value: str | None, name: str) -> dict[str, Any]:
-    """Parse a JSON object given on the command line (or ``@file``)."""
-    if not value:
-        return {}
-    text = Path(value[1:]).read_text(encoding="utf-8") if value.startswith("@") else value
-    try:
-        parsed = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"--{name} is not JSON: {exc.msg}",
-                           [{"field": name, "message": "not JSON"}]) from exc
-    if not isinstance(parsed, dict):
-        raise InvalidInput(f"--{name} must be a JSON object", [{"field": name,
-                                                               "message": "not an object"}])
-    return parsed
-
-
-def echo_json(value: Any) -> None:
-    """Print a value as indented JSON."""
-    click.echo(json.dumps(value, indent=2, default=str, ensure_ascii=False))
-
-
-def notifier_from_env() -> Any:
-    """The Notifier the ``STAFFEL_*`` environment asks for, read exactly as the app reads it."""
-    from flask import Config
-
-    from adapters import notifier_from_config
-
-    config = Config(str(Path.cwd()))
-    config.from_prefixed_env("STAFFEL")
-    return notifier_from_config(config)
+from engine import (
+    DEFAULT_PROCESS,
+    InvalidInput,
+    Staffel,
+    TaskQuery,
+)
+from web import cli_export
+from web.cli_common import (
+    BPMN_DIR,
+    database_url_option,
+    handle_errors,
+    notifier_from_env,
+    open_engine,
+    parse_json_option,
+    prepare_database,
+)
+from web.cli_import import import_command
 
 
 @click.group()
@@ -114,15 +55,7 @@ def init_db(database_url: str, clock: str | None) -> None:
 def deploy(database_url: str, paths: tuple[Path, ...], user: str) -> None:
     """Deploy BPMN/DMN/JSON-Schema files or directories (default: the bundled bpmn/)."""
     engine = open_engine(database_url)
-    files: dict[str, bytes] = {}
-    from engine.definitions.deploy import read_directory
-    for path in paths or (BPMN_DIR,):
-        if path.is_dir():
-            files.update(read_directory(path))
-        else:
-            files[path.name if path.parent.name not in ("forms", "messages")
-                  else f"{path.parent.name}/{path.name}"] = path.read_bytes()
-    result = engine.deploy(files, actor=user)
+    result = engine.definitions.deploy_paths(paths or (BPMN_DIR,), actor=user)
     for version in result.versions:
         marker = "new" if version in result.new_versions else "unchanged"
         click.echo(f"{version.key} v{version.version} ({marker})")
@@ -149,7 +82,7 @@ def start_case(database_url: str, family_name: str, given_name: str, birth_date:
     person = {"family_name": family_name, "given_name": given_name, "birth_date": birth_date}
     if nationality:
         person["nationality"] = nationality
-    case = engine.start_case(person, land, entry, bamf_aktenzeichen, process_key,
+    case = engine.cases.start(person, land, entry, bamf_aktenzeichen, process_key,
                              parse_json_option(data, "data"), actor=user)
     click.echo(f"case {case.case_number} ({case.id}) stage {case.stage}")
     for task in case.open_tasks:
@@ -164,7 +97,7 @@ def start_case(database_url: str, family_name: str, given_name: str, birth_date:
 def list_tasks(database_url: str, team: str | None, case_id: str | None) -> None:
     """List open human tasks, soonest due first."""
     engine = open_engine(database_url)
-    page = engine.list_tasks(TaskQuery(teams=[team] if team else None, case_id=case_id,
+    page = engine.tasks.list(TaskQuery(teams=[team] if team else None, case_id=case_id,
                                        per_page=200))
     for t in page.items:
         due = t.due_at.date().isoformat() if t.due_at else "-"
@@ -182,7 +115,7 @@ def list_tasks(database_url: str, team: str | None, case_id: str | None) -> None
 def complete(database_url: str, task_id: str, data: str | None, user: str) -> None:
     """Complete a task with form data."""
     engine = open_engine(database_url)
-    task = engine.complete_task(task_id, parse_json_option(data, "data"), actor=user)
+    task = engine.tasks.complete(task_id, parse_json_option(data, "data"), actor=user)
     click.echo(f"completed {task.name} of case {task.case_number}")
 
 
@@ -199,7 +132,7 @@ def message(database_url: str, name: str, case_id: str | None, bamf_aktenzeichen
     """Send a message from outside to the case that waits for it."""
     engine = open_engine(database_url)
     correlation = {"bamf_aktenzeichen": bamf_aktenzeichen} if bamf_aktenzeichen else None
-    case = engine.correlate(name, parse_json_option(payload, "payload"), case_id=case_id,
+    case = engine.messages.correlate(name, parse_json_option(payload, "payload"), case_id=case_id,
                             correlation=correlation, actor=user)
     click.echo(f"delivered {name} to case {case.case_number}; stage {case.stage}")
 
@@ -215,8 +148,8 @@ def clock() -> None:
 def clock_show(database_url: str) -> None:
     """Print the engine time and the clock mode."""
     engine = open_engine(database_url)
-    now = engine.now()
-    click.echo(f"{now.isoformat()} ({engine.time.mode})")
+    now = engine.clock.now()
+    click.echo(f"{now.isoformat()} ({engine.clock.mode()})")
 
 
 @clock.command("advance")
@@ -237,7 +170,7 @@ def clock_advance(database_url: str, to: str | None, days: int | None) -> None:
         if target.tzinfo is None:
             raise InvalidInput("--to needs a time zone", [{"field": "to",
                                                            "message": "add Z or +01:00"}])
-    now, fired = engine.advance_clock(
+    now, fired = engine.clock.advance(
         to=target, by=timedelta(days=days) if days is not None else None, actor="cli")
     click.echo(f"clock at {now.isoformat()}; {fired} timer(s) fired")
 
@@ -248,7 +181,7 @@ def clock_advance(database_url: str, to: str | None, days: int | None) -> None:
 def fire_due(database_url: str) -> None:
     """Fire every timer that is due now."""
     engine = open_engine(database_url)
-    report = engine.fire_due()
+    report = engine.timers.fire_due()
     click.echo(f"fired {report.fired}, failed {report.failed}, released {report.released}")
 
 
@@ -262,7 +195,7 @@ def audit_group() -> None:
 @handle_errors
 def audit_verify(database_url: str) -> None:
     """Check the audit hash chain; exit 1 if any event was edited or deleted."""
-    result = open_engine(database_url).verify_audit()
+    result = open_engine(database_url).audit.verify()
     if result.ok:
         click.echo(f"audit chain intact: {result.checked} event(s)")
         return
@@ -286,19 +219,20 @@ def serve(host: str, port: int, database_url: str, demo: bool, clock: str | None
     """Run the web app with its in-process timer scheduler on a migrated database."""
     from werkzeug.serving import run_simple
 
-    from engine.execution.scheduler import TimerScheduler
+    from engine import TimerScheduler
     from web import create_app
     from web.demo import seed_demo
 
-    engine = open_engine(database_url, clock or "auto")
-    app = create_app({"ENGINE": engine, "DATABASE_URL": database_url})
+    prepare_database(database_url)
+    app = create_app({"DATABASE_URL": database_url, "CLOCK": clock or "auto"})
+    engine: Staffel = app.extensions["staffel"]
     if demo:
         for line in seed_demo(engine):
             click.echo(line)
-    scheduler = None if no_scheduler else TimerScheduler(engine)
+    scheduler = None if no_scheduler else TimerScheduler(engine.scheduler_hooks())
     if scheduler:
         scheduler.start()
-    click.echo(f"Staffel läuft auf http://{host}:{port}/  (Uhr: {engine.time.mode}, "
+    click.echo(f"Staffel läuft auf http://{host}:{port}/  (Uhr: {engine.clock.mode()}, "
                f"Datenbank: {database_url})")
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
@@ -317,17 +251,16 @@ def scheduler(database_url: str, sweep: float) -> None:
     import signal
     import threading
 
-    from engine.execution.scheduler import TimerScheduler
+    from engine import TimerScheduler
 
-    engine = open_engine(database_url)
-    engine.notifier = notifier_from_env()  # reminders go out from schedulers too
-    runner = TimerScheduler(engine, sweep_seconds=sweep)
+    # reminders go out from schedulers too: the notifier is this process's, from the env
+    engine = open_engine(database_url, notifier=notifier_from_env())
+    runner = TimerScheduler(engine.scheduler_hooks(), sweep_seconds=sweep)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     runner.start()
-    click.echo(f"scheduler {engine.worker_id} running (sweep {sweep}s, clock {engine.time.mode})",
-               err=True)
+    click.echo(f"scheduler running (sweep {sweep}s, clock {engine.clock.mode()})", err=True)
     stop.wait()
     runner.shutdown()
     click.echo("scheduler stopped", err=True)
@@ -357,7 +290,7 @@ def user_add(database_url: str, username: str, roles: tuple[str, ...], teams: tu
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     engine = open_engine(database_url)
-    user = engine.add_user(username, password, roles, teams, actor="cli")
+    user = engine.people.add(username, password, roles, teams, actor="cli")
     click.echo(f"user {user.username} created: roles {', '.join(sorted(user.roles))}"
                + (f"; teams {', '.join(sorted(user.teams))}" if user.teams else ""))
 
@@ -367,17 +300,11 @@ def user_add(database_url: str, username: str, roles: tuple[str, ...], teams: tu
 @handle_errors
 def user_list(database_url: str) -> None:
     """List users with their roles and teams."""
-    for user in open_engine(database_url).list_users():
+    for user in open_engine(database_url).people.list():
         state = "" if user.active else " (inactive)"
         click.echo(f"{user.username:<24} {','.join(sorted(user.roles)):<28} "
                    f"{','.join(sorted(user.teams))}{state}")
 
 
-from web import cli_export  # noqa: E402 - `staffel export …` uses the helpers above
-
 cli_export.register(main)
-
-
-from web.cli_import import import_command  # noqa: E402 - uses the helpers above
-
 main.add_command(import_command)

@@ -16,13 +16,12 @@ from pathlib import Path
 import click
 
 from adapters.statistics_export import DEFAULT_MIN_COUNT, check_min_count, statistics_csv
-from engine.errors import InvalidInput
-from engine.law.teams import TEAM_KEYS
+from engine import TEAM_KEYS, InvalidInput
 
 
 def register(main: click.Group) -> None:
     """Add the ``export`` group to the ``staffel`` command."""
-    from web.cli import database_url_option, handle_errors, open_engine
+    from web.cli_common import database_url_option, handle_errors, open_engine
 
     @main.group("export")
     def export_group() -> None:
@@ -55,7 +54,7 @@ def register(main: click.Group) -> None:
             raise InvalidInput(f"the folder of --out does not exist: {out.parent}",
                                [{"field": "out", "message": "folder does not exist"}])
         engine = open_engine(database_url)
-        report = engine.statistics(frozenset(teams) if teams else None, weeks=weeks)
+        report = engine.supervision.statistics(frozenset(teams) if teams else None, weeks=weeks)
         text = statistics_csv(report, min_count)
         if out is None:
             click.echo(text, nl=False)

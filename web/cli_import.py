@@ -15,7 +15,7 @@ import click
 
 from adapters.imports import KINDS, Importer, ImportRejected
 from adapters.imports.report import text_summary
-from web.cli import database_url_option, handle_errors, open_engine
+from web.cli_common import database_url_option, handle_errors, open_engine
 
 PROGRESS_FROM = 1000  # lines; smaller files need no progress bar
 

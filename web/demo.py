@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from engine.api import DEFAULT_PROCESS, Staffel
-from engine.errors import StaffelError
-from engine.law.teams import TEAMS
+from engine import DEFAULT_PROCESS, TEAMS, Staffel, StaffelError
 
 DEMO_PEOPLE = [
     # person, entry, BAMF Aktenzeichen, how far the demo walks the case
@@ -26,22 +24,22 @@ REGISTRATION = {"interpreter_needed": True, "languages": ["ar"],
 
 
 def _complete(engine: Staffel, case_id: str, name: str, data: dict[str, object]) -> None:
-    task = next(t for t in engine.get_case(case_id).open_tasks if t.name == name)
-    engine.complete_task(task.id, data, actor="demo")
+    task = next(t for t in engine.cases.get(case_id).open_tasks if t.name == name)
+    engine.tasks.complete(task.id, data, actor="demo")
 
 
 def _walk(engine: Staffel, case_id: str, how_far: str) -> None:
     """Walk a demo case through the lifecycle as the teams would."""
     if how_far == "new":
         return
-    today = engine.now().date().isoformat()
+    today = engine.clock.now().date().isoformat()
     _complete(engine, case_id, "Task_register", {**REGISTRATION, "consent_date": today})
     _complete(engine, case_id, "Task_asylblg_grant",
               {"asylblg_from": today, "accommodation": "shared"})
     _complete(engine, case_id, "Task_gestattung",
               {"asylum_application_filed_on": today, "gestattung_valid_until": today})
     if how_far in ("refugee", "rejected"):
-        engine.correlate("bamf_decision", {"outcome": how_far, "decision_date": today,
+        engine.messages.correlate("bamf_decision", {"outcome": how_far, "decision_date": today,
                                            "served_on": today}, case_id=case_id, actor="demo")
 
 
@@ -64,8 +62,8 @@ def seed_demo_users(engine: Staffel) -> list[str]:
     lines = [f"Demo-Logins (Passwort für alle: {DEMO_PASSWORD}):",
              f"  {'Benutzer':<24} {'Rolle':<14} Teams"]
     for username, roles, teams in demo_users():
-        if engine.get_user(username) is None:
-            engine.add_user(username, DEMO_PASSWORD, roles, teams, actor="demo",
+        if engine.people.get(username) is None:
+            engine.people.add(username, DEMO_PASSWORD, roles, teams, actor="demo",
                             check_strength=False)
         shown = "alle" if len(teams) > 1 else ", ".join(teams) or "-"
         lines.append(f"  {username:<24} {', '.join(roles):<14} {shown}")
@@ -75,16 +73,16 @@ def seed_demo_users(engine: Staffel) -> list[str]:
 def seed_demo(engine: Staffel) -> list[str]:
     """Create the demo users and cases once (idempotent); return lines to print."""
     lines = seed_demo_users(engine)
-    if not any(v.key == DEFAULT_PROCESS for v in engine.process_versions()):
+    if not any(v.key == DEFAULT_PROCESS for v in engine.definitions.versions()):
         return [*lines, f"(no demo cases: process {DEFAULT_PROCESS!r} is not deployed)"]
-    if engine.list_cases(per_page=1).total == 0:
+    if engine.cases.list(per_page=1).total == 0:
         for person, entry, aktenzeichen, how_far in DEMO_PEOPLE:
-            case = engine.start_case(person, "NW", entry, aktenzeichen, actor="demo")
+            case = engine.cases.start(person, "NW", entry, aktenzeichen, actor="demo")
             try:
                 _walk(engine, case.id, how_far)
             except (StaffelError, StopIteration) as err:  # diagrams changed: keep the case
                 lines.append(f"(demo case {case.case_number} stopped early: {err})")
-    page = engine.list_cases(per_page=50)
+    page = engine.cases.list(per_page=50)
     stages = ", ".join(sorted(f"{c.case_number} {c.stage}" for c in page.items))
     lines.append(f"Demo: {page.total} case(s): {stages}")
     return lines

@@ -10,7 +10,7 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import (
+from engine import (
     Conflict,
     DeployError,
     Forbidden,

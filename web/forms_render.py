@@ -1,5 +1,5 @@
 """Task forms: a user task's JSON Schema turned into HTML form fields, and posted values back
-into typed JSON data for :meth:`engine.api.Staffel.complete_task`.
+into typed JSON data for ``staffel.tasks.complete``.
 
 Supported: ``string`` (``format: date`` -> date input, ``date-time`` -> local date and time in
 Berlin, ``email`` -> email input, long strings -> text area), ``number``, ``integer``,
@@ -21,7 +21,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine.execution.clock import BERLIN
+from engine import BERLIN
 
 RADIO_LIMIT = 4
 TEXTAREA_FROM = 200  # maxLength from which a string gets a text area

@@ -12,9 +12,9 @@ bp = Blueprint("health", __name__)
 def health() -> ResponseReturnValue:
     """Report the engine time, the clock mode and the deployed processes."""
     engine = current_app.extensions["staffel"]
-    versions = engine.process_versions()
+    versions = engine.definitions.versions()
     latest: dict[str, int] = {}
     for v in versions:
         latest.setdefault(v.key, v.version)
-    return jsonify({"status": "ok", "now": engine.now().isoformat(),
-                    "clock": engine.time.mode, "processes": latest})
+    return jsonify({"status": "ok", "now": engine.clock.now().isoformat(),
+                    "clock": engine.clock.mode(), "processes": latest})

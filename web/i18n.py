@@ -16,8 +16,8 @@ Update the catalogue after adding strings to templates or code, then fill in the
 
 from __future__ import annotations
 
+import functools
 import io
-import threading
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -31,25 +31,18 @@ LANGUAGES: dict[str, str] = {"de": "Deutsch", "en": "English"}
 DEFAULT_LANGUAGE = "de"
 SESSION_KEY = "lang"
 
-_cache: dict[str, NullTranslations] = {}
-_lock = threading.Lock()
-
-
+@functools.lru_cache(maxsize=16)
 def load_catalogue(lang: str) -> NullTranslations:
     """Return the translations of ``lang`` compiled from its ``.po`` file (cached)."""
-    with _lock:
-        if lang not in _cache:
-            path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
-            if not path.is_file():
-                _cache[lang] = NullTranslations()
-            else:
-                with path.open("rb") as handle:
-                    catalog = read_po(handle, locale=lang)
-                buffer = io.BytesIO()
-                write_mo(buffer, catalog, use_fuzzy=False)
-                buffer.seek(0)
-                _cache[lang] = Translations(fp=buffer)
-        return _cache[lang]
+    path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+    if not path.is_file():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return Translations(fp=buffer)
 
 
 class PoDomain(Domain):

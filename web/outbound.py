@@ -26,9 +26,7 @@ from adapters import team_emails
 from adapters.handover_package import CATEGORIES, HandoverPackage, build_package
 from adapters.ical import DEFAULT_MINUTES, invitation, to_ics
 from adapters.statistics_export import check_min_count, statistics_csv
-from engine.api import Staffel
-from engine.errors import InvalidInput, NotFound
-from engine.supervision.statistics import check_weeks
+from engine import InvalidInput, NotFound, Staffel, check_weeks
 from web import authz
 from web.auth import Actor
 
@@ -43,10 +41,10 @@ def handover_package(eng: Staffel, actor: Actor, handover_id: str, fmt: str) -> 
         raise InvalidInput("format must be json or html",
                            [{"field": "format", "message": "must be json or html"}])
     authz.authorize_handover(eng, actor, handover_id)
-    record = eng.handover_record(handover_id)
-    package = build_package(record, eng.now())
+    record = eng.handovers.record(handover_id)
+    package = build_package(record, eng.clock.now())
     names = package.field_names()
-    eng.record_handover_shared(record.id, names, package.rule.legal_basis, fmt, actor.username)
+    eng.handovers.record_shared(record.id, names, package.rule.legal_basis, fmt, actor.username)
     log.info("handover %s: package (%s) fetched by %s, %d field(s)", record.id, fmt,
              actor.username, len(names))
     return package
@@ -140,11 +138,11 @@ def _config_emails() -> dict[str, str]:
 def appointment_response(eng: Staffel, actor: Actor, handover_id: str) -> Response:
     """The ``.ics`` invitation of a handover's joint appointment (404 when none is recorded)."""
     authz.authorize_handover(eng, actor, handover_id)
-    record = eng.handover_record(handover_id)
+    record = eng.handovers.record(handover_id)
     config = current_app.config
     try:
         invite = invitation(
-            record, eng.now(), team_mailboxes=_config_emails(),
+            record, eng.clock.now(), team_mailboxes=_config_emails(),
             interpreter_email=config.get("INTERPRETER_EMAIL") or None,
             organizer_email=config.get("SMTP_FROM") or None,
             minutes=int(config.get("HANDOVER_APPOINTMENT_MINUTES") or DEFAULT_MINUTES),
@@ -165,7 +163,7 @@ def statistics_response(eng: Staffel, teams: frozenset[str] | None, weeks: int,
         check_min_count(min_count)
     except ValueError as exc:
         raise InvalidInput(str(exc), [{"field": "min_count", "message": str(exc)}]) from exc
-    report = eng.statistics(teams, weeks=weeks)
+    report = eng.supervision.statistics(teams, weeks=weeks)
     name = f"staffel-statistik-{report.today.isoformat()}.csv"
     return Response(statistics_csv(report, min_count), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',

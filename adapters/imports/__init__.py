@@ -3,11 +3,10 @@ providers' reports become messages correlated to cases; what cannot be matched b
 clarification for the Eingangszone. See ``docs/adr/0007-inbound-imports.md``.
 
 * :class:`Importer` — take a file in (CLI, upload page, benchmark)
-* :class:`ImportDesk` — past imports, reports, clarifications (resolve / discard)
+* the bookkeeping (files, lines, clarifications) lives in the engine: ``staffel.imports``
 """
 
-from adapters.imports.clarify import ImportDesk
 from adapters.imports.model import KINDS, ImportRejected
 from adapters.imports.service import Importer, ImportResult
 
-__all__ = ["KINDS", "ImportDesk", "ImportRejected", "ImportResult", "Importer"]
+__all__ = ["KINDS", "ImportRejected", "ImportResult", "Importer"]

@@ -20,8 +20,7 @@ from adapters.imports.normalise import (
     parse_date,
     person_columns,
 )
-from engine.definitions.xmlsafe import source_line
-from engine.law.rules import DEFAULT_RULES, LegalRules
+from engine import DEFAULT_RULES, LegalRules, source_line
 
 STARTED, RESULT = "course_started", "course_result"
 HEADER = ("Aktenzeichen", "Familienname", "Vorname", "Geburtsdatum", "Meldung", "Datum",

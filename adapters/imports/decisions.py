@@ -10,7 +10,7 @@ from lxml import etree
 from adapters.imports.detect import read_xml, text_of
 from adapters.imports.model import ParsedFile, ParsedRow, RowError
 from adapters.imports.normalise import clean, parse_date, required
-from engine.definitions.xmlsafe import source_line
+from engine import source_line
 
 MESSAGE = "bamf_decision"
 OUTCOMES = {

@@ -19,8 +19,7 @@ from lxml import etree
 
 from adapters.imports.model import MAX_IMPORT_BYTES, ImportRejected
 from adapters.imports.normalise import header_key
-from engine.definitions.xmlsafe import parse_document
-from engine.errors import DeployError
+from engine import DeployError, parse_document
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 SEPARATORS = (";", ",")

@@ -12,12 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from adapters.imports.model import ParsedRow
 from adapters.imports.normalise import name_key
-from engine.persistence.models import Case
+from engine import CaseCandidate, Staffel
 
 NO_MATCH, AMBIGUOUS, MISMATCH = "no_match", "ambiguous", "az_person_mismatch"
 
@@ -59,25 +56,14 @@ class CaseIndex:
         self.by_person: dict[tuple[str, str, str], list[CaseRef]] = defaultdict(list)
 
     @classmethod
-    def load(cls, session: Session, rows: Iterable[ParsedRow]) -> CaseIndex:
-        """Build the index for the rows of one file (one streaming pass over the cases)."""
+    def load(cls, engine: Staffel, rows: Iterable[ParsedRow]) -> CaseIndex:
+        """Build the index for the rows of one file from the cases they may belong to."""
         index = cls()
         rows = list(rows)
         azs = {_az(r.aktenzeichen) for r in rows if r.aktenzeichen}
         births = {r.birth_date for r in rows if r.birth_date}
-        if not azs and not births:
-            return index
-        stmt = select(Case.id, Case.case_number, Case.bamf_aktenzeichen, Case.person,
-                      Case.stage).execution_options(yield_per=2000)
-        for case_id, number, az, person, stage in session.execute(stmt):
-            birth = str((person or {}).get("birth_date", ""))
-            az_key, number_key = _az(az), number.upper()
-            if az_key not in azs and number_key not in azs and birth not in births:
-                continue
-            ref = CaseRef(case_id, number, az or "",
-                          person_key(str(person.get("family_name", "")),
-                                     str(person.get("given_name", "")), birth), stage)
-            index.add(ref)
+        for case in engine.imports.case_candidates(azs, births):
+            index.add(_ref(case))
         return index
 
     def add(self, ref: CaseRef) -> None:
@@ -108,3 +94,8 @@ class CaseIndex:
         if not hits:
             return Match(None, NO_MATCH, [])
         return Match(None, AMBIGUOUS, [c.id for c in hits])
+
+
+def _ref(case: CaseCandidate) -> CaseRef:
+    return CaseRef(case.id, case.case_number, case.bamf_aktenzeichen,
+                   person_key(case.family_name, case.given_name, case.birth_date), case.stage)

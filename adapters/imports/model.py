@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import InvalidInput
+from engine import InvalidInput
 
 KINDS = ("permits", "decisions", "courses")
 CLARIFICATION_TEAM = "eingangszone"
@@ -62,16 +60,6 @@ class ParsedRow:
         """The fields a caseworker needs to find the case (and nothing else)."""
         return {"aktenzeichen": self.aktenzeichen, "family_name": self.family_name,
                 "given_name": self.given_name, "birth_date": self.birth_date}
-
-    def fingerprint(self, kind: str) -> str:
-        """sha256 of the normalised row: the same row in any file (CSV or XML) hashes alike."""
-        from adapters.imports.normalise import name_key
-
-        body = [kind, self.message, self.aktenzeichen.upper(), name_key(self.family_name),
-                name_key(self.given_name), self.birth_date,
-                sorted(self.payload.items()), self.needs_alternative]
-        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 @dataclass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 import unicodedata
 from datetime import date
@@ -82,3 +84,12 @@ def person_columns(row: ParsedRow, aktenzeichen: str, family: str, given: str,
     birth_iso, birth_error = parse_date(birth, "Geburtsdatum")
     row.birth_date = birth_iso or ""
     return [family_error, given_error, birth_error]
+
+
+def fingerprint(row: ParsedRow, kind: str) -> str:
+    """sha256 of the normalised row: the same row in any file (CSV or XML) hashes alike."""
+    body = [kind, row.message, row.aktenzeichen.upper(), name_key(row.family_name),
+            name_key(row.given_name), row.birth_date, sorted(row.payload.items()),
+            row.needs_alternative]
+    text = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

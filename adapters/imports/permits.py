@@ -17,18 +17,11 @@ from lxml import etree
 from adapters.imports.detect import read_csv, read_xml, text_of
 from adapters.imports.model import ParsedFile, ParsedRow, RowError
 from adapters.imports.normalise import clean, parse_date, person_columns
-from engine.definitions.xmlsafe import source_line
+from engine import AMBIGUOUS_PARAGRAPH, PERMIT_MESSAGE, PERMIT_PARAGRAPHS, source_line
 
-MESSAGE = "permit_issued"
+MESSAGE = PERMIT_MESSAGE
 HEADER = ("Aktenzeichen", "Familienname", "Vorname", "Geburtsdatum", "Paragraph", "Erteilt_am",
           "Gueltig_bis")
-#: the ``paragraph`` values of bpmn/messages/permit_issued.schema.json (a test keeps them equal)
-PARAGRAPHS = ("§23(4)", "§25(1)", "§25(2) Alt. 1", "§25(2) Alt. 2", "§25(3)", "§25(5)",
-              "§19d(1a)")
-AMBIGUOUS = "§25(2)"
-#: which alternative of §25(2) AufenthG a case's stage stands for
-ALTERNATIVE_BY_STAGE = {"S3b": "§25(2) Alt. 1", "S3c": "§25(2) Alt. 2"}
-
 _PARAGRAPH = re.compile(
     r"""^(?:§\s*)?(?P<section>\d+[a-z]?)\s*
         (?:(?:abs\.?|absatz)\s*(?P<sub>\d+[a-z]?)|\((?P<sub2>\d+[a-z]?)\))\s*
@@ -49,11 +42,11 @@ def normalise_paragraph(value: str) -> str | None:
     sub = (found.group("sub") or found.group("sub2") or "").lower()
     alt = found.group("alt") or found.group("alt2")
     canonical = f"§{section}({sub})"
-    if canonical == AMBIGUOUS:
-        return f"{AMBIGUOUS} Alt. {alt}" if alt else AMBIGUOUS
+    if canonical == AMBIGUOUS_PARAGRAPH:
+        return f"{AMBIGUOUS_PARAGRAPH} Alt. {alt}" if alt else AMBIGUOUS_PARAGRAPH
     if alt:
         return None  # only §25(2) has alternatives
-    return canonical if canonical in PARAGRAPHS else None
+    return canonical if canonical in PERMIT_PARAGRAPHS else None
 
 
 def _row(line: int, values: list[str]) -> ParsedRow:
@@ -69,7 +62,7 @@ def _row(line: int, values: list[str]) -> ParsedRow:
         errors.append(RowError("Paragraph", "missing", "Paragraph is empty"))
     elif normalised is None:
         errors.append(RowError("Paragraph", "bad_paragraph",
-                               "Paragraph is not one of " + ", ".join(PARAGRAPHS)))
+                               "Paragraph is not one of " + ", ".join(PERMIT_PARAGRAPHS)))
     issued_iso, err = parse_date(issued, "Erteilt_am") if issued.strip() else (None, None)
     errors.append(err)
     valid_iso, err = parse_date(valid, "Gueltig_bis")
@@ -79,7 +72,7 @@ def _row(line: int, values: list[str]) -> ParsedRow:
                                "Gueltig_bis lies before Erteilt_am"))
     row.error = next((e for e in errors if e is not None), None)
     if row.error is None and normalised is not None and valid_iso is not None:
-        row.needs_alternative = normalised == AMBIGUOUS
+        row.needs_alternative = normalised == AMBIGUOUS_PARAGRAPH
         row.payload = {"paragraph": normalised, "valid_until": valid_iso}
         if issued_iso:
             row.payload["issued_on"] = issued_iso
@@ -104,11 +97,3 @@ def _xml_row(el: etree._Element) -> ParsedRow:
                                             "geburtsdatum", "paragraph", "erteiltAm",
                                             "gueltigBis")]
     return _row(source_line(el) or 0, values)
-
-
-def complete_alternative(payload: dict[str, object], stage: str | None) -> dict[str, object] | None:
-    """``§25(2)`` completed from the case's stage; None when the stage does not tell."""
-    alternative = ALTERNATIVE_BY_STAGE.get(stage or "")
-    if alternative is None:
-        return None
-    return {**payload, "paragraph": alternative}

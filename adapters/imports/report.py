@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from adapters.imports.store import FileInfo, RowInfo
+from engine import FileInfo, RowInfo
 
 STORED_PROBLEMS = 1000
 CSV_COLUMNS = ("line", "outcome", "case_number", "message_name", "reason", "field", "detail",

@@ -3,7 +3,7 @@
 * The same file again (same kind and sha256) changes nothing: the earlier report comes back
   with ``already_imported``. A file whose import was interrupted is resumed instead.
 * A line whose normalised content was taken before (any file) is a ``duplicate``.
-* A matched line is delivered with :meth:`Staffel.correlate` in its own transaction; its
+* A matched line is delivered with :meth:`Staffel.messages.correlate` in its own transaction; its
   import row is written inside that transaction (the ``then`` hook), so the delivery and
   the bookkeeping commit together or not at all. A failing line never affects the others.
 * Lines without a case (none, several, not waiting) become clarifications for the
@@ -17,11 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.imports import courses, decisions, permits, report, store
+from adapters.imports import courses, decisions, permits, report
 from adapters.imports.matching import CaseIndex, CaseRef, Match
 from adapters.imports.model import (
     CLARIFICATION,
-    CORRELATED,
     DUPLICATE,
     INVALID,
     KINDS,
@@ -29,11 +28,8 @@ from adapters.imports.model import (
     ParsedFile,
     ParsedRow,
 )
-from engine.api import Staffel
-from engine.errors import Conflict, InvalidInput, NotFound, ScriptError
-from engine.execution.runtime import UnitOfWork
-from engine.model import CaseInfo
-from engine.persistence.models import ImportFile, ImportRow
+from adapters.imports.normalise import fingerprint
+from engine import Conflict, InvalidInput, NotFound, ScriptError, Staffel, complete_alternative
 
 BATCH = 1000
 Progress = Callable[[int, int], None]  # (lines done, lines in total)
@@ -71,53 +67,28 @@ class Importer:
                                [{"field": "kind", "message": f"must be one of {', '.join(KINDS)}"}])
         file_name = (file_name or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255]
         digest = hashlib.sha256(data).hexdigest()
-        with self.engine.db.read() as session:
-            earlier = store.find_file(session, kind, digest)
+        parsed: ParsedFile | None = None
+        # Two tries: a concurrent upload of the same file may store it between our look-up
+        # and our insert; the second look-up then finds it (done, or to be resumed).
+        for _attempt in range(2):
+            earlier = self.engine.imports.find_file(kind, digest)
             if earlier is not None and earlier.status == "done":
                 return ImportResult(earlier.id, dict(earlier.report), already_imported=True)
-            resume = earlier.id if earlier is not None else None
-        parsed = parse(kind, data, file_name, self.engine)
-        file_id = resume or self._create_file(kind, file_name, data, digest, parsed, actor)
-        if file_id < 0:  # someone else stored the same file a moment ago
-            return self.import_file(kind, file_name, data, actor, progress)
-        _Run(self, kind, file_id, parsed, actor, progress).run()
-        return ImportResult(file_id, self.finish(file_id, parsed, actor))
+            if parsed is None:
+                parsed = parse(kind, data, file_name, self.engine)
+            file_id = earlier.id if earlier is not None else self.engine.imports.create_file(
+                kind, file_name, data, digest, file_format=parsed.file_format,
+                encoding=parsed.encoding, separator=parsed.separator, rows=len(parsed.rows),
+                actor=actor)
+            if file_id is not None:
+                _Run(self, kind, file_id, parsed, actor, progress).run()
+                return ImportResult(file_id, self.finish(file_id, actor))
+        raise Conflict("the same file is being imported at this moment; try again")
 
-    def _create_file(self, kind: str, file_name: str, data: bytes, digest: str,
-                     parsed: ParsedFile, actor: str) -> int:
-        try:
-            with self.engine.unit(actor) as uow:
-                row = ImportFile(kind=kind, file_name=file_name, sha256=digest, content=data,
-                                 file_format=parsed.file_format, encoding=parsed.encoding,
-                                 separator=parsed.separator, uploaded_by=actor,
-                                 uploaded_at=uow.now, status="running",
-                                 rows_total=len(parsed.rows), rows_correlated=0,
-                                 rows_clarification=0, rows_invalid=0, rows_duplicate=0,
-                                 report={})
-                uow.session.add(row)
-                uow.session.flush()
-                uow.record("import_started", import_file=row.id, kind=kind,
-                           rows=len(parsed.rows))
-                return row.id
-        except Conflict:
-            return -1
-
-    def finish(self, file_id: int, parsed: ParsedFile, actor: str) -> dict[str, Any]:
+    def finish(self, file_id: int, actor: str) -> dict[str, Any]:
         """Count the outcomes, store the report and mark the file done."""
-        with self.engine.unit(actor) as uow:
-            row = uow.session.get(ImportFile, file_id)
-            assert row is not None
-            counts = store.summary_counts(uow.session, file_id)
-            problems = store.row_infos(uow.session, file_id, problems_only=True,
-                                       limit=report.STORED_PROBLEMS)
-            row.rows_total = counts["rows"]
-            row.rows_correlated, row.rows_clarification = counts[CORRELATED], \
-                counts[CLARIFICATION]
-            row.rows_invalid, row.rows_duplicate = counts[INVALID], counts[DUPLICATE]
-            row.status, row.finished_at = "done", uow.now
-            row.report = report.summary(store.file_info(row), problems)
-            uow.record("import_finished", import_file=file_id, kind=row.kind, counts=counts)
-            return dict(row.report)
+        return self.engine.imports.finish(file_id, actor, report.summary,
+                                          report.STORED_PROBLEMS)
 
 
 class _Run:
@@ -133,11 +104,10 @@ class _Run:
 
     def run(self) -> None:
         rows = self.parsed.rows
-        fingerprints = {r.line: r.fingerprint(self.kind) for r in rows if r.error is None}
-        with self.engine.db.read() as session:
-            done = store.done_lines(session, self.file_id)
-            known = store.known_fingerprints(session, self.kind, fingerprints.values())
-            index = CaseIndex.load(session, (r for r in rows if r.error is None))
+        fingerprints = {r.line: fingerprint(r, self.kind) for r in rows if r.error is None}
+        done = self.engine.imports.done_lines(self.file_id)
+        known = self.engine.imports.known_fingerprints(self.kind, fingerprints.values())
+        index = CaseIndex.load(self.engine, (r for r in rows if r.error is None))
         first_line: dict[str, int] = {}
         for n, row in enumerate(rows, 1):
             fp = fingerprints.get(row.line)
@@ -157,7 +127,8 @@ class _Run:
             self._book(row, INVALID, reason=row.error.reason, field=row.error.field,
                        detail=row.error.detail)
             return
-        assert fp is not None
+        if fp is None:  # only invalid rows have no fingerprint, and those returned above
+            return
         if fp in known or fp in first_line:
             self._duplicate(row, fp, known, first_line)
             return
@@ -175,7 +146,7 @@ class _Run:
     def _payload(row: ParsedRow, case: CaseRef) -> dict[str, Any] | None:
         if not row.needs_alternative:
             return row.payload
-        return permits.complete_alternative(row.payload, case.stage)
+        return complete_alternative(row.payload, case.stage)
 
     def _duplicate(self, row: ParsedRow, fp: str, known: dict[str, tuple[int, int, int]],
                    first_line: dict[str, int]) -> None:
@@ -198,18 +169,10 @@ class _Run:
 
     def _correlate(self, row: ParsedRow, fp: str, case: CaseRef,
                    payload: dict[str, Any]) -> None:
-        def book(uow: UnitOfWork, info: CaseInfo) -> None:
-            uow.session.add(ImportRow(file_id=self.file_id, kind=self.kind, line=row.line,
-                                      fingerprint=fp, outcome=CORRELATED, case_id=info.id,
-                                      message_name=row.message))
-            uow.session.flush()  # a concurrent import of the same row fails here, whole
-            uow.record("import_row_correlated", case_id=info.id, import_file=self.file_id,
-                       line=row.line, message=row.message)
-
         for attempt in (1, 2):
             try:
-                self.engine.correlate(row.message, payload, case_id=case.id, actor=self.actor,
-                                      then=book)
+                self.engine.imports.deliver_row(self.file_id, self.kind, row.line, fp,
+                                                row.message, payload, case.id, self.actor)
                 return
             except NotFound as err:
                 self._clarify(row, fp, Match(None, "not_waiting", [case.id]), err.message)
@@ -222,8 +185,7 @@ class _Run:
                 self._clarify(row, fp, Match(None, "process_error", [case.id]), err.message)
                 return
             except Conflict as err:
-                with self.engine.db.read() as session:
-                    taken = store.known_fingerprints(session, self.kind, [fp])
+                taken = self.engine.imports.known_fingerprints(self.kind, [fp])
                 if fp in taken:
                     self._duplicate(row, fp, taken, {})
                     return
@@ -245,21 +207,19 @@ class _Run:
         rows, clarifications = self.rows, self.clarifications
         self.rows, self.clarifications = [], {}
         try:
-            with self.engine.unit(self.actor) as uow:
-                store.write_rows(uow, rows, clarifications)
+            self.engine.imports.write_rows(rows, clarifications, self.actor)
         except Conflict:  # a concurrent import took one of these rows: write one by one
             for row in rows:
                 self._write_one(row, clarifications)
 
     def _write_one(self, row: dict[str, Any], clarifications: dict[int, dict[str, Any]]) -> None:
         try:
-            with self.engine.unit(self.actor) as uow:
-                store.write_rows(uow, [row], clarifications)
+            self.engine.imports.write_rows([row], clarifications, self.actor)
         except Conflict:
-            with self.engine.unit(self.actor) as uow:
-                store.write_rows(uow, [{**row, "fingerprint": None, "outcome": DUPLICATE,
-                                        "reason": "already_imported",
-                                        "detail": "taken by a concurrent import"}], {})
+            self.engine.imports.write_rows([{**row, "fingerprint": None, "outcome": DUPLICATE,
+                                             "reason": "already_imported",
+                                             "detail": "taken by a concurrent import"}], {},
+                                           self.actor)
 
 
 def _detail(err: InvalidInput) -> str:

@@ -8,6 +8,7 @@ deployed with, so a running case keeps the forms of its version.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from typing import Any
@@ -72,17 +73,15 @@ class SchemaCache:
                 raise InvalidInput(f"the payload of message {name!r} is not valid", errors)
 
 
-_VALIDATORS: dict[str, jsonschema.protocols.Validator] = {}
-
-
 def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
-    key = json.dumps(schema, sort_keys=True)
-    validator = _VALIDATORS.get(key)
-    if validator is None:
-        validator = jsonschema.Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
-        if len(_VALIDATORS) < 2048:
-            _VALIDATORS[key] = validator
-    return validator
+    return _compiled(json.dumps(schema, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=2048)
+def _compiled(schema_json: str) -> jsonschema.protocols.Validator:
+    """A validator per distinct schema (the JSON text is the key; schemas are dicts)."""
+    return jsonschema.Draft202012Validator(json.loads(schema_json),
+                                           format_checker=FORMAT_CHECKER)
 
 
 def schema_errors(schema: dict[str, Any], data: Any, prefix: str = "") -> list[dict[str, str]]:

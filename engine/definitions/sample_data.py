@@ -20,7 +20,7 @@ from typing import Any
 
 import jsonschema
 
-from engine.execution.clock import BERLIN
+from engine.law.lands import BERLIN
 
 FUTURE_YEARS = 3
 EMAIL = "testlauf@example.org"

@@ -1,6 +1,7 @@
 """Deploy-time validation of BPMN and DMN documents: every problem at once, with file and line.
 
-:func:`validate_document` checks one parsed document (see :mod:`engine.definitions.xmlsafe`) against the XSD
+:func:`validate_document` checks one parsed document (see :mod:`engine.definitions.xmlsafe`)
+against the XSD
 bundled with SpiffWorkflow, against what SpiffWorkflow 3.2.0 can actually execute
 (:data:`UNSUPPORTED_FEATURES`), against our conventions (lanes map to teams, user tasks name a
 form, all expressions are Python that compiles) and for dangling flows. Cross-file references
@@ -21,10 +22,10 @@ from engine.definitions.expressions import (
     collect_bpmn_expressions,
     collect_dmn_expressions,
 )
+from engine.definitions.flow_checks import B, S, flow_problems, problem
 from engine.definitions.xmlsafe import (
     BPMN_NS,
     DMN_NAMESPACES,
-    SPIFF_NS,
     document_kind,
     owner_id,
     schema_problems,
@@ -57,18 +58,6 @@ UNSUPPORTED_FEATURES: Mapping[str, str] = {
 SUPPORTED_HIT_POLICIES = frozenset({"UNIQUE", "FIRST", "COLLECT"})
 
 ExpressionChecker = Callable[[str, str], list[str]]
-
-_B = f"{{{BPMN_NS}}}"
-_S = f"{{{SPIFF_NS}}}"
-_GATEWAYS = frozenset({"exclusiveGateway", "inclusiveGateway", "parallelGateway",
-                       "eventBasedGateway", "complexGateway"})
-_FLOW_NODES = _GATEWAYS | {
-    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
-    "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
-    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent",
-}
-_CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess")
-
 
 @dataclass
 class References:
@@ -113,7 +102,7 @@ def validate_document(
         problems += _process_problems(file_name, root)
         problems += _lane_problems(file_name, root)
         problems += _user_task_problems(file_name, root, known_forms)
-        problems += _flow_problems(file_name, root)
+        problems += flow_problems(file_name, root)
         problems += _reserved_id_problems(file_name, root)
         expressions, found = collect_bpmn_expressions(root, file_name)
     problems += found
@@ -130,50 +119,40 @@ def _reserved_id_problems(file_name: str, root: etree._Element) -> list[Problem]
     for element in root.iter():
         element_id = element.get("id") if isinstance(element.tag, str) else None
         if element_id and (element_id in RESERVED_IDS or element_id.endswith(".EndJoin")):
-            problems.append(_problem(file_name, element, f"id {element_id!r} is reserved by the "
+            problems.append(problem(file_name, element, f"id {element_id!r} is reserved by the "
                                      "engine; rename the element", "process", element_id))
     return problems
-
-
-def _problem(file_name: str, element: etree._Element, message: str, rule: str,
-             element_id: str | None = None) -> Problem:
-    return Problem(file=file_name, message=message, line=source_line(element), rule=rule,
-                   element_id=element_id if element_id is not None else owner_id(element))
-
-
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
 
 
 def _unsupported_problems(file_name: str, root: etree._Element) -> list[Problem]:
     problems = []
     for name, reason in UNSUPPORTED_FEATURES.items():
-        for element in root.iter(_B + name):
+        for element in root.iter(B + name):
             ident = owner_id(element)
             what = f"{name} {ident}" if element.get("id") == ident else f"{name} of {ident}"
-            problems.append(_problem(file_name, element, f"{what} is not supported: {reason}",
+            problems.append(problem(file_name, element, f"{what} is not supported: {reason}",
                                      "unsupported", ident))
     return problems
 
 
 def _process_problems(file_name: str, root: etree._Element) -> list[Problem]:
-    processes = root.findall(_B + "process")
+    processes = root.findall(B + "process")
     if not processes:
-        return [_problem(file_name, root, "the document defines no process", "process",
+        return [problem(file_name, root, "the document defines no process", "process",
                          root.get("id"))]
     problems = []
     for process in processes:
         ident, flag = process.get("id"), process.get("isExecutable")
         if flag is not None and flag.strip() != "true":
-            problems.append(_problem(file_name, process, f"process {ident} is not executable "
+            problems.append(problem(file_name, process, f"process {ident} is not executable "
                                      f"(isExecutable={flag})", "process", ident))
-    for activity in root.iter(_B + "callActivity"):
+    for activity in root.iter(B + "callActivity"):
         if not (activity.get("calledElement") or "").strip():
-            problems.append(_problem(file_name, activity, f"call activity {activity.get('id')} "
+            problems.append(problem(file_name, activity, f"call activity {activity.get('id')} "
                                      "has no calledElement", "reference"))
-    for task in root.iter(_B + "businessRuleTask"):
+    for task in root.iter(B + "businessRuleTask"):
         if not _called_decision(task)[1]:
-            problems.append(_problem(file_name, task, f"business rule task {task.get('id')} has "
+            problems.append(problem(file_name, task, f"business rule task {task.get('id')} has "
                                      "no spiffworkflow:calledDecisionId", "reference"))
     return problems
 
@@ -181,27 +160,27 @@ def _process_problems(file_name: str, root: etree._Element) -> list[Problem]:
 def _lane_problems(file_name: str, root: etree._Element) -> list[Problem]:
     problems = []
     known = ", ".join(team.name_de for team in TEAMS)
-    for process in root.findall(_B + "process"):
-        lanes = list(process.iter(_B + "lane"))
+    for process in root.findall(B + "process"):
+        lanes = list(process.iter(B + "lane"))
         in_lane: set[str] = set()
         for lane in lanes:
             name = lane.get("name")
             if not (name or "").strip():
-                problems.append(_problem(file_name, lane, f"lane {lane.get('id')} has no name, so "
+                problems.append(problem(file_name, lane, f"lane {lane.get('id')} has no name, so "
                                          f"it maps to no team (known: {known})", "lane"))
             elif team_for_lane(name) is None:
-                problems.append(_problem(file_name, lane, f"lane '{name}' maps to no team "
+                problems.append(problem(file_name, lane, f"lane '{name}' maps to no team "
                                          f"(known: {known})", "lane"))
-            in_lane.update((ref.text or "").strip() for ref in lane.findall(_B + "flowNodeRef"))
-        user_tasks = list(process.iter(_B + "userTask"))
+            in_lane.update((ref.text or "").strip() for ref in lane.findall(B + "flowNodeRef"))
+        user_tasks = list(process.iter(B + "userTask"))
         if user_tasks and not lanes:
-            problems.append(_problem(file_name, process, f"process {process.get('id')} has user "
+            problems.append(problem(file_name, process, f"process {process.get('id')} has user "
                                      "tasks but no lanes; put each user task in a team's lane",
                                      "lane"))
             continue
         for task in user_tasks:
             if not any(node.get("id") in in_lane for node in _up_to(task, process)):
-                problems.append(_problem(file_name, task, f"user task {task.get('id')} is not in "
+                problems.append(problem(file_name, task, f"user task {task.get('id')} is not in "
                                          "any lane", "lane"))
     return problems
 
@@ -214,103 +193,29 @@ def _up_to(element: etree._Element, stop: etree._Element) -> Iterator[etree._Ele
 
 
 def _properties(element: etree._Element) -> dict[str, etree._Element]:
-    path = f"{_B}extensionElements/{_S}properties/{_S}property"
+    path = f"{B}extensionElements/{S}properties/{S}property"
     return {prop.get("name") or "": prop for prop in element.iterfind(path)}
 
 
 def _user_task_problems(file_name: str, root: etree._Element,
                         known_forms: Collection[str] | None) -> list[Problem]:
     problems = []
-    for task in root.iter(_B + "userTask"):
+    for task in root.iter(B + "userTask"):
         ident = task.get("id")
         props = _properties(task)
         form = props.get("formJsonSchemaFilename")
         form_name = (form.get("value") or "").strip() if form is not None else ""
         if form is None or not form_name:
-            problems.append(_problem(file_name, task, f"user task {ident} has no form "
+            problems.append(problem(file_name, task, f"user task {ident} has no form "
                                      "(property formJsonSchemaFilename)", "form", ident))
         elif known_forms is not None and form_name not in known_forms:
-            problems.append(_problem(file_name, form, f"form '{form_name}' not found", "form",
+            problems.append(problem(file_name, form, f"form '{form_name}' not found", "form",
                                      ident))
         sla = props.get("sla_days")
         if sla is not None and not re.fullmatch(r"[0-9]+", (sla.get("value") or "").strip()):
-            problems.append(_problem(file_name, sla, f"sla_days of user task {ident} must be a "
+            problems.append(problem(file_name, sla, f"sla_days of user task {ident} must be a "
                                      "whole number of working days (0 or more), not "
                                      f"'{sla.get('value') or ''}'", "form", ident))
-    return problems
-
-
-def _flow_problems(file_name: str, root: etree._Element) -> list[Problem]:
-    problems: list[Problem] = []
-    for container in (c for tag in _CONTAINERS for c in root.iter(_B + tag)):
-        problems += _container_flow_problems(file_name, container)
-    return problems
-
-
-def _container_flow_problems(file_name: str, container: etree._Element) -> list[Problem]:
-    problems = []
-    cid, kind = container.get("id"), _local(container)
-    nodes = {el.get("id") or "": el for el in container if isinstance(el.tag, str)
-             and _local(el) in _FLOW_NODES and el.get("id")}
-    outgoing: dict[str, list[etree._Element]] = {}
-    incoming: dict[str, int] = {}
-    for flow in container.iterfind(_B + "sequenceFlow"):
-        for end in ("sourceRef", "targetRef"):
-            ref = flow.get(end)
-            if ref and ref not in nodes:
-                problems.append(_problem(file_name, flow, f"sequence flow {flow.get('id')}: "
-                                         f"{end} '{ref}' does not exist in {kind} {cid}", "flow"))
-        source, target = flow.get("sourceRef") or "", flow.get("targetRef") or ""
-        outgoing.setdefault(source, []).append(flow)
-        incoming[target] = incoming.get(target, 0) + 1
-    starts = [n for n in nodes.values() if _local(n) == "startEvent"]
-    if kind == "process" and not starts:
-        problems.append(_problem(file_name, container, f"process {cid} has no start event",
-                                 "flow"))
-    elif kind != "process" and (len(starts) != 1 or not any(
-            _local(n) == "endEvent" for n in nodes.values())):
-        problems.append(_problem(file_name, container, f"{kind} {cid} needs exactly one start "
-                                 f"event and at least one end event", "flow"))
-    if kind == "adHocSubProcess":
-        return problems  # its tasks are deliberately unconnected (and it is unsupported anyway)
-    for ident, node in nodes.items():
-        name, outs = _local(node), outgoing.get(ident, [])
-        if name == "subProcess" and node.get("triggeredByEvent") == "true":
-            continue  # event subprocesses are started by their event, not by flows
-        if name not in ("startEvent", "boundaryEvent") and not incoming.get(ident):
-            problems.append(_problem(file_name, node, f"{name} {ident} has no incoming sequence "
-                                     "flow (dangling)", "flow"))
-        if name != "endEvent" and not outs:
-            problems.append(_problem(file_name, node, f"{name} {ident} has no outgoing sequence "
-                                     "flow (dangling)", "flow"))
-        if len(outs) > 1 and name not in _GATEWAYS and name != "startEvent":
-            problems.append(_problem(file_name, node, f"{name} {ident} has {len(outs)} outgoing "
-                                     "sequence flows; split the flow with a gateway", "flow"))
-        if name == "boundaryEvent" and node.get("attachedToRef") not in nodes:
-            problems.append(_problem(file_name, node, f"boundary event {ident} is attached to "
-                                     f"unknown activity '{node.get('attachedToRef')}'", "flow"))
-        if name in ("exclusiveGateway", "inclusiveGateway") and len(outs) > 1:
-            problems += _gateway_problems(file_name, node, outs)
-    return problems
-
-
-def _gateway_problems(file_name: str, gateway: etree._Element,
-                      outs: list[etree._Element]) -> list[Problem]:
-    problems = []
-    ident, default = gateway.get("id"), gateway.get("default")
-    if default and default not in {flow.get("id") for flow in outs}:
-        problems.append(_problem(file_name, gateway, f"default flow '{default}' of gateway "
-                                 f"{ident} is not one of its outgoing flows", "flow"))
-    for flow in outs:
-        if flow.get("id") == default:
-            continue
-        condition = flow.find(_B + "conditionExpression")
-        if condition is None or not (condition.text or "").strip():
-            holder = flow if condition is None else condition
-            problems.append(_problem(
-                file_name, holder, f"sequence flow {flow.get('id')} leaves gateway {ident} "
-                "without a condition and is not its default flow", "expression",
-                flow.get("id")))
     return problems
 
 
@@ -318,28 +223,28 @@ def _dmn_problems(file_name: str, root: etree._Element) -> list[Problem]:
     d = f"{{{etree.QName(root).namespace}}}"
     decisions = root.findall(d + "decision")
     if not decisions:
-        return [_problem(file_name, root, "the document defines no decision", "decision",
+        return [problem(file_name, root, "the document defines no decision", "decision",
                          root.get("id"))]
-    problems = [_problem(file_name, extra, f"decision {extra.get('id')}: only one decision per "
+    problems = [problem(file_name, extra, f"decision {extra.get('id')}: only one decision per "
                          "DMN file is supported", "unsupported") for extra in decisions[1:]]
     for decision in decisions:
         table = decision.find(d + "decisionTable")
         if table is None:
-            problems.append(_problem(file_name, decision, f"decision {decision.get('id')} has no "
+            problems.append(problem(file_name, decision, f"decision {decision.get('id')} has no "
                                      "decision table; only decision tables are supported",
                                      "unsupported"))
             continue
         policy = (table.get("hitPolicy") or "UNIQUE").upper()
         if policy not in SUPPORTED_HIT_POLICIES or table.get("aggregation"):
             shown = policy + (f" {table.get('aggregation')}" if table.get("aggregation") else "")
-            problems.append(_problem(file_name, table, f"hit policy {shown} is not supported "
+            problems.append(problem(file_name, table, f"hit policy {shown} is not supported "
                                      "(use UNIQUE, FIRST or COLLECT without aggregation)",
                                      "unsupported", decision.get("id")))
     return problems
 
 
 def _called_decision(task: etree._Element) -> tuple[etree._Element, str]:
-    element = task.find(f"{_B}extensionElements/{_S}calledDecisionId")
+    element = task.find(f"{B}extensionElements/{S}calledDecisionId")
     if element is None:
         return task, ""
     return element, (element.text or "").strip()
@@ -355,15 +260,15 @@ def document_references(tree: etree._ElementTree) -> References:
         return refs
     if namespace != BPMN_NS:
         return refs
-    refs.process_ids = [p.get("id") or "" for p in root.findall(_B + "process")]
+    refs.process_ids = [p.get("id") or "" for p in root.findall(B + "process")]
     refs.called_elements = [
         (a.get("id") or "", source_line(a), (a.get("calledElement") or "").strip())
-        for a in root.iter(_B + "callActivity")
+        for a in root.iter(B + "callActivity")
     ]
-    for task in root.iter(_B + "businessRuleTask"):
+    for task in root.iter(B + "businessRuleTask"):
         holder, decision = _called_decision(task)
         refs.called_decisions.append((task.get("id") or "", source_line(holder), decision))
-    refs.messages = [m.get("name") or m.get("id") or "" for m in root.iter(_B + "message")]
+    refs.messages = [m.get("name") or m.get("id") or "" for m in root.iter(B + "message")]
     return refs
 
 

@@ -29,6 +29,7 @@ from engine.definitions.xmlsafe import parse_document
 from engine.errors import NotFound
 from engine.execution.spiff import SpecBundle, dump_state, load_state
 from engine.persistence.models import ProcessInstance, ProcessVersion
+from engine.states import InstanceStatus
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -59,7 +60,7 @@ def history(session: Session, key: str) -> list[dict[str, Any]]:
     counts: dict[int, int] = {vid: n for vid, n in session.execute(
         select(ProcessInstance.process_version_id, func.count())
         .where(ProcessInstance.process_version_id.in_([r.id for r in rows]),
-               ProcessInstance.status == "running")
+               ProcessInstance.status == InstanceStatus.RUNNING)
         .group_by(ProcessInstance.process_version_id))}
     return [{"version": r.version, "name": r.name, "file_name": r.file_name,
              "deployed_at": r.deployed_at, "deployed_by": r.deployed_by,

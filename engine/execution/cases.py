@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput, NotFound
 from engine.execution import handovers, tasks
-from engine.law.rules import LANDS
+from engine.law.lands import LANDS
 from engine.model import CaseInfo, DeadlineInfo
 from engine.persistence.models import Case, CaseDeadline, HumanTask, ProcessInstance
+from engine.states import HumanTaskState, InstanceStatus
 
 ENTRIES = ("asylum", "resettlement")
 PERSON_FIELDS = {"family_name", "given_name", "birth_date", "nationality", "languages",
@@ -116,10 +117,13 @@ def case_info(session: Session, case: Case, now: datetime) -> CaseInfo:
     """Assemble the case view: deadlines and open tasks."""
     deadlines = {d.key: d for d in case_deadlines(session, case.id)}
     open_rows = session.scalars(select(HumanTask).where(
-        HumanTask.case_id == case.id, HumanTask.state == "open").order_by(HumanTask.created_at))
+        HumanTask.case_id == case.id, HumanTask.state == HumanTaskState.OPEN)
+        .order_by(HumanTask.created_at))
     statuses = set(session.scalars(select(ProcessInstance.status)
                                    .where(ProcessInstance.case_id == case.id)))
-    status = "running" if "running" in statuses else ("completed" if statuses else "new")
+    # a case has no status column: derived from its instances, "new" before the first one
+    status = ("running" if InstanceStatus.RUNNING in statuses
+              else "completed" if statuses else "new")
     return CaseInfo(
         id=case.id, case_number=case.case_number, land=case.land, entry=case.entry,
         stage=case.stage, benefit_system=case.benefit_system,

@@ -17,9 +17,6 @@ import contextvars
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
-from zoneinfo import ZoneInfo
-
-BERLIN = ZoneInfo("Europe/Berlin")
 
 
 class Clock(Protocol):

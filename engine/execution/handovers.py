@@ -12,6 +12,7 @@ from engine.errors import ScriptError
 from engine.execution.effects import HandoverStep
 from engine.model import HandoverInfo
 from engine.persistence.models import Handover
+from engine.states import HandoverState
 
 
 def _when(value: Any) -> datetime | None:
@@ -42,13 +43,13 @@ def apply_step(session: Session, case_id: str, step: HandoverStep, actor: str,
         row.legal_basis, row.purpose, row.consent = f["legal_basis"], f["purpose"], f["consent"]
         row.shared_fields = f["shared_fields"]
         row.appointment_at = _when(f["appointment_at"])
-        row.state, row.proposed_at, row.proposed_by = "proposed", now, actor
+        row.state, row.proposed_at, row.proposed_by = HandoverState.PROPOSED, now, actor
         row.acknowledged_at = row.acknowledged_by = row.escalated_at = None
         return row
     if row is None:
         raise ScriptError(f"handover {step.key!r} was never proposed")
     if step.step == "acknowledged":
-        row.state, row.acknowledged_at, row.acknowledged_by = "acknowledged", now, actor
+        row.state, row.acknowledged_at, row.acknowledged_by = HandoverState.ACKNOWLEDGED, now, actor
     elif step.step == "escalated":
         row.escalated_at = now
     return row

@@ -30,6 +30,7 @@ from engine.execution.sandbox import find_script_error
 from engine.execution.specs import SpecCache
 from engine.execution.spiff import SERIALIZER_VERSION, dump_state, load_state, new_workflow
 from engine.persistence.models import Case, CaseDeadline, ProcessInstance, ProcessVersion, Timer
+from engine.states import InstanceStatus
 
 
 @dataclass
@@ -96,7 +97,8 @@ class Run:
     def _write(self, firing: Timer | None) -> None:
         uow, row, case, wf = self.uow, self.row, self.case, self.workflow
         write_instance_state(uow.session, row, dump_state(wf),
-                             "completed" if wf.completed else "running", uow.now)
+                             InstanceStatus.COMPLETED if wf.completed else InstanceStatus.RUNNING,
+                             uow.now)
         changes = tasks.sync_human_tasks(uow.session, row.id, case, self.key, wf, uow.now,
                                          self.open_before, self.completed)
         for task_id, element_id, team in changes.created:
@@ -127,8 +129,8 @@ UPDATE_INSTANCE = (
 )
 
 
-def write_instance_state(session: Session, row: ProcessInstance, state: bytes, status: str,
-                         now: datetime) -> None:
+def write_instance_state(session: Session, row: ProcessInstance, state: bytes,
+                         status: InstanceStatus, now: datetime) -> None:
     """Write an instance's state with the optimistic lock; Conflict if someone was faster.
 
     A prepared Core statement (the hot path); the ORM object is updated in place without a
@@ -194,9 +196,9 @@ class Runtime:
         bundle = self.specs.get(uow.session, version.id)
         workflow = new_workflow(bundle, self.script_engine)
         row = ProcessInstance(
-            id=uuid4().hex, case_id=case.id, process_version_id=version.id, status="running",
-            state=b"", serializer_version=SERIALIZER_VERSION, created_at=uow.now,
-            updated_at=uow.now,
+            id=uuid4().hex, case_id=case.id, process_version_id=version.id,
+            status=InstanceStatus.RUNNING, state=b"", serializer_version=SERIALIZER_VERSION,
+            created_at=uow.now, updated_at=uow.now,
         )
         uow.session.add(row)
         uow.session.flush()

@@ -1,5 +1,6 @@
 """Guards of the sandbox: safe builtins, attribute access, and size limits on operations that
-build a huge object from small inputs (see :mod:`engine.execution.sandbox` for what they protect)."""
+build a huge object from small inputs (see :mod:`engine.execution.sandbox` for what they
+protect)."""
 
 from __future__ import annotations
 

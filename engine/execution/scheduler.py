@@ -1,38 +1,51 @@
-"""APScheduler wiring only: keep calling :meth:`engine.api.Staffel.fire_due` on time.
+"""APScheduler wiring only: keep calling the timer service's ``fire_due`` on time.
 
 Two jobs per scheduler: an exact ``date`` job at the next due timer (re-planned after every
 sweep), and a short ``interval`` sweep as a safety net for timers created by other processes.
 Any number of schedulers may run against one database (each in its own process, each with its
 own in-memory job store): the timer rows and their claims make sure a timer fires once.
-A third job, when the engine has a notifier, sends the overdue reminders every minute
-(:meth:`engine.supervision.reminders.ReminderMixin.send_reminders`; its claims make them go out once).
+A third job, when a reminder sender is given, sends the overdue reminders every minute (its
+claims make them go out once).
+
+Everything it calls is handed in (:class:`SchedulerHooks`), so this module knows nothing of the
+façade that starts it.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from engine.execution import timers
-
-if TYPE_CHECKING:
-    from engine.api import Staffel
+from engine.model import FireReport
 
 log = logging.getLogger("staffel.scheduler")
 SWEEP_SECONDS = 1.0
 REMIND_SECONDS = 60.0
 
 
+@dataclass(frozen=True)
+class SchedulerHooks:
+    """What the scheduler calls: fire due timers, tell the next due time, send reminders."""
+
+    fire_due: Callable[[int], FireReport]  # (limit) -> what happened
+    next_due: Callable[[], datetime | None]
+    # a simulated clock never plans exact jobs: time moves only when told (asked each time:
+    # an 'auto' clock knows its mode only once it has read the database)
+    simulated: Callable[[], bool]
+    send_reminders: Callable[[], int] | None = None  # None: this process sends none
+
+
 class TimerScheduler:
     """Fires due timers of one engine from a background thread."""
 
-    def __init__(self, engine: Staffel, sweep_seconds: float = SWEEP_SECONDS,
+    def __init__(self, hooks: SchedulerHooks, sweep_seconds: float = SWEEP_SECONDS,
                  remind_seconds: float = REMIND_SECONDS) -> None:
-        self.engine = engine
+        self.hooks = hooks
         self.sweep_seconds = sweep_seconds
         self.remind_seconds = remind_seconds
         self._scheduler = BackgroundScheduler(timezone=UTC)
@@ -42,7 +55,7 @@ class TimerScheduler:
         """Start the sweep and plan the first exact job."""
         self._scheduler.add_job(self.sweep, "interval", seconds=self.sweep_seconds,
                                 id="sweep", max_instances=1, coalesce=True)
-        if self.engine.notifier is not None:
+        if self.hooks.send_reminders is not None:
             self._scheduler.add_job(self.remind, "interval", seconds=self.remind_seconds,
                                     id="reminders", max_instances=1, coalesce=True)
         self._scheduler.start()
@@ -58,11 +71,11 @@ class TimerScheduler:
         with self._lock:
             try:
                 while True:
-                    report = self.engine.fire_due(limit=200)
+                    report = self.hooks.fire_due(200)
                     fired += report.fired
                     if report.fired + report.failed + report.released < 200:
                         break
-            except Exception:
+            except Exception:  # never let the thread die; the next sweep retries
                 log.exception("timer sweep failed; retrying at the next sweep")
         self.plan_next()
         return fired
@@ -70,19 +83,18 @@ class TimerScheduler:
     def remind(self) -> int:
         """Send the overdue reminders that are due; returns how many were sent."""
         try:
-            return self.engine.send_reminders().sent
-        except Exception:
+            return self.hooks.send_reminders() if self.hooks.send_reminders else 0
+        except Exception:  # logged; the next interval tries again
             log.exception("reminder sweep failed; retrying at the next one")
             return 0
 
     def plan_next(self) -> None:
         """Schedule an exact job at the earliest waiting timer (system clock only)."""
-        if self.engine.time.simulated:
+        if self.hooks.simulated():
             return
         try:
-            with self.engine.db.read() as session:
-                due = timers.next_due(session)
-        except Exception:
+            due = self.hooks.next_due()
+        except Exception:  # e.g. the database restarting; the 1 s sweep keeps firing
             log.exception("could not read the next due timer")
             return
         if due is None:

@@ -10,17 +10,18 @@ from datetime import date, datetime, time
 from typing import Any
 
 from engine.errors import ScriptError
-from engine.execution.clock import BERLIN, active_now
+from engine.execution.clock import active_now
 from engine.execution.effects import CASE_HELPERS, current_land
 from engine.execution.sandbox import SandboxScriptEngine
 from engine.execution.tasks import due_at_for
-from engine.law import deadlines
+from engine.law import calendar, deadlines
+from engine.law.lands import BERLIN
 from engine.law.rules import LegalRules
 
 
 def timer_at(day: Any, hour: int = 0) -> str:
     """The ISO instant a ``timeDate`` timer needs: ``hour`` o'clock of ``day``, Berlin time."""
-    local = datetime.combine(deadlines.as_date(day), time(hour=int(hour)), tzinfo=BERLIN)
+    local = datetime.combine(calendar.as_date(day), time(hour=int(hour)), tzinfo=BERLIN)
     return local.isoformat()
 
 

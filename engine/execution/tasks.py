@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from engine.execution.clock import BERLIN
-from engine.law import deadlines
+from engine.law import calendar
+from engine.law.lands import BERLIN
 from engine.law.teams import resolve_team
 from engine.model import Page, TaskInfo
 from engine.persistence.models import Case, HumanTask
+from engine.states import HumanTaskState
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 SLA_PROPERTY = "sla_days"
@@ -46,7 +47,7 @@ def due_at_for(created: datetime, sla_days: str | None, land: str) -> datetime |
     if sla_days in (None, ""):
         return None
     local_day = created.astimezone(BERLIN).date()
-    due_day = deadlines.add_working_days(local_day, int(str(sla_days)), land)
+    due_day = calendar.add_working_days(local_day, int(str(sla_days)), land)
     end = datetime.combine(due_day + timedelta(days=1), time.min, tzinfo=BERLIN)
     return end.astimezone(created.tzinfo)
 
@@ -87,7 +88,8 @@ def sync_human_tasks(session: Session, instance_id: str, case: Case, process_key
     changes = TaskChanges([], [])
     for task_id in sorted(set(open_before) - set(ready)):
         done = completed is not None and task_id == completed[0]
-        values = {"state": "completed" if done else "cancelled", "completed_at": now,
+        values = {"state": HumanTaskState.COMPLETED if done else HumanTaskState.CANCELLED,
+                  "completed_at": now,
                   "completed_by": completed[1] if done and completed else None}
         connection.execute(CLOSE_TASK, {"b_id": task_id, **values})
         loaded = session.identity_map.get(identity_key(HumanTask, task_id))
@@ -107,7 +109,7 @@ def sync_human_tasks(session: Session, instance_id: str, case: Case, process_key
             "id": task_id, "instance_id": instance_id, "case_id": case.id,
             "process_key": task.workflow.spec.name or process_key, "element_id": element_id,
             "title": task.task_spec.bpmn_name or task.task_spec.name, "team": team,
-            "form": props.get(FORM_PROPERTY), "state": "open", "assignee": None,
+            "form": props.get(FORM_PROPERTY), "state": HumanTaskState.OPEN, "assignee": None,
             "created_at": now, "due_at": due_at_for(now, props.get(SLA_PROPERTY), case.land),
             "completed_at": None, "completed_by": None,
         })
@@ -123,7 +125,8 @@ def to_info(row: HumanTask, case_number: str, now: datetime) -> TaskInfo:
         id=row.id, case_id=row.case_id, case_number=case_number, instance_id=row.instance_id,
         process_key=row.process_key, name=row.element_id, title=row.title, team=row.team,
         form=row.form, state=row.state, assignee=row.assignee, created_at=row.created_at,
-        due_at=row.due_at, overdue=bool(row.state == "open" and row.due_at and row.due_at <= now),
+        due_at=row.due_at,
+        overdue=bool(row.state == HumanTaskState.OPEN and row.due_at and row.due_at <= now),
         completed_at=row.completed_at, completed_by=row.completed_by,
     )
 
@@ -132,7 +135,7 @@ def to_info(row: HumanTask, case_number: str, now: datetime) -> TaskInfo:
 class TaskQuery:
     """Filters for the inbox; all optional. ``teams`` limits to those teams' tasks."""
 
-    state: str | None = "open"
+    state: str | None = HumanTaskState.OPEN
     teams: Iterable[str] | None = None
     assignee: str | None = None
     unassigned_or_assignee: str | None = None

@@ -26,10 +26,11 @@ from sqlalchemy import Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.persistence.models import ProcessInstance, Timer
+from engine.states import TimerStatus
 
 CLAIM_LEASE = timedelta(seconds=float(os.environ.get("STAFFEL_CLAIM_LEASE_SECONDS", "60")))
 MAX_ATTEMPTS = 5
-OPEN_STATES = ("waiting", "claimed")
+OPEN_STATES = (TimerStatus.WAITING, TimerStatus.CLAIMED)
 
 
 def _parse_due(value: Any) -> datetime | None:
@@ -99,17 +100,17 @@ def sync_timers(session: Session, instance_id: str, case_id: str, workflow: Bpmn
     firing_key = (firing.task_id, firing.due_at) if firing is not None else None
     if firing is not None and firing_key in current:
         # the engine does not consider it due yet: give the claim back
-        firing.status, firing.claimed_by, firing.claim_expires_at = "waiting", None, None
+        firing.status, firing.claimed_by, firing.claim_expires_at = TimerStatus.WAITING, None, None
     for key in sorted(set(waiting_before) - set(current)):
         task_id, due = key
         fired = key == firing_key or due <= now
         if key == firing_key and firing is not None:
-            firing.status, firing.fired_at = "fired", now
+            firing.status, firing.fired_at = TimerStatus.FIRED, now
             firing.claimed_by, firing.claim_expires_at = None, None
         else:
             session.connection().execute(CLOSE_TIMER, {
                 "b_instance": instance_id, "b_task": task_id, "b_due": due,
-                "status": "fired" if fired else "cancelled",
+                "status": TimerStatus.FIRED if fired else TimerStatus.CANCELLED,
                 "fired_at": now if fired else None})
         (changes.fired if fired else changes.cancelled).append((waiting_before[key], due))
     rows = []
@@ -118,7 +119,7 @@ def sync_timers(session: Session, instance_id: str, case_id: str, workflow: Bpmn
             continue
         element_id = task.task_spec.bpmn_id or task.task_spec.name
         rows.append({"instance_id": instance_id, "case_id": case_id, "task_id": task_id,
-                     "element_id": element_id, "due_at": due, "status": "waiting",
+                     "element_id": element_id, "due_at": due, "status": TimerStatus.WAITING,
                      "attempts": 0, "claimed_by": None, "claim_expires_at": None,
                      "fired_at": None, "last_error": None})
         changes.created.append((element_id, due))
@@ -138,8 +139,8 @@ def claim_due(session: Session, now: datetime, worker: str, limit: int,
     stmt = (
         select(Timer.id)
         .where(or_(
-            and_(Timer.status == "waiting", Timer.due_at <= now),
-            and_(Timer.status == "claimed", Timer.claim_expires_at < wall),
+            and_(Timer.status == TimerStatus.WAITING, Timer.due_at <= now),
+            and_(Timer.status == TimerStatus.CLAIMED, Timer.claim_expires_at < wall),
         ))
         .order_by(Timer.due_at, Timer.id)
         .limit(limit)
@@ -150,8 +151,8 @@ def claim_due(session: Session, now: datetime, worker: str, limit: int,
     if ids:
         session.execute(
             update(Timer).where(Timer.id.in_(ids))
-            .values(status="claimed", claimed_by=worker, claim_expires_at=wall + CLAIM_LEASE,
-                    attempts=Timer.attempts + 1)
+            .values(status=TimerStatus.CLAIMED, claimed_by=worker,
+                    claim_expires_at=wall + CLAIM_LEASE, attempts=Timer.attempts + 1)
         )
     return ids
 
@@ -162,7 +163,8 @@ def lock_claimed(session: Session, timer_id: int,
     the timer row is locked on PostgreSQL)."""
     stmt = (select(Timer, ProcessInstance)
             .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-            .where(Timer.id == timer_id, Timer.status == "claimed", Timer.claimed_by == worker))
+            .where(Timer.id == timer_id, Timer.status == TimerStatus.CLAIMED,
+                   Timer.claimed_by == worker))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(of=Timer)
     found = session.execute(stmt).one_or_none()
@@ -172,16 +174,17 @@ def lock_claimed(session: Session, timer_id: int,
 def release(session: Session, timer_id: int, worker: str, error: str | None) -> None:
     """Give a claim back after a failed firing; after too many attempts the timer fails."""
     row = session.get(Timer, timer_id)
-    if row is None or row.status != "claimed" or row.claimed_by != worker:
+    if row is None or row.status != TimerStatus.CLAIMED or row.claimed_by != worker:
         return
     row.last_error = error
     row.claimed_by, row.claim_expires_at = None, None
-    row.status = "failed" if row.attempts >= MAX_ATTEMPTS else "waiting"
+    row.status = TimerStatus.FAILED if row.attempts >= MAX_ATTEMPTS else TimerStatus.WAITING
 
 
 def next_due(session: Session, until: datetime | None = None) -> datetime | None:
     """Return the earliest due time of a waiting timer (optionally only up to ``until``)."""
-    stmt = select(Timer.due_at).where(Timer.status == "waiting").order_by(Timer.due_at).limit(1)
+    stmt = (select(Timer.due_at).where(Timer.status == TimerStatus.WAITING)
+            .order_by(Timer.due_at).limit(1))
     if until is not None:
         stmt = stmt.where(Timer.due_at <= until)
     return session.scalar(stmt)

@@ -16,15 +16,7 @@ from datetime import date
 from typing import Any, Literal
 
 from engine.errors import InvalidInput
-
-#: The 16 German Länder as ``holidays`` subdivision codes. Public holidays, and therefore
-#: the §193 BGB shift of a deadline, depend on the Land where the act must be done.
-LANDS: frozenset[str] = frozenset(
-    {
-        "BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV",
-        "NI", "NW", "RP", "SH", "SL", "SN", "ST", "TH",
-    }
-)  # fmt: skip
+from engine.law.lands import LANDS
 
 #: Allowed values of :attr:`LegalRules.asylblg_end_rule`.
 AsylblgEndRule = Literal["month_final", "month_served"]

@@ -20,7 +20,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from engine.errors import Conflict, InvalidInput
+from engine.errors import Conflict, InvalidInput, NotFound
 from engine.law.teams import TEAM_KEYS
 from engine.model import IssuedToken, UserInfo
 from engine.persistence.models import ApiToken, User, UserTeam
@@ -31,6 +31,8 @@ USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
 DEFAULT_TOKEN_TTL = timedelta(hours=12)
+#: what an e-mail address for reminders must look like (no display names, no lists)
+EMAIL_RE = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9.-]{1,252}\.[A-Za-z]{2,63}$")
 DEFAULT_HASHER = PasswordHasher()
 # A hash to verify against when the user does not exist, so that the answer takes as long
 # as for a wrong password (no user enumeration through timing).
@@ -158,3 +160,16 @@ def revoke_token(session: Session, token: str, now: datetime) -> bool:
         return False
     row.revoked_at = now
     return True
+
+
+def set_email(session: Session, username: str, email: str | None) -> None:
+    """Store (or with None remove) a user's e-mail address; InvalidInput / NotFound."""
+    if email is not None:
+        email = email.strip()
+        if not EMAIL_RE.match(email):
+            raise InvalidInput("not an e-mail address",
+                               [{"field": "email", "message": "is not an e-mail address"}])
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    user.email = email

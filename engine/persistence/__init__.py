@@ -1,1 +1,7 @@
-"""Persistence: the only package that touches SQLAlchemy sessions."""
+"""Persistence: the SQLAlchemy 2.x rows (``Mapped[]`` models, states as enums with ``CHECK``
+constraints), the UTC datetime and JSON column types, the database handle with its write
+transactions (SQLite ``BEGIN IMMEDIATE`` in WAL mode; PostgreSQL), and the Alembic migrations.
+
+Rooms read and write these rows through sessions that ``services`` open; the rows never leave
+the engine. May import: ``engine.states`` and ``engine.errors`` only.
+"""

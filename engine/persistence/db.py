@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -85,6 +85,36 @@ class Database:
         finally:
             session.close()
 
+    @contextlib.contextmanager
+    def schema_change(self) -> Iterator[Connection]:
+        """A connection in one transaction for migrations (committed at the end of the block).
+
+        On SQLite, Alembic's batch mode changes a table's constraints by copying it: create
+        the new table, copy the rows, DROP the old one, rename. With foreign keys enforced,
+        that DROP fails as soon as other rows reference the table (and deferring the checks
+        does not help: the DROP counts as deleting the referenced rows). So, as SQLite's own
+        procedure for such changes says, enforcement is switched off for the migration
+        (possible only outside a transaction), every reference is checked with
+        ``PRAGMA foreign_key_check`` before the commit, and enforcement is switched on again
+        before the connection goes back to the pool.
+        """
+        with self.engine.connect() as connection:
+            if not self.is_sqlite:
+                with connection.begin():
+                    yield connection
+                return
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            raw.execute("PRAGMA foreign_keys=OFF")  # autocommit: no transaction is open yet
+            try:
+                with connection.begin():
+                    yield connection
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"migration broke foreign keys: {broken[:10]}")
+            finally:
+                raw.execute("PRAGMA foreign_keys=ON")
+
     def migrate(self) -> None:
         """Create or upgrade the schema to the newest migration (Alembic ``upgrade head``)."""
         from alembic import command
@@ -93,7 +123,7 @@ class Database:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
-        with self.engine.begin() as connection:
+        with self.schema_change() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

@@ -3,12 +3,15 @@ and :mod:`engine`'s services: callers get the dataclasses of :mod:`engine.model`
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Date,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -20,6 +23,34 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from engine.persistence.types import JSONType, UTCDateTime
+from engine.states import (
+    ClarificationState,
+    HandoverState,
+    HumanTaskState,
+    ImportFileStatus,
+    ImportRowOutcome,
+    InstanceStatus,
+    TimerStatus,
+)
+
+
+def state_type(states: type[enum.StrEnum], length: int) -> Enum:
+    """A state column: ``VARCHAR(length)`` holding the members' values (never their names),
+    read back as members. No native enum type and no unnamed constraint of SQLAlchemy's own:
+    the database checks the values with the named constraint of :func:`state_check`. Plain
+    strings are validated too, so a misspelt state fails its statement, even in a WHERE."""
+    return Enum(states, native_enum=False, create_constraint=False, validate_strings=True,
+                values_callable=lambda members: [m.value for m in members], length=length)
+
+
+def state_check(table: str, column: str, states: type[enum.StrEnum]) -> CheckConstraint:
+    """``CHECK (column IN (...))`` named ``ck_<table>_<column>``, listing ``states``.
+
+    Migration 0008 creates the same constraints with the values written out (the tests
+    compare the lists); a new member needs a migration that replaces the constraint.
+    """
+    values = ", ".join(f"'{m.value}'" for m in states)
+    return CheckConstraint(f"{column} IN ({values})", name=f"ck_{table}_{column}")
 
 
 class Base(DeclarativeBase):
@@ -107,13 +138,14 @@ class ProcessInstance(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
-    status: Mapped[str] = mapped_column(String(12), index=True)  # running | completed | error
+    status: Mapped[InstanceStatus] = mapped_column(state_type(InstanceStatus, 12), index=True)
     state: Mapped[bytes] = mapped_column(LargeBinary)
     serializer_version: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
+    __table_args__ = (state_check("process_instances", "status", InstanceStatus),)
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - SQLAlchemy's API
 
 
@@ -130,7 +162,7 @@ class HumanTask(Base):
     title: Mapped[str] = mapped_column(String(300))
     team: Mapped[str] = mapped_column(String(40))
     form: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(12))  # open | completed | cancelled
+    state: Mapped[HumanTaskState] = mapped_column(state_type(HumanTaskState, 12))
     assignee: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -142,6 +174,7 @@ class HumanTask(Base):
         Index("ix_human_tasks_inbox", "state", "team", "due_at"),
         Index("ix_human_tasks_assignee", "state", "assignee"),
         Index("ix_human_tasks_due", "state", "due_at"),
+        state_check("human_tasks", "state", HumanTaskState),
     )
 
 
@@ -156,7 +189,7 @@ class Timer(Base):
     task_id: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(200))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(10))  # waiting | claimed | fired | cancelled
+    status: Mapped[TimerStatus] = mapped_column(state_type(TimerStatus, 10))
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -166,6 +199,7 @@ class Timer(Base):
     __table_args__ = (
         Index("ix_timers_due", "status", "due_at"),
         UniqueConstraint("task_id", "due_at", name="uq_timer_task_due"),
+        state_check("timers", "status", TimerStatus),
     )
 
 
@@ -234,7 +268,7 @@ class Handover(Base):
     key: Mapped[str] = mapped_column(String(60))
     from_team: Mapped[str] = mapped_column(String(40))
     to_team: Mapped[str] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(14))  # proposed | acknowledged
+    state: Mapped[HandoverState] = mapped_column(state_type(HandoverState, 14))
     legal_basis: Mapped[str] = mapped_column(String(200))
     purpose: Mapped[str] = mapped_column(String(200))
     consent: Mapped[bool | None] = mapped_column()
@@ -247,7 +281,10 @@ class Handover(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # supervisors notified
 
-    __table_args__ = (UniqueConstraint("case_id", "key", name="uq_handover_case_key"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "key", name="uq_handover_case_key"),
+        state_check("handovers", "state", HandoverState),
+    )
 
 
 class User(Base):
@@ -319,7 +356,7 @@ class ImportFile(Base):
     uploaded_by: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(10))  # running | done
+    status: Mapped[ImportFileStatus] = mapped_column(state_type(ImportFileStatus, 10))
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
     rows_correlated: Mapped[int] = mapped_column(Integer, default=0)
     rows_clarification: Mapped[int] = mapped_column(Integer, default=0)
@@ -327,7 +364,10 @@ class ImportFile(Base):
     rows_duplicate: Mapped[int] = mapped_column(Integer, default=0)
     report: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
-    __table_args__ = (UniqueConstraint("kind", "sha256", name="uq_import_file_content"),)
+    __table_args__ = (
+        UniqueConstraint("kind", "sha256", name="uq_import_file_content"),
+        state_check("import_files", "status", ImportFileStatus),
+    )
 
 
 class ImportRow(Base):
@@ -341,7 +381,7 @@ class ImportRow(Base):
     line: Mapped[int] = mapped_column(Integer)
     # sha256 of the normalised row; NULL for invalid and duplicate lines (they take nothing)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
-    outcome: Mapped[str] = mapped_column(String(14))  # correlated|clarification|invalid|duplicate
+    outcome: Mapped[ImportRowOutcome] = mapped_column(state_type(ImportRowOutcome, 14))
     case_id: Mapped[str | None] = mapped_column(String(32), index=True)
     message_name: Mapped[str | None] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(String(40))
@@ -352,6 +392,7 @@ class ImportRow(Base):
     __table_args__ = (
         UniqueConstraint("kind", "fingerprint", name="uq_import_row_fingerprint"),
         UniqueConstraint("file_id", "line", name="uq_import_row_line"),
+        state_check("import_rows", "outcome", ImportRowOutcome),
     )
 
 
@@ -365,7 +406,7 @@ class ImportClarification(Base):
     row_id: Mapped[int] = mapped_column(ForeignKey("import_rows.id"), unique=True)
     kind: Mapped[str] = mapped_column(String(12))
     team: Mapped[str] = mapped_column(String(40))
-    state: Mapped[str] = mapped_column(String(10))  # open | resolved | discarded
+    state: Mapped[ClarificationState] = mapped_column(state_type(ClarificationState, 10))
     reason: Mapped[str] = mapped_column(String(40))
     fields: Mapped[dict[str, Any]] = mapped_column(JSONType)  # names, birth date, Aktenzeichen
     message_name: Mapped[str] = mapped_column(String(100))
@@ -376,4 +417,7 @@ class ImportClarification(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
 
-    __table_args__ = (Index("ix_import_clarifications_open", "team", "state", "created_at"),)
+    __table_args__ = (
+        Index("ix_import_clarifications_open", "team", "state", "created_at"),
+        state_check("import_clarifications", "state", ClarificationState),
+    )

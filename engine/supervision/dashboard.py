@@ -1,5 +1,5 @@
 """Supervisor dashboard: read-only queries over the task projection, cases, deadlines and
-handovers (SQLite and PostgreSQL alike), and the façade methods of :class:`DashboardMixin`.
+handovers (SQLite and PostgreSQL alike); ``staffel.supervision`` calls them.
 
 Definitions (shown on the dashboard, relied upon by the tests):
 
@@ -22,25 +22,23 @@ one of the teams has or had a task on (:func:`engine.people.access.visible_to`).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from engine.execution.clock import BERLIN
-from engine.execution.timekeeper import Timekeeper
-from engine.law import deadlines
+from engine.law import calendar
+from engine.law.lands import BERLIN
 from engine.law.rules import LegalRules
 from engine.people.access import visible_to
-from engine.persistence.db import Database
 from engine.persistence.models import Case, CaseDeadline, Handover, HumanTask
+from engine.states import HandoverState, HumanTaskState
 from engine.supervision.dashboard_model import (
     BUCKETS,
     DEADLINE_KEYS,
-    DashboardSummary,
     HeatCell,
     OverdueGroup,
     OverdueTask,
@@ -51,7 +49,7 @@ from engine.supervision.dashboard_model import (
     WeekCount,
     bucket_of,
 )
-from engine.supervision.reminders import ReminderMixin, handover_ack_due
+from engine.supervision.reminders import handover_ack_due
 
 WEEKS = 12
 DEADLINE_DAYS = 14
@@ -85,19 +83,11 @@ def _case_scope(teams: Iterable[str] | None) -> ColumnElement[bool]:
     return true() if teams is None else visible_to(teams)
 
 
-class DaysOverdue:
-    """Working days overdue, cached per (due day, Land): many tasks share a due day."""
-
-    def __init__(self, today: date) -> None:
-        self.today = today
-        self._cache: dict[tuple[date, str], int] = {}
-
-    def __call__(self, due: date, land: str) -> int:
-        """Days overdue of a task whose last day was ``due`` (at least 1)."""
-        key = (due, land)
-        if key not in self._cache:
-            self._cache[key] = max(1, deadlines.working_days_between(due, self.today, land))
-        return self._cache[key]
+@functools.lru_cache(maxsize=8192)
+def days_overdue(due: date, today: date, land: str) -> int:
+    """Working days overdue of a task whose last day was ``due`` (at least 1); cached, since
+    many tasks share a due day and a Land."""
+    return max(1, calendar.working_days_between(due, today, land))
 
 
 # -- overdue tasks -------------------------------------------------------------------------------
@@ -109,7 +99,7 @@ def overdue_tasks(session: Session, now: datetime, teams: Iterable[str] | None =
     optionally of one process), age bucket and minimum working days overdue."""
     stmt = (select(HumanTask, Case.case_number, Case.land)
             .join(Case, Case.id == HumanTask.case_id)
-            .where(HumanTask.state == "open", HumanTask.due_at.is_not(None),
+            .where(HumanTask.state == HumanTaskState.OPEN, HumanTask.due_at.is_not(None),
                    HumanTask.due_at <= now, _task_scope(teams)))
     if team:
         stmt = stmt.where(HumanTask.team == team)
@@ -117,12 +107,13 @@ def overdue_tasks(session: Session, now: datetime, teams: Iterable[str] | None =
         stmt = stmt.where(HumanTask.element_id == element_id)
     if process_key:
         stmt = stmt.where(HumanTask.process_key == process_key)
-    days = DaysOverdue(berlin_day(now))
+    today = berlin_day(now)
     found = []
     for row, number, land in session.execute(stmt.order_by(HumanTask.due_at, HumanTask.id)):
-        assert row.due_at is not None
+        if row.due_at is None:  # the query asks for due_at <= now; SQL NULL never matches
+            continue
         last_day = due_day(row.due_at)
-        n = days(last_day, land)
+        n = days_overdue(last_day, today, land)
         if n < min_days or (bucket and bucket_of(n) != bucket):
             continue
         found.append(OverdueTask(row.id, row.case_id, number, land, row.process_key,
@@ -149,7 +140,8 @@ def waiting_handovers(session: Session, now: datetime, rules: LegalRules,
                       teams: Iterable[str] | None = None) -> list[WaitingHandover]:
     """Handovers proposed but not yet acknowledged, overdue ones first."""
     stmt = (select(Handover, Case.case_number, Case.land)
-            .join(Case, Case.id == Handover.case_id).where(Handover.state == "proposed"))
+            .join(Case, Case.id == Handover.case_id)
+            .where(Handover.state == HandoverState.PROPOSED))
     if teams is not None:
         team_list = sorted(teams)
         stmt = stmt.where(or_(Handover.from_team.in_(team_list), Handover.to_team.in_(team_list)))
@@ -227,7 +219,7 @@ def heatmap(session: Session, now: datetime,
                             else_=0))
     stmt = (select(HumanTask.process_key, HumanTask.element_id, func.max(HumanTask.title),
                    func.count(), overdue)
-            .where(HumanTask.state == "open", _task_scope(teams))
+            .where(HumanTask.state == HumanTaskState.OPEN, _task_scope(teams))
             .group_by(HumanTask.process_key, HumanTask.element_id)
             .order_by(HumanTask.process_key, HumanTask.element_id))
     return [HeatCell(key, element, title, int(n), int(late or 0))
@@ -252,55 +244,3 @@ def cases_list(session: Session, now: datetime, teams: Iterable[str] | None = No
         stmt = stmt.where(column >= start, column < end, column <= now)
     rows = session.execute(stmt.order_by(Case.created_at.desc(), Case.id).limit(limit))
     return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
-
-
-# -- the façade -----------------------------------------------------------------------------------
-class _Engine(Protocol):
-    db: Database
-    time: Timekeeper
-    rules: LegalRules
-
-
-class DashboardMixin(ReminderMixin):
-    """Supervisor queries and overdue reminders of :class:`engine.api.Staffel`.
-
-    ``teams=None`` means every team (administrators); the web layer passes a supervisor's
-    teams (authorization stays in ``web/``).
-    """
-
-    def overdue_tasks(self: _Engine, teams: Iterable[str] | None = None, *,
-                      team: str | None = None, element_id: str | None = None,
-                      process_key: str | None = None, bucket: str | None = None,
-                      min_days: int = 1) -> list[OverdueTask]:
-        """Open overdue tasks of ``teams``, most days overdue first (see :func:`overdue_tasks`)."""
-        with self.db.read() as session:
-            return overdue_tasks(session, self.time.now(session), teams, team=team,
-                                 element_id=element_id, process_key=process_key,
-                                 bucket=bucket, min_days=min_days)
-
-    def dashboard_summary(self: _Engine, teams: Iterable[str] | None = None) -> DashboardSummary:
-        """Every number of the supervisor dashboard, read in one transaction."""
-        team_set = None if teams is None else frozenset(teams)
-        with self.db.read() as session:
-            now = self.time.now(session)
-            late = overdue_tasks(session, now, team_set)
-            buckets = Counter(t.bucket for t in late)
-            return DashboardSummary(
-                now=now, today=berlin_day(now), teams=team_set, overdue_total=len(late),
-                buckets={b: buckets[b] for b in BUCKETS},
-                by_team=group_overdue(late, "team"), by_task=group_overdue(late, "task"),
-                handovers=waiting_handovers(session, now, self.rules, team_set),
-                deadlines=upcoming_deadlines(session, berlin_day(now), team_set),
-                stages=stage_counts(session, team_set),
-                weeks=weekly_cases(session, now, team_set),
-                trend=overdue_trend(session, now, team_set),
-                heatmap=heatmap(session, now, team_set))
-
-    def dashboard_cases(self: _Engine, teams: Iterable[str] | None = None, *,
-                        stage: str | None = None, week: date | None = None,
-                        kind: str = "new") -> list[tuple[str, str, str, datetime,
-                                                         datetime | None]]:
-        """The cases behind a stage count or a weekly count (see :func:`cases_list`)."""
-        with self.db.read() as session:
-            return cases_list(session, self.time.now(session), teams, stage=stage, week=week,
-                              kind=kind)

@@ -15,12 +15,11 @@ legal basis live in ``adapters/``; this module only reads and records:
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
@@ -29,11 +28,10 @@ from sqlalchemy.orm import Session
 from engine.errors import NotFound
 from engine.execution.cases import case_deadlines
 from engine.execution.handovers import handover_info
-from engine.execution.runtime import Runtime, UnitOfWork
+from engine.execution.runtime import UnitOfWork
 from engine.execution.specs import SpecCache
 from engine.execution.spiff import load_state
 from engine.model import DeadlineInfo, HandoverInfo
-from engine.persistence.db import Database
 from engine.persistence.models import (
     AuditEvent,
     Case,
@@ -43,6 +41,7 @@ from engine.persistence.models import (
     User,
     UserTeam,
 )
+from engine.states import HandoverState, HumanTaskState
 
 HANDOVER_PROCESS = "warm_handover"
 PROPOSAL_TASK = "Task_handover_propose"
@@ -85,6 +84,19 @@ class HandoverRecord:
     emails: dict[str, str] = field(default_factory=dict)
     #: active users with an e-mail address of the sending and the receiving team
     contacts: dict[str, list[TeamContact]] = field(default_factory=dict)
+
+    def appointment(self) -> datetime | None:
+        """The joint appointment: the handover row's, else the proposal form's (aware)."""
+        if self.handover.appointment_at is not None:
+            return self.handover.appointment_at
+        text = self.process_data.get("handover_appointment_at")
+        if not isinstance(text, str):
+            return None
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo is not None else None
 
 
 def parse_handover_id(value: Any) -> int:
@@ -169,10 +181,10 @@ def handover_record(session: Session, specs: SpecCache, script_engine: Any,
         raise NotFound(f"handover {handover_id} does not exist")
     deadlines = case_deadlines(session, case.id)
     assignee = None
-    if row.state == "proposed":
+    if row.state == HandoverState.PROPOSED:
         assignee = session.scalar(select(HumanTask.assignee).where(
             HumanTask.case_id == case.id, HumanTask.element_id == ACK_TASK,
-            HumanTask.state == "open", HumanTask.team == row.to_team).limit(1))
+            HumanTask.state == HumanTaskState.OPEN, HumanTask.team == row.to_team).limit(1))
     proposals = sum(1 for details in session.scalars(select(AuditEvent.details).where(
         AuditEvent.case_id == case.id, AuditEvent.action == "handover_proposed"))
         if isinstance(details, dict) and details.get("key") == row.key)
@@ -193,52 +205,3 @@ def record_shared(uow: UnitOfWork, row: Handover, fields: Sequence[str], legal_b
     uow.record(SHARED_ACTION, case_id=row.case_id, handover_id=row.id, key=row.key,
                from_team=row.from_team, to_team=row.to_team, legal_basis=legal_basis,
                fields=sorted(set(fields)), format=fmt)
-
-
-def appointment_of(record: HandoverRecord) -> datetime | None:
-    """The joint appointment: the handover row's, else the proposal form's (aware)."""
-    if record.handover.appointment_at is not None:
-        return record.handover.appointment_at
-    text = record.process_data.get("handover_appointment_at")
-    if not isinstance(text, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
-class _Engine(Protocol):
-    db: Database
-    specs: SpecCache
-    runtime: Runtime
-
-    def unit(self, actor: str) -> contextlib.AbstractContextManager[UnitOfWork]: ...
-
-
-class OutboundApi:
-    """Façade methods of :class:`engine.api.Staffel` for the handover package and invitation."""
-
-    def handover_record(self: _Engine, handover_id: Any) -> HandoverRecord:
-        """The facts of one handover for its package and invitation (NotFound if absent)."""
-        with self.db.read() as session:
-            return handover_record(session, self.specs, self.runtime.script_engine,
-                                   handover_id)
-
-    def handover_teams(self: _Engine, handover_id: Any) -> tuple[str, str] | None:
-        """Cheap lookup for authorization: (sending, receiving) team, None if no such handover."""
-        try:
-            number = parse_handover_id(handover_id)
-        except NotFound:
-            return None
-        with self.db.read() as session:
-            row = session.get(Handover, number)
-            return (row.from_team, row.to_team) if row is not None else None
-
-    def record_handover_shared(self: _Engine, handover_id: Any, fields: Sequence[str],
-                               legal_basis: str, fmt: str, actor: str) -> None:
-        """Write the audit event of a handed-out package (field names only)."""
-        with self.unit(actor) as uow:
-            row = load_handover(uow.session, handover_id)
-            record_shared(uow, row, fields, legal_basis, fmt)

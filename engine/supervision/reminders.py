@@ -23,28 +23,22 @@ Logs name only the task id, the case number and ``user:<name>`` / ``team:<key>``
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine.errors import InvalidInput, NotFound
 from engine.execution import tasks
-from engine.execution.runtime import UnitOfWork
 from engine.law.rules import LegalRules
 from engine.law.teams import get_team
-from engine.persistence.db import Database
 from engine.persistence.models import Case, Handover, HumanTask, User, UserTeam
 from engine.ports import DeliveryError, Notification, Notifier
+from engine.states import HandoverState, HumanTaskState
 
 log = logging.getLogger("staffel.reminders")
 SUPERVISOR_TEAM = "supervisor"
-EMAIL_RE = re.compile(r"^[^@\s<>,;\"]{1,64}@[A-Za-z0-9.-]{1,252}\.[A-Za-z]{2,63}$")
 
 
 @dataclass(frozen=True)
@@ -77,7 +71,7 @@ def claim_task_reminders(session: Session, now: datetime, limit: int) -> list[_C
     """Mark up to ``limit`` overdue, not yet reminded open tasks as reminded; return them."""
     found = session.execute(
         select(HumanTask, Case.case_number).join(Case, Case.id == HumanTask.case_id)
-        .where(HumanTask.state == "open", HumanTask.due_at.is_not(None),
+        .where(HumanTask.state == HumanTaskState.OPEN, HumanTask.due_at.is_not(None),
                HumanTask.due_at <= now, HumanTask.reminded_at.is_(None))
         .order_by(HumanTask.due_at, HumanTask.id).limit(limit)).all()
     emails = _user_emails(session, sorted({r.assignee for r, _n in found if r.assignee}))
@@ -129,7 +123,7 @@ def claim_handover_reminders(session: Session, now: datetime, rules: LegalRules,
     """Mark proposed handovers whose acknowledgment is overdue as reminded; return them."""
     found = session.execute(
         select(Handover, Case.case_number, Case.land).join(Case, Case.id == Handover.case_id)
-        .where(Handover.state == "proposed", Handover.reminded_at.is_(None))
+        .where(Handover.state == HandoverState.PROPOSED, Handover.reminded_at.is_(None))
         .order_by(Handover.proposed_at, Handover.id)).all()
     claimed: list[_Claimed] = []
     for row, number, land in found:
@@ -178,61 +172,3 @@ def deliver(notifier: Notifier, item: _Claimed) -> str:
         return "retry"
     log.info("reminder %s of case %s sent to %s", note.ref, note.case_number, note.recipient)
     return "sent"
-
-
-# -- the façade ----------------------------------------------------------------------------------
-class _Engine(Protocol):
-    db: Database
-    rules: LegalRules
-    notifier: Notifier | None
-
-    def unit(self, actor: str) -> contextlib.AbstractContextManager[UnitOfWork]: ...
-
-
-class ReminderMixin:
-    """Overdue reminders (part of :class:`engine.api.Staffel` through DashboardMixin)."""
-
-    notifier: Notifier | None = None  # wired by the app factory; None: no reminders are sent
-
-    def send_reminders(self: _Engine, limit: int = 200) -> ReminderReport:
-        """Notify about every overdue task and handover acknowledgment not yet reminded.
-
-        Without a notifier nothing is claimed (so a process without one never swallows
-        reminders). Safe to call from any number of schedulers at once.
-        """
-        if self.notifier is None:
-            return ReminderReport()
-        with self.unit("reminder") as uow:
-            claimed_at = uow.now
-            items = claim_task_reminders(uow.session, uow.now, limit)
-            items += claim_handover_reminders(uow.session, uow.now, self.rules,
-                                              max(0, limit - len(items)))
-        if not items:
-            return ReminderReport()
-        outcomes = [deliver(self.notifier, item) for item in items]
-        with self.unit("reminder") as uow:
-            for item, outcome in zip(items, outcomes, strict=True):
-                if outcome == "retry":
-                    release(uow.session, item, claimed_at)
-                    continue
-                note = item.notification
-                uow.record("reminder_sent" if outcome == "sent" else "reminder_undeliverable",
-                           case_id=item.case_id, task_id=item.task_id, kind=note.kind,
-                           ref=note.ref, recipient=note.recipient)
-        return ReminderReport(outcomes.count("sent"), outcomes.count("retry"),
-                              outcomes.count("undeliverable"))
-
-    def set_user_email(self: _Engine, username: str, email: str | None,
-                       actor: str = "system") -> None:
-        """Store (or with None remove) the e-mail address reminders to ``username`` go to."""
-        if email is not None:
-            email = email.strip()
-            if not EMAIL_RE.match(email):
-                raise InvalidInput("not an e-mail address",
-                                   [{"field": "email", "message": "is not an e-mail address"}])
-        with self.unit(actor) as uow:
-            user = uow.session.scalars(select(User).where(User.username == username)).first()
-            if user is None:
-                raise NotFound(f"no user {username!r}")
-            user.email = email
-            uow.record("user_email_set", username=username, present=email is not None)

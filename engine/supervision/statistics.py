@@ -18,18 +18,17 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput
 from engine.execution.effects import STAGES
-from engine.execution.timekeeper import Timekeeper
 from engine.law.teams import TEAM_KEYS
 from engine.people.access import visible_to
-from engine.persistence.db import Database
 from engine.persistence.models import AuditEvent, Case, HumanTask
+from engine.states import HumanTaskState
 from engine.supervision.dashboard import (
     berlin_day,
     berlin_midnight,
@@ -105,7 +104,7 @@ def overdue_per_team(session: Session, now: datetime,
     """Open overdue tasks per team; every team in scope listed, sorted by team key."""
     scope = sorted(TEAM_KEYS) if teams is None else sorted(set(teams))
     stmt = (select(HumanTask.team, func.count())
-            .where(HumanTask.state == "open", HumanTask.due_at.is_not(None),
+            .where(HumanTask.state == HumanTaskState.OPEN, HumanTask.due_at.is_not(None),
                    HumanTask.due_at <= now, HumanTask.team.in_(scope))
             .group_by(HumanTask.team))
     counts = {team: int(n) for team, n in session.execute(stmt)}
@@ -120,23 +119,3 @@ def statistics_report(session: Session, now: datetime, teams: Iterable[str] | No
     return StatisticsReport(now=now, today=berlin_day(now), teams=team_set, weeks=starts,
                             stages=cases_per_stage(session, team_set), transitions=transitions,
                             overdue_by_team=overdue_per_team(session, now, team_set))
-
-
-class _Engine(Protocol):
-    db: Database
-    time: Timekeeper
-
-
-class StatisticsMixin:
-    """The statistics export's query, mixed into :class:`engine.api.Staffel`."""
-
-    def statistics(self: _Engine, teams: Iterable[str] | None = None,
-                   weeks: int = 12) -> StatisticsReport:
-        """Counts per stage, transitions per week and overdue tasks per team (no personal data).
-
-        ``teams=None`` counts every team (administrators); the web layer passes a supervisor's
-        teams.
-        """
-        check_weeks(weeks)
-        with self.db.read() as session:
-            return statistics_report(session, self.time.now(session), teams, weeks)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.lifecycle.helpers import (
     ACK,
     CLOSE,
@@ -33,7 +33,7 @@ ALL_CATEGORIES = ["identity", "residence_status", "benefits", "deadlines", "lang
 
 def handover_id(eng: Staffel, case_id: str, key: str) -> int:
     """The row id of the case's handover ``key``."""
-    (found,) = [h for h in eng.get_case(case_id).handovers if h.key == key]
+    (found,) = [h for h in eng.cases.get(case_id).handovers if h.key == key]
     assert found.id is not None
     return found.id
 
@@ -44,7 +44,7 @@ def resettlement_handover(eng: Staffel, *, registration: dict[str, Any] = REGIST
                           ) -> tuple[str, int]:
     """A resettlement case whose Eingangszone proposed the handover to jc_leistung."""
     advance_to(eng, "2027-10-04")
-    case = eng.start_case(person or PERSON, "NW", "resettlement", actor="cw_eingangszone").id
+    case = eng.cases.start(person or PERSON, "NW", "resettlement", actor="cw_eingangszone").id
     complete_open(eng, case, "Task_register", registration)
     complete_open(eng, case, "Task_resettlement_arrival", {"arrival_date": "2027-10-04"})
     form = proposal(APPOINTMENT, package)
@@ -61,9 +61,9 @@ def course_handover(eng: Staffel, *, registration: dict[str, Any] = REGISTRATION
     case, _first = resettlement_handover(eng, registration=registration)
     complete_open(eng, case, "Task_handover_close", CLOSE)
     complete_open(eng, case, "Task_permit_prepare", PERMIT_PREPARE)
-    eng.correlate("permit_issued", {"paragraph": "§23(4)", "valid_until": "2030-10-03",
+    eng.messages.correlate("permit_issued", {"paragraph": "§23(4)", "valid_until": "2030-10-03",
                                     "issued_on": "2027-10-04"}, case_id=case)
-    eng.correlate("sgb2_application_received", {"received_on": "2027-10-05"}, case_id=case)
+    eng.messages.correlate("sgb2_application_received", {"received_on": "2027-10-05"}, case_id=case)
     complete_open(eng, case, "Task_sgb2_approve", SGB2_APPROVAL)
     complete_open(eng, case, "Task_first_appointment",
                   {**FIRST_APPOINTMENT, "qualification": "Elektriker"})

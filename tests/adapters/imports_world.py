@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.persistence.models import (
     AuditEvent,
     Case,
@@ -59,13 +59,13 @@ class World:
 def new_engine(make_engine: Any) -> Staffel:
     """An engine with bpmn/ deployed."""
     eng: Staffel = make_engine()
-    eng.deploy_directory(BPMN_DIR, actor="lead")
+    eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
     return eng
 
 
 def in_s2(eng: Staffel, person: dict[str, str], az: str | None) -> str:
     """A registered asylum case waiting for the BAMF decision."""
-    case = eng.start_case(person, "NW", "asylum", az, actor="cw_eingangszone")
+    case = eng.cases.start(person, "NW", "asylum", az, actor="cw_eingangszone")
     register_asylum(eng, case.id)
     return case.id
 
@@ -74,7 +74,7 @@ def waiting_for_permit(eng: Staffel, person: dict[str, str], az: str | None,
                        outcome: str = "asylum") -> str:
     """Asylum granted (S3a), permit prepared: the case waits for ``permit_issued``."""
     case_id = in_s2(eng, person, az)
-    eng.correlate("bamf_decision", {"outcome": outcome, "decision_date": "2027-03-01",
+    eng.messages.correlate("bamf_decision", {"outcome": outcome, "decision_date": "2027-03-01",
                                     "served_on": "2027-03-01"}, case_id=case_id)
     if outcome == "asylum":
         complete_open(eng, case_id, "Task_permit_prepare", PERMIT_PREPARE)
@@ -108,13 +108,14 @@ def refugees(eng: Staffel) -> tuple[str, str]:
 def waiting_for_course(eng: Staffel) -> str:
     """Haddad through permit, SGB II and the course handover: waits for ``course_started``."""
     case_id = in_s2(eng, HADDAD, "8123456-423")
-    eng.correlate("bamf_decision", {"outcome": "asylum", "decision_date": "2027-03-01",
+    eng.messages.correlate("bamf_decision", {"outcome": "asylum", "decision_date": "2027-03-01",
                                     "served_on": "2027-03-01"}, case_id=case_id)
     warm_handover(eng, case_id, "2027-03-05T10:00:00+01:00", continuity=True)
     complete_open(eng, case_id, "Task_permit_prepare", PERMIT_PREPARE)
-    eng.correlate("sgb2_application_received", {"received_on": "2027-03-02"}, case_id=case_id)
+    eng.messages.correlate("sgb2_application_received", {"received_on": "2027-03-02"},
+                           case_id=case_id)
     complete_open(eng, case_id, "Task_sgb2_approve", SGB2_APPROVAL)
-    eng.correlate("permit_issued", {"paragraph": "§25(1)", "valid_until": "2030-03-01",
+    eng.messages.correlate("permit_issued", {"paragraph": "§25(1)", "valid_until": "2030-03-01",
                                     "issued_on": "2027-03-02"}, case_id=case_id)
     advance_to(eng, "2027-03-31")
     complete_open(eng, case_id, "Task_asylblg_stop", ASYLBLG_STOP)

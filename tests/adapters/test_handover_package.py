@@ -17,7 +17,7 @@ from adapters.handover_package import (
     build_package,
     rule_for,
 )
-from engine.api import Staffel
+from engine import Staffel
 from engine.errors import NotFound
 from tests.adapters.handover_cases import (
     ALL_CATEGORIES,
@@ -50,7 +50,7 @@ def test_the_allow_list_speaks_the_forms_language() -> None:
 
 def test_social_benefit_bodies_get_the_chosen_data_on_section_69(eng: Staffel) -> None:
     case_id, hid = resettlement_handover(eng)  # package: identity, residence status, deadlines
-    package = build_package(eng.handover_record(hid), eng.now())
+    package = build_package(eng.handovers.record(hid), eng.clock.now())
     body = package.to_json()
     assert body["shared"] is True and body["reason"] is None
     assert body["legal_basis"].startswith("§69 Abs. 1 Nr. 1 SGB X, §50 SGB II")
@@ -71,14 +71,14 @@ def test_social_benefit_bodies_get_the_chosen_data_on_section_69(eng: Staffel) -
     assert reasons["permit_paragraph"] == "not_recorded"  # not issued when proposed
     assert body["handover"]["appointment"] == {"at": "2027-10-06T08:00:00+00:00",
                                                "mode": "in_person", "interpreter": True}
-    assert body["handover"]["case_number"] == eng.get_case(case_id).case_number
+    assert body["handover"]["case_number"] == eng.cases.get(case_id).case_number
     assert sorted(body["fields"]) == body["fields"] == package.field_names()
     assert set(body["fields"]) | set(reasons) == set(FIELDS)
 
 
 def test_fields_beyond_the_legal_basis_stay_out_even_when_chosen(eng: Staffel) -> None:
     _case, hid = resettlement_handover(eng, package=ALL_CATEGORIES)
-    package = build_package(eng.handover_record(hid), eng.now())
+    package = build_package(eng.handovers.record(hid), eng.clock.now())
     reasons = withheld(package)
     for name in ("language_level", "course_type", "dtz_level", "qualification"):
         assert reasons[name] == "no_legal_basis", name
@@ -89,10 +89,10 @@ def test_fields_beyond_the_legal_basis_stay_out_even_when_chosen(eng: Staffel) -
 
 def test_the_course_provider_gets_consented_fields_only(eng: Staffel) -> None:
     _case, hid = course_handover(eng)
-    record = eng.handover_record(hid)
+    record = eng.handovers.record(hid)
     assert (record.handover.from_team, record.handover.to_team) == ("jc_vermittlung",
                                                                     "kurstraeger")
-    package = build_package(record, eng.now())
+    package = build_package(record, eng.clock.now())
     body = package.to_json()
     assert body["shared"] is True and body["consent"]["required"] is True
     assert body["consent"]["recorded"] is True and body["consent"]["date"] == "2027-03-01"
@@ -115,9 +115,9 @@ def test_the_course_provider_gets_consented_fields_only(eng: Staffel) -> None:
 ])
 def test_no_recorded_consent_no_package(eng: Staffel, registration: dict[str, Any]) -> None:
     _case, hid = course_handover(eng, registration=registration)
-    record = eng.handover_record(hid)
+    record = eng.handovers.record(hid)
     assert record.handover.consent is False and record.handover.shared_fields == []
-    package = build_package(record, eng.now())
+    package = build_package(record, eng.clock.now())
     body = package.to_json()
     assert body["shared"] is False and body["reason"] == "no_consent"
     assert body["data"] == {} and body["fields"] == []
@@ -130,19 +130,19 @@ def test_consent_fields_need_the_recorded_consent_even_if_the_row_lost_it(eng: S
     """A consent-only field never goes out on the handover row's word alone when the
     process data says the consent does not name the recipient."""
     _case, hid = course_handover(eng)
-    record = eng.handover_record(hid)
+    record = eng.handovers.record(hid)
     withdrawn = replace(record, process_data={**record.process_data,
                                               "consent_recipients": ["beratungsstelle"]})
-    package = build_package(withdrawn, eng.now())
+    package = build_package(withdrawn, eng.clock.now())
     assert not package.shared and package.reason == "no_consent"
     assert withheld(package)["family_name"] == "no_consent"
 
 
 def test_a_team_pair_without_legal_basis_shares_nothing(eng: Staffel) -> None:
     _case, hid = resettlement_handover(eng, package=ALL_CATEGORIES)
-    record = eng.handover_record(hid)
+    record = eng.handovers.record(hid)
     foreign = replace(record, handover=replace(record.handover, to_team="aa_beratung"))
-    package = build_package(foreign, eng.now())
+    package = build_package(foreign, eng.clock.now())
     assert package.rule is NO_RULE and not package.shared
     assert package.to_json()["reason"] == "no_legal_basis"
     assert set(withheld(package).values()) <= {"no_legal_basis", "not_selected"}
@@ -150,10 +150,10 @@ def test_a_team_pair_without_legal_basis_shares_nothing(eng: Staffel) -> None:
 
 def test_sharing_is_audited_with_field_names_only(eng: Staffel) -> None:
     case_id, hid = resettlement_handover(eng)
-    package = build_package(eng.handover_record(hid), eng.now())
-    eng.record_handover_shared(hid, package.field_names(), package.rule.legal_basis, "json",
+    package = build_package(eng.handovers.record(hid), eng.clock.now())
+    eng.handovers.record_shared(hid, package.field_names(), package.rule.legal_basis, "json",
                                actor="cw_jc_leistung")
-    event = eng.audit_events(case_id)[-1]
+    event = eng.audit.events(case_id)[-1]
     assert event.action == "handover_package_shared" and event.actor == "cw_jc_leistung"
     assert event.details == {
         "handover_id": hid, "key": "resettlement_to_sgb2", "from_team": "eingangszone",
@@ -163,16 +163,16 @@ def test_sharing_is_audited_with_field_names_only(eng: Staffel) -> None:
     text = json.dumps(event.details, ensure_ascii=False)
     for value in ("Haddad", "Rana", "1990-04-12", "SY", "2027-10-04"):
         assert value not in text
-    assert eng.verify_audit().ok
+    assert eng.audit.verify().ok
 
 
 @pytest.mark.parametrize("bad", ["0", "-1", "abc", "99999", "1e3", "99999999999", "²", ""])
 def test_unknown_or_malformed_ids_are_not_found(eng: Staffel, bad: str) -> None:
     resettlement_handover(eng)
-    before = len(eng.audit_events(limit=10_000))
+    before = len(eng.audit.events(limit=10_000))
     with pytest.raises(NotFound):
-        eng.handover_record(bad)
+        eng.handovers.record(bad)
     with pytest.raises(NotFound):
-        eng.record_handover_shared(bad, ["family_name"], "x", "json", actor="cw")
-    assert eng.handover_teams(bad) is None
-    assert len(eng.audit_events(limit=10_000)) == before
+        eng.handovers.record_shared(bad, ["family_name"], "x", "json", actor="cw")
+    assert eng.handovers.teams(bad) is None
+    assert len(eng.audit.events(limit=10_000)) == before

@@ -11,7 +11,7 @@ import pytest
 from icalendar import Calendar
 
 from adapters.ical import Attendee, Invitation, escape_text, fold, invitation, to_ics
-from engine.api import Staffel
+from engine import Staffel
 from tests.adapters.handover_cases import resettlement_handover
 from tests.lifecycle.helpers import ACK, complete_open, find_open, new_engine
 from tests.web.conftest import FAST_HASHER
@@ -23,11 +23,11 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def eng(make_engine: Any) -> Staffel:
     engine = new_engine(make_engine)
-    engine.password_hasher = FAST_HASHER
+    engine.context.password_hasher = FAST_HASHER
     for name, team in (("cw_eingangszone", "eingangszone"), ("cw_jc_leistung", "jc_leistung"),
                        ("cw_jc_leistung2", "jc_leistung")):
-        engine.add_user(name, PASSWORD, ["caseworker"], [team])
-        engine.set_user_email(name, f"{name}@stadt.example")
+        engine.people.add(name, PASSWORD, ["caseworker"], [team])
+        engine.people.set_email(name, f"{name}@stadt.example")
     return engine
 
 
@@ -45,7 +45,7 @@ def emails(event: Any) -> list[str]:
 
 def test_the_invitation_parses_with_both_caseworkers(eng: Staffel) -> None:
     case_id, hid = resettlement_handover(eng)
-    record = eng.handover_record(hid)
+    record = eng.handovers.record(hid)
     text = to_ics(invitation(record, STAMP, interpreter_email="dolmetscher@stadt.example"))
     calendar, event = parse(text)
     assert str(calendar["VERSION"]) == "2.0" and str(calendar["METHOD"]) == "REQUEST"
@@ -67,13 +67,13 @@ def test_the_invitation_parses_with_both_caseworkers(eng: Staffel) -> None:
         assert personal not in text
     assert int(event["SEQUENCE"]) == 0
     # stable: the same UID after acknowledgment and on every download
-    again = to_ics(invitation(eng.handover_record(hid), STAMP + timedelta(days=1)))
+    again = to_ics(invitation(eng.handovers.record(hid), STAMP + timedelta(days=1)))
     assert parse(again)[1]["UID"] == event["UID"]
 
 
 def test_before_acknowledgment_the_assignee_or_the_team_is_invited(eng: Staffel) -> None:
     case_id, hid = resettlement_handover(eng, interpreter=False, acknowledge=False)
-    record = eng.handover_record(hid)
+    record = eng.handovers.record(hid)
     # nobody holds the acknowledgment task: the team mailbox, else its users with an address
     _c, event = parse(to_ics(invitation(record, STAMP, team_mailboxes={
         "jc_leistung": "leistung@jobcenter.example"})))
@@ -83,19 +83,19 @@ def test_before_acknowledgment_the_assignee_or_the_team_is_invited(eng: Staffel)
                              "cw_jc_leistung2@stadt.example"]
     assert "Dolmetscher" not in str(event["DESCRIPTION"])  # none booked
     # the caseworker who claimed the acknowledgment task is the one invited
-    eng.claim(find_open(eng, case_id, "Task_handover_ack").id, "cw_jc_leistung2")
-    _c, event = parse(to_ics(invitation(eng.handover_record(hid), STAMP)))
+    eng.tasks.claim(find_open(eng, case_id, "Task_handover_ack").id, "cw_jc_leistung2")
+    _c, event = parse(to_ics(invitation(eng.handovers.record(hid), STAMP)))
     assert emails(event) == ["cw_eingangszone@stadt.example", "cw_jc_leistung2@stadt.example"]
     complete_open(eng, case_id, "Task_handover_ack", ACK, actor="cw_jc_leistung2")
-    _c, event = parse(to_ics(invitation(eng.handover_record(hid), STAMP)))
+    _c, event = parse(to_ics(invitation(eng.handovers.record(hid), STAMP)))
     assert emails(event)[-1] == "cw_jc_leistung2@stadt.example"
 
 
 def test_without_any_address_the_invitation_says_so(eng: Staffel) -> None:
     for name in ("cw_eingangszone", "cw_jc_leistung", "cw_jc_leistung2"):
-        eng.set_user_email(name, None)
+        eng.people.set_email(name, None)
     _case, hid = resettlement_handover(eng)
-    text = to_ics(invitation(eng.handover_record(hid), STAMP, organizer_email="staffel@x.de"))
+    text = to_ics(invitation(eng.handovers.record(hid), STAMP, organizer_email="staffel@x.de"))
     _c, event = parse(text)
     assert emails(event) == [] and str(event["ORGANIZER"]) == "mailto:staffel@x.de"
     description = str(event["DESCRIPTION"])
@@ -105,7 +105,7 @@ def test_without_any_address_the_invitation_says_so(eng: Staffel) -> None:
 
 def test_no_appointment_no_invitation(eng: Staffel) -> None:
     _case, hid = resettlement_handover(eng)
-    record = eng.handover_record(hid)
+    record = eng.handovers.record(hid)
     without = replace(record, handover=replace(record.handover, appointment_at=None),
                       process_data={})
     with pytest.raises(ValueError, match="no joint appointment"):

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from adapters.imports import ImportDesk, Importer, ImportRejected
-from engine.api import Staffel
+from adapters.imports import Importer, ImportRejected
+from engine import Staffel
 from engine.errors import Conflict, InvalidInput, NotFound
 from tests.adapters.imports_world import (
     counts,
@@ -33,7 +33,7 @@ def run(eng: Staffel, name: str, kind: str) -> Any:
 
 
 def lines(eng: Staffel, file_id: int) -> dict[int, tuple[str, str | None]]:
-    return {r.line: (r.outcome, r.reason) for r in ImportDesk(eng).lines(file_id)}
+    return {r.line: (r.outcome, r.reason) for r in eng.imports.lines(file_id)}
 
 
 def test_bamf_decisions(eng: Staffel) -> None:
@@ -42,7 +42,7 @@ def test_bamf_decisions(eng: Staffel) -> None:
     assert lines(eng, result.file_id) == {3: ("correlated", None),
                                           12: ("clarification", "no_match"),
                                           21: ("invalid", "notified_before_decision")}
-    view = eng.get_case(w.karimi)
+    view = eng.cases.get(w.karimi)
     assert view.stage == "S3b"
     # posted Wed 03.03.2027 + 4 days = Sun 07.03. -> Mon 08.03.; + 2 weeks = Mon 22.03.
     assert view.deadlines["served_on"].date == date(2027, 3, 8)
@@ -72,21 +72,21 @@ def test_course_reports_csv_and_xml(eng: Staffel) -> None:
     result = run(eng, "courses_result.xml", "courses")
     assert lines(eng, result.file_id) == {3: ("correlated", None)}
     # DTZ B1 and 17 of 33 points: course passed, the closing handover begins
-    assert [t.name for t in eng.get_case(case_id).open_tasks] == ["Task_handover_propose"]
+    assert [t.name for t in eng.cases.get(case_id).open_tasks] == ["Task_handover_propose"]
 
 
 def test_resolve_and_discard_clarifications(eng: Staffel) -> None:
     w = world(eng)
     result = run(eng, "permits_mixed.csv", "permits")
-    desk = ImportDesk(eng)
+    desk = eng.imports
     by_line = {c.line: c for c in desk.clarifications().items}
-    tesfay = eng.get_case(w.tesfay).case_number
+    tesfay = eng.cases.get(w.tesfay).case_number
     before = counts(eng)
     with pytest.raises(InvalidInput) as caught:
         desk.resolve(by_line[5].id, "ST-0000-0000-0000", "cw_ez")
     assert caught.value.errors == [{"field": "case_number", "message": "no such case"}]
     with pytest.raises(Conflict, match="not waiting"):
-        desk.resolve(by_line[5].id, eng.get_case(w.karimi).case_number, "cw_ez")
+        desk.resolve(by_line[5].id, eng.cases.get(w.karimi).case_number, "cw_ez")
     with pytest.raises(InvalidInput):
         desk.discard(by_line[6].id, "   ", "cw_ez")
     with pytest.raises(NotFound):
@@ -109,13 +109,13 @@ def test_resolve_and_discard_clarifications(eng: Staffel) -> None:
     with pytest.raises(Conflict):
         desk.discard(by_line[6].id, "again", "cw_ez")
     assert desk.open_count() == 2
-    events = [e for e in eng.audit_events() if e.action.startswith("import_clarification")]
+    events = [e for e in eng.audit.events() if e.action.startswith("import_clarification")]
     assert [(e.action, e.actor, e.case_id) for e in events] == [
         ("import_clarification_resolved", "cw_ez", w.tesfay),
         ("import_clarification_discarded", "cw_ez", None)]
     assert all("Ahmadi" not in str(e.details) and "Geklärt" not in str(e.details)
                for e in events)
-    assert eng.verify_audit().ok
+    assert eng.audit.verify().ok
 
 
 def test_fifty_thousand_rows(eng: Staffel, tmp_path: Path) -> None:
@@ -134,8 +134,8 @@ def test_fifty_thousand_rows(eng: Staffel, tmp_path: Path) -> None:
     assert "permit_issued" not in waits(eng, w.haddad)
     assert result.report["problems_truncated"] is True
     assert len(result.report["problems"]) == 1000
-    assert ImportDesk(eng).open_count() == c["clarification"]
-    assert len(ImportDesk(eng).lines(result.file_id)) == 50_000
+    assert eng.imports.open_count() == c["clarification"]
+    assert len(eng.imports.lines(result.file_id)) == 50_000
     before = counts(eng)
     again = Importer(eng).import_file("permits", "copy.csv", path.read_bytes(), "cli")
     assert again.already_imported and counts(eng) == before
@@ -147,9 +147,9 @@ def test_a_bare_25_2_is_completed_with_the_alternative_chosen_by_hand(eng: Staff
     data = ("Aktenzeichen;Familienname;Vorname;Geburtsdatum;Paragraph;Erteilt_am;Gueltig_bis\n"
             ";Unbekannt;Niemand;01.01.1980;§ 25 Abs. 2 AufenthG;;01.03.2030\n").encode()
     Importer(eng).import_file("permits", "abh_kw10.csv", data, "cw_eingangszone")
-    desk = ImportDesk(eng)
+    desk = eng.imports
     (clar,) = desk.clarifications().items
-    haddad = eng.get_case(w.haddad).case_number
+    haddad = eng.cases.get(w.haddad).case_number
     before = counts(eng)
     with pytest.raises(InvalidInput) as caught:
         desk.resolve(clar.id, haddad, "cw_ez")
@@ -163,5 +163,5 @@ def test_a_bare_25_2_is_completed_with_the_alternative_chosen_by_hand(eng: Staff
     desk.resolve(clar.id, haddad, "cw_ez", alternative="1")
 
     assert "permit_issued" not in waits(eng, w.haddad)
-    delivered = [e for e in eng.audit_events(w.haddad) if e.action == "message_correlated"]
+    delivered = [e for e in eng.audit.events(w.haddad) if e.action == "message_correlated"]
     assert desk.clarification(clar.id).state == "resolved" and delivered

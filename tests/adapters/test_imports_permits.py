@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 
-from adapters.imports import ImportDesk, Importer, ImportRejected
-from adapters.imports.permits import PARAGRAPHS, complete_alternative, normalise_paragraph
-from engine.api import Staffel
+from adapters.imports import Importer, ImportRejected
+from adapters.imports.permits import normalise_paragraph
+from engine import Conflict, Staffel
+from engine.law.permits import PERMIT_PARAGRAPHS as PARAGRAPHS
+from engine.law.permits import complete_alternative
 from tests.adapters.imports_world import (
     DATA,
     counts,
@@ -36,7 +38,7 @@ def run(eng: Staffel, name: str, kind: str = "permits") -> Any:
 
 
 def lines(eng: Staffel, file_id: int) -> dict[int, tuple[str, str | None]]:
-    return {r.line: (r.outcome, r.reason) for r in ImportDesk(eng).lines(file_id)}
+    return {r.line: (r.outcome, r.reason) for r in eng.imports.lines(file_id)}
 
 
 @pytest.mark.parametrize(("name", "separator"), [("permits_semicolon.csv", ";"),
@@ -49,18 +51,18 @@ def test_a_valid_list_moves_both_cases_on(eng: Staffel, name: str, separator: st
                                        "invalid": 0, "duplicate": 0}
     assert (result.report["encoding"], result.report["separator"]) == ("utf-8", separator)
     for case_id in (w.haddad, w.tesfay):
-        view = eng.get_case(case_id)
+        view = eng.cases.get(case_id)
         assert "permit_issued" not in waits(eng, case_id)
         # valid until Fri 01.03.2030 - 10 weeks = Fri 21.12.2029; course entitlement: issued
         # 02.03.2027 + 1 year
         assert view.deadlines["permit_renewal_reminder"].date == date(2029, 12, 21)
         assert view.deadlines["course_entitlement_expiry"].date == date(2028, 3, 2)
     assert lines(eng, result.file_id) == {2: ("correlated", None), 3: ("correlated", None)}
-    assert {r.case_number for r in ImportDesk(eng).lines(result.file_id)} == {
-        eng.get_case(w.haddad).case_number, eng.get_case(w.tesfay).case_number}
-    actions = [e.action for e in eng.audit_events(w.haddad)]
+    assert {r.case_number for r in eng.imports.lines(result.file_id)} == {
+        eng.cases.get(w.haddad).case_number, eng.cases.get(w.tesfay).case_number}
+    actions = [e.action for e in eng.audit.events(w.haddad)]
     assert "import_row_correlated" in actions and "message_correlated" in actions
-    assert eng.verify_audit().ok
+    assert eng.audit.verify().ok
 
 
 @pytest.mark.parametrize(("name", "encoding"), [("permits_latin1.csv", "windows-1252"),
@@ -68,14 +70,14 @@ def test_a_valid_list_moves_both_cases_on(eng: Staffel, name: str, separator: st
                                                 ("permits_umlaut_spelling.csv", "utf-8")])
 def test_umlauts_in_either_encoding_and_spelling(eng: Staffel, name: str, encoding: str) -> None:
     oez, mue = refugees(eng)
-    assert eng.get_case(oez).stage == "S3b"
+    assert eng.cases.get(oez).stage == "S3b"
     result = run(eng, name)
     assert result.report["encoding"] == encoding
     assert result.report["counts"]["invalid"] == 0
     assert result.report["counts"]["correlated"] == result.report["counts"]["rows"]
     # "25 Abs. 2" without the alternative: the case's stage S3b (refugee status) says Alt. 1
     assert "permit_issued" not in waits(eng, oez)
-    assert eng.get_case(oez).deadlines["permit_renewal_reminder"].date == date(2030, 1, 5)
+    assert eng.cases.get(oez).deadlines["permit_renewal_reminder"].date == date(2030, 1, 5)
     if name != "permits_umlaut_spelling.csv":
         assert "permit_issued" not in waits(eng, mue)
 
@@ -103,7 +105,7 @@ def test_a_mixed_list_reports_every_line(eng: Staffel) -> None:
     assert "permit_issued" not in waits(eng, w.haddad)
     assert "permit_issued" in waits(eng, w.tesfay)  # only invalid rows named Tesfay
     assert "bamf_decision" in waits(eng, w.karimi)
-    open_ = ImportDesk(eng).clarifications().items
+    open_ = eng.imports.clarifications().items
     assert [(c.line, c.reason) for c in open_] == [(5, "no_match"), (6, "ambiguous"),
                                                    (7, "not_waiting"),
                                                    (12, "az_person_mismatch")]
@@ -136,7 +138,7 @@ def test_duplicate_rows_in_a_file_and_across_files(eng: Staffel) -> None:
     assert lines(eng, other.file_id) == {2: ("duplicate", "already_imported"),
                                          3: ("correlated", None)}
     assert "permit_issued" not in waits(eng, w.tesfay)
-    assert len(ImportDesk(eng).clarifications().items) == 1
+    assert len(eng.imports.clarifications().items) == 1
 
 
 def test_permits_xml(eng: Staffel) -> None:
@@ -191,18 +193,24 @@ def test_an_interrupted_import_resumes_without_losing_or_repeating(eng: Staffel)
     assert not result.already_imported
     assert result.report["counts"]["rows"] == 10
     assert result.report["counts"]["correlated"] == 1
-    assert len(ImportDesk(eng).clarifications().items) == 4
+    assert len(eng.imports.clarifications().items) == 4
 
 
 def test_the_correlation_and_its_row_commit_together(eng: Staffel) -> None:
     w = world(eng)
-
-    def fail(_uow: Any, _info: Any) -> None:
-        raise RuntimeError("bookkeeping failed")
-
-    with pytest.raises(RuntimeError):
-        eng.correlate("permit_issued", {"paragraph": "§25(1)", "valid_until": "2030-03-01"},
-                      case_id=w.haddad, then=fail)
+    file_id = eng.imports.create_file("permits", "x.csv", b"x", "0" * 64, file_format="csv",
+                                      encoding="utf-8", separator=";", rows=1, actor="u")
+    assert file_id is not None
+    # line 1 is booked already: the row of the delivery below collides, so the bookkeeping
+    # fails inside the delivery's transaction, and the delivery must be rolled back with it
+    eng.imports.write_rows([{"file_id": file_id, "kind": "permits", "line": 1,
+                             "fingerprint": None, "outcome": "invalid", "case_id": None,
+                             "message_name": None, "reason": "x", "field": None,
+                             "detail": None, "duplicate_of": None}], {}, "u")
+    with pytest.raises(Conflict, match="collides"):
+        eng.imports.deliver_row(file_id, "permits", 1, "f" * 64, "permit_issued",
+                                {"paragraph": "§25(1)", "valid_until": "2030-03-01"},
+                                w.haddad, "u")
     assert "permit_issued" in waits(eng, w.haddad)
 
 

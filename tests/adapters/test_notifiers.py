@@ -13,7 +13,7 @@ import pytest
 from adapters import notifier_from_config, smtp_settings, team_emails
 from adapters.notify_console import ConsoleNotifier
 from adapters.notify_smtp import SmtpNotifier, SmtpSettings
-from engine.api import Staffel
+from engine import Staffel
 from engine.ports import DeliveryError, Notification
 from tests.adapters.conftest import SmtpServer
 from tests.engine.supervision.test_dashboard import basic, open_engine
@@ -118,10 +118,10 @@ def test_engine_reminders_arrive_by_smtp_once(make_engine: Callable[..., Staffel
                                               smtp_server: SmtpServer) -> None:
     engine = open_engine(make_engine)
     case = basic(engine)
-    engine.notifier = SmtpNotifier(settings(smtp_server))
-    engine.advance_clock(to=datetime(2027, 3, 4, 23, tzinfo=UTC))
+    engine.context.notifier = SmtpNotifier(settings(smtp_server))
+    engine.clock.advance(to=datetime(2027, 3, 4, 23, tzinfo=UTC))
     for _ in range(3):
-        engine.send_reminders()
+        engine.supervision.send_reminders()
     [(_sender, to, msg)] = smtp_server.inbox.messages
     assert to == ["sozialamt@stadt.example"]
     assert case.case_number in msg["Subject"]

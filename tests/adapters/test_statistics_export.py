@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.statistics_export import HEADER, check_min_count, statistics_csv
-from engine.api import Staffel
+from engine import Staffel
 from engine.errors import InvalidInput
 from engine.execution.effects import STAGES
 from engine.law.teams import TEAM_KEYS
@@ -34,7 +34,7 @@ def eng(make_engine: Any) -> Staffel:
     advance_to(engine, "2027-10-04")
     for i, (family, given, born) in enumerate(NAMES[:3]):
         person = {"family_name": family, "given_name": given, "birth_date": born}
-        case = engine.start_case(person, "NW", "asylum", f"812345{i}-423",
+        case = engine.cases.start(person, "NW", "asylum", f"812345{i}-423",
                                  actor="cw_eingangszone")
         register_asylum(engine, case.id)
     family, given, born = NAMES[3]
@@ -49,7 +49,7 @@ def rows(text: str) -> list[dict[str, str]]:
 
 
 def test_counts_per_stage_transitions_and_overdue(eng: Staffel) -> None:
-    report = eng.statistics(weeks=4)
+    report = eng.supervision.statistics(weeks=4)
     assert report.weeks == [date(2027, 9, 27), date(2027, 10, 4), date(2027, 10, 11),
                             date(2027, 10, 18)]
     stages = dict(report.stages)
@@ -59,12 +59,12 @@ def test_counts_per_stage_transitions_and_overdue(eng: Staffel) -> None:
         (date(2027, 10, 4), "S1", "S2", 3)]
     overdue = dict(report.overdue_by_team)
     assert set(overdue) == TEAM_KEYS
-    assert sum(overdue.values()) == len(eng.overdue_tasks()) > 0
+    assert sum(overdue.values()) == len(eng.supervision.overdue_tasks()) > 0
     assert overdue["jc_leistung"] == 1  # the unacknowledged handover
 
 
 def test_csv_without_suppression(eng: Staffel) -> None:
-    text = statistics_csv(eng.statistics(weeks=4), min_count=1)
+    text = statistics_csv(eng.supervision.statistics(weeks=4), min_count=1)
     assert text.splitlines()[0] == ",".join(HEADER) and "\r\n" in text
     table = rows(text)
     by_key = {(r["metric"], r["group"]): r for r in table}
@@ -81,7 +81,7 @@ def test_csv_without_suppression(eng: Staffel) -> None:
 
 
 def test_small_counts_are_suppressed_but_zero_is_not(eng: Staffel) -> None:
-    table = rows(statistics_csv(eng.statistics(weeks=4)))  # default: below 3 suppressed
+    table = rows(statistics_csv(eng.supervision.statistics(weeks=4)))  # default: below 3 suppressed
     by_key = {(r["metric"], r["group"]): r for r in table}
     assert by_key[("cases_per_stage", "S3e")] == {
         "metric": "cases_per_stage", "period_start": "2027-10-20", "period_end": "2027-10-20",
@@ -90,13 +90,13 @@ def test_small_counts_are_suppressed_but_zero_is_not(eng: Staffel) -> None:
     assert by_key[("cases_per_stage", "S1")]["count"] == "0"
     assert by_key[("cases_per_stage", "S1")]["suppressed"] == "0"
     assert by_key[("overdue_tasks", "jc_leistung")]["suppressed"] == "1"
-    stricter = rows(statistics_csv(eng.statistics(weeks=4), min_count=4))
+    stricter = rows(statistics_csv(eng.supervision.statistics(weeks=4), min_count=4))
     assert {r["count"] for r in stricter} <= {"", "0"} | {str(n) for n in range(4, 100)}
 
 
 def test_no_personal_data_in_the_csv(eng: Staffel) -> None:
-    text = statistics_csv(eng.statistics(weeks=12), min_count=1)
-    cases = eng.list_cases(per_page=100).items
+    text = statistics_csv(eng.supervision.statistics(weeks=12), min_count=1)
+    cases = eng.cases.list(per_page=100).items
     assert len(cases) == 4
     forbidden = [part for person in NAMES for part in person]
     forbidden += [c.case_number for c in cases] + [c.id for c in cases]
@@ -110,7 +110,7 @@ def test_no_personal_data_in_the_csv(eng: Staffel) -> None:
 
 
 def test_a_supervisors_export_counts_his_teams_only(eng: Staffel) -> None:
-    report = eng.statistics(frozenset({"jc_leistung"}), weeks=4)
+    report = eng.supervision.statistics(frozenset({"jc_leistung"}), weeks=4)
     assert dict(report.stages)["S3e"] == 1 and dict(report.stages)["S2"] == 0
     assert report.transitions == []
     assert report.overdue_by_team == [("jc_leistung", 1)]
@@ -119,7 +119,7 @@ def test_a_supervisors_export_counts_his_teams_only(eng: Staffel) -> None:
 @pytest.mark.parametrize("weeks", [0, -1, 105, True, "4"])
 def test_bad_weeks_are_refused(eng: Staffel, weeks: Any) -> None:
     with pytest.raises(InvalidInput) as err:
-        eng.statistics(weeks=weeks)
+        eng.supervision.statistics(weeks=weeks)
     assert err.value.errors[0]["field"] == "weeks"
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from werkzeug.serving import make_server
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.model import CaseInfo
 from tests.conftest import PERSON, START
 from web import create_app
@@ -31,7 +31,7 @@ class Live:
     def start(self, process: str, entry: str = "asylum", person: dict[str, Any] | None = None,
               **data: Any) -> CaseInfo:
         """Start a case of a test process."""
-        return self.engine.start_case(person or PERSON, "NW", entry, process_key=process,
+        return self.engine.cases.start(person or PERSON, "NW", entry, process_key=process,
                                       data=data or None, actor="tester")
 
 
@@ -41,10 +41,10 @@ def live_server(diagrams: list[Path], prepare: Callable[[Staffel], None] | None 
     """Serve the app over a new database with these diagrams deployed and the demo users."""
     with tempfile.TemporaryDirectory() as tmp:
         engine = Staffel(f"sqlite:///{tmp}/staffel.db", clock="simulated", clock_start=START)
-        engine.password_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        engine.context.password_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
         engine.init_db()
         for directory in diagrams:
-            engine.deploy_directory(directory, actor="tester")
+            engine.definitions.deploy_directory(directory, actor="tester")
         seed_demo_users(engine)
         if prepare is not None:
             prepare(engine)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.execution.tasks import TaskQuery
 from tests.browser.conftest import shoot
 from tests.browser.live_server import Live, live_server, sign_in
@@ -40,28 +40,28 @@ def simulate(engine: Staffel) -> None:
     rng = random.Random(2027)
     final_day = FINAL.date()
     for week in range(WEEKS + 1):
-        engine.advance_clock(to=max(engine.now(), START + timedelta(weeks=week)))
+        engine.clock.advance(to=max(engine.clock.now(), START + timedelta(weeks=week)))
         for _ in range(2 + week % 3):
             lawsuit = final_day + timedelta(days=rng.randint(-4, 20))
             permit = final_day + timedelta(days=rng.randint(0, 30))
-            engine.start_case(
+            engine.cases.start(
                 rng.choice(PEOPLE) | {"nationality": "SY", "languages": ["ar"]}, "NW",
                 "asylum", process_key="intake_flow", actor="eingangszone",
                 data={"stage": rng.choice(["S1", "S2", "S2", "S3b", "S3c", "S5"]),
                       "lawsuit_on": lawsuit.isoformat() if rng.random() < 0.5 else None,
                       "permit_reminder_on": permit.isoformat() if rng.random() < 0.3 else None})
         if week % 2 == 0:
-            engine.start_case(PEOPLE[0], "NW", "asylum", process_key="basic", actor="tester")
-        engine.start_case(PEOPLE[1], "NW", "resettlement", process_key="parent",
+            engine.cases.start(PEOPLE[0], "NW", "asylum", process_key="basic", actor="tester")
+        engine.cases.start(PEOPLE[1], "NW", "resettlement", process_key="parent",
                           data={"decision_date": "2027-01-31"}, actor="tester")
         if week == WEEKS:
             break
-        engine.advance_clock(by=timedelta(days=2, hours=3))
-        for task in engine.list_tasks(TaskQuery(per_page=1000)).items:
+        engine.clock.advance(by=timedelta(days=2, hours=3))
+        for task in engine.tasks.list(TaskQuery(per_page=1000)).items:
             if rng.random() < DONE_CHANCE.get(task.name, 0.5):
-                engine.complete_task(task.id, FORM_DATA.get((task.process_key, task.name), {}),
+                engine.tasks.complete(task.id, FORM_DATA.get((task.process_key, task.name), {}),
                                      actor="tester")
-    engine.advance_clock(to=FINAL)
+    engine.clock.advance(to=FINAL)
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,7 @@ def live() -> Iterator[Live]:
 def test_the_dashboard_leads_from_the_overdue_count_to_a_reassigned_task(
         page: Any, live: Live) -> None:
     engine = live.engine
-    overdue = engine.overdue_tasks()
+    overdue = engine.supervision.overdue_tasks()
     assert len(overdue) >= 10 and {t.bucket for t in overdue} >= {"1-2", "3-5", "6-10", ">10"}
     sign_in(page, live, "supervisor")
     page.locator('.site-header nav a[href="/dashboard"]').click()
@@ -86,7 +86,7 @@ def test_the_dashboard_leads_from_the_overdue_count_to_a_reassigned_task(
     for chart in ("chart-age", "chart-trend", "chart-stages", "chart-weeks"):
         page.wait_for_selector(f"#{chart}[data-ready=true]")
     page.wait_for_selector("#heatmap[data-state=ready]")
-    heat = {c.element_id: c for c in engine.dashboard_summary().heatmap
+    heat = {c.element_id: c for c in engine.supervision.summary().heatmap
             if c.process_key == "intake_flow"}
     assert int(page.locator("#heatmap").get_attribute("data-overlays")) == len(heat)
     badge = page.locator('#heatmap a.heat-badge[data-element="Task_ack"]')
@@ -130,7 +130,7 @@ def test_the_dashboard_leads_from_the_overdue_count_to_a_reassigned_task(
     page.wait_for_url(f"{live.url}/dashboard/overdue?team=jc_leistung")
     assert page.locator("#messages .flash.success").count() == 1
     assert page.locator(f"#overdue-{target.task_id} .assignee").inner_text() == "cw_jc_leistung"
-    assert engine.task_info(target.task_id).assignee == "cw_jc_leistung"
+    assert engine.tasks.info(target.task_id).assignee == "cw_jc_leistung"
     assert page.problems == []
 
 

@@ -167,12 +167,12 @@ def test_owner_edits_the_main_diagram_fixes_a_lint_warning_deploys_and_sees_the_
         page.wait_for_selector('#editor-canvas[data-deployed="2"]')
         assert "Version 2" in page.inner_text("#editor-status")
         assert page.locator("#draft-notice").count() == 0
-        assert live.engine.process_draft("refugee_lifecycle") is None
-        newest = live.engine.process_versions("refugee_lifecycle")[0]
+        assert live.engine.drafts.get("refugee_lifecycle") is None
+        newest = live.engine.definitions.versions("refugee_lifecycle")[0]
         assert (newest.version, newest.deployed_by) == (2, "owner")
 
         # lossless: the engine sees exactly the four edits, every extension element survives
-        diff = live.engine.diff_versions("refugee_lifecycle", 1, 2)
+        diff = live.engine.definitions.diff("refugee_lifecycle", 1, 2)
         assert diff["added"] == [] and diff["removed"] == []
         changes = {c["element_id"]: c["changes"] for c in diff["changed"]}
         assert changes == {
@@ -182,8 +182,8 @@ def test_owner_edits_the_main_diagram_fixes_a_lint_warning_deploys_and_sees_the_
             "Sla_register": {
                 "name": {"from": "SLA 3 AT überschritten", "to": "SLA 5 AT überschritten"},
                 "timer": {"from": "timeDate: sla_due(3)", "to": "timeDate: sla_due(5)"}}}
-        old = live.engine.process_xml("refugee_lifecycle", 1)
-        new = live.engine.process_xml("refugee_lifecycle", 2)
+        old = live.engine.definitions.xml("refugee_lifecycle", 1)
+        new = live.engine.definitions.xml("refugee_lifecycle", 2)
         expected = spiff_elements(old)
         expected.remove((f"{SPIFF}property", "sla_days", "3"))
         assert sorted([*expected, (f"{SPIFF}property", "sla_days", "5")]) == spiff_elements(new)
@@ -253,13 +253,13 @@ def test_lane_team_handover_variables_and_a_condition_are_edited_in_the_form(
 
         page.click("#editor-deploy")
         page.wait_for_selector('#editor-canvas[data-deployed="2"]')
-        diff = live.engine.diff_versions("refugee_lifecycle", 1, 2)
+        diff = live.engine.definitions.diff("refugee_lifecycle", 1, 2)
         changes = {c["element_id"]: c["changes"] for c in diff["changed"]}
         assert changes[condition_flow] == {"condition": {"from": old_condition,
                                                          "to": old_condition + " and True"}}
         moved = [c for i, c in changes.items() if i != condition_flow and "lane" in c]
         assert moved and all(c["lane"]["to"] == "Agentur für Arbeit (SGB III)" for c in moved)
-        xml = live.engine.process_xml("refugee_lifecycle", 2)
+        xml = live.engine.definitions.xml("refugee_lifecycle", 2)
         script = etree.fromstring(xml.encode()).find(
             ".//{*}scriptTask[@id='Script_handover_regel']/{*}script").text
         assert script.splitlines() == [

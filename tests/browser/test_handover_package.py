@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.adapters.handover_cases import resettlement_handover
 from tests.browser.live_server import live_server, sign_in
 from tests.lifecycle.helpers import BPMN_DIR

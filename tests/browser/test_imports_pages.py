@@ -36,7 +36,7 @@ def live() -> Iterator[Live]:
 
 def test_upload_and_clarify_with_the_keyboard(page: Any, live: Live, tmp_path: Path) -> None:
     case = live.start("basic")
-    live.engine.complete_task(case.open_tasks[0].id, {"interpreter_needed": False},
+    live.engine.tasks.complete(case.open_tasks[0].id, {"interpreter_needed": False},
                               actor="tester")  # now it waits for bamf_decision
     upload = tmp_path / "bescheide.xml"
     upload.write_text(DECISION, encoding="utf-8")

@@ -51,7 +51,7 @@ def test_sozialamt_claims_and_completes_then_jobcenter_gets_its_task(
     page = de_page
     live.start("basic", person=PEOPLE[0])
     basic = live.start("basic")
-    live.engine.advance_clock(by=timedelta(days=4))  # the first two are overdue now
+    live.engine.clock.advance(by=timedelta(days=4))  # the first two are overdue now
     for person in PEOPLE[1:]:  # more rows for a realistic inbox
         live.start("basic", person=person)
     handover = live.start("handover")
@@ -82,7 +82,7 @@ def test_sozialamt_claims_and_completes_then_jobcenter_gets_its_task(
     page.wait_for_url(f"{live.url}/inbox")
     assert "ist abgeschlossen" in page.locator("#messages").inner_text()
     assert row(page, task_id).count() == 0
-    assert live.engine.task_info(task_id).state == "completed"
+    assert live.engine.tasks.info(task_id).state == "completed"
 
     # the warm handover: Sozialamt prepares it, the Jobcenter's inbox gets the next task
     prepare_id = handover.open_tasks[0].id
@@ -96,7 +96,7 @@ def test_sozialamt_claims_and_completes_then_jobcenter_gets_its_task(
     page.get_by_label("Nein").check()
     page.get_by_role("button", name="Aufgabe abschließen").click()
     page.wait_for_url(f"{live.url}/inbox")
-    accept = live.engine.get_case(handover.id).open_tasks[0]
+    accept = live.engine.cases.get(handover.id).open_tasks[0]
     assert accept.team == "jc_leistung"
 
     jobcenter = page.context.browser.new_context()
@@ -153,7 +153,7 @@ def test_keyboard_only_login_and_task_form(page: Any, live: Live) -> None:
     assert page.evaluate("document.activeElement.textContent").strip() == "Aufgabe abschließen"
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live.url}/inbox")
-    assert live.engine.task_info(task_id).state == "completed"
+    assert live.engine.tasks.info(task_id).state == "completed"
 
 
 def test_case_view_marks_the_open_task_in_the_diagram(de_page: Any, live: Live) -> None:
@@ -193,7 +193,7 @@ def test_everything_works_without_javascript(browser: Any, live: Live) -> None:
         page.get_by_role("button", name="Filter anwenden").click()
         page.wait_for_url("**/inbox?scope=mine*")
         assert row(page, task_id).is_visible()
-        assert live.engine.task_info(task_id).assignee == "cw_sozialamt"
+        assert live.engine.tasks.info(task_id).assignee == "cw_sozialamt"
     finally:
         context.close()
 
@@ -206,7 +206,7 @@ def test_supervisor_reassigns_with_htmx_and_switches_language(page: Any, live: L
     page.select_option("#assignee", "cw_sozialamt")
     page.get_by_role("button", name="Ausgewählte Aufgaben zuweisen").click()
     expect(page.locator("#messages")).to_contain_text("2 Aufgaben an cw_sozialamt zugewiesen.")
-    assert [live.engine.task_info(i).assignee for i in ids] == ["cw_sozialamt"] * 2
+    assert [live.engine.tasks.info(i).assignee for i in ids] == ["cw_sozialamt"] * 2
     page.evaluate("window.__noReload = true")
     page.select_option("#filter-stage", "S6")  # htmx filters on change, and keeps the URL
     page.wait_for_url("**/inbox?*stage=S6*")

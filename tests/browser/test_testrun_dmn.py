@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.persistence.models import AuditEvent, Case, ProcessInstance
 from tests.browser.conftest import shoot
 from tests.browser.live_server import live_server, sign_in
@@ -41,7 +41,7 @@ def marked(page: Any, element_id: str) -> bool:
 
 def test_owner_test_runs_the_main_diagram(page: Any) -> None:
     def prepare(engine: Staffel) -> None:
-        engine.start_case(PERSON, "NW", "asylum", "8123456-423", actor="tester")
+        engine.cases.start(PERSON, "NW", "asylum", "8123456-423", actor="tester")
 
     with live_server([BPMN_DIR], prepare, CASE_PROCESS="refugee_lifecycle") as live:
         before = rows(live.engine)
@@ -77,7 +77,7 @@ def test_owner_test_runs_the_main_diagram(page: Any) -> None:
 
 def test_owner_edits_a_decision_table_cell_and_deploys(page: Any) -> None:
     with live_server([BPMN_DIR], CASE_PROCESS="refugee_lifecycle") as live:
-        callers = live.engine.process_versions("residence_permit")[0].version
+        callers = live.engine.definitions.versions("residence_permit")[0].version
         sign_in(page, live, "owner")
         page.click('nav a[href="/editor"]')
         page.click("#decisions-link a")
@@ -96,8 +96,8 @@ def test_owner_edits_a_decision_table_cell_and_deploys(page: Any) -> None:
         page.wait_for_function("document.getElementById('dmn-status').textContent"
                                ".includes('Stand 2')")
         assert "residence_permit" in page.inner_text("#dmn-status")
-        assert live.engine.process_versions("residence_permit")[0].version == callers + 1
-        source = live.engine.decision_source("permit_rules.dmn")
+        assert live.engine.definitions.versions("residence_permit")[0].version == callers + 1
+        source = live.engine.definitions.decision_source("permit_rules.dmn")
         assert source.count("<text>True</text>") == \
             (BPMN_DIR / "permit_rules.dmn").read_text().count("<text>True</text>") + 1
 

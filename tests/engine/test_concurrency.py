@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.errors import Conflict
 from engine.execution import timers
 from engine.execution.clock import SimulatedClock
@@ -31,14 +31,14 @@ def run_threads(n: int, target) -> None:  # type: ignore[no-untyped-def]
 
 def test_racing_completions_one_wins_the_rest_conflict(make_engine) -> None:  # type: ignore[no-untyped-def]
     workers = [make_engine() for _ in range(6)]
-    workers[0].deploy_directory(ENGINE_DIAGRAMS)
-    case = workers[0].start_case(PERSON, "NW", process_key="basic")
+    workers[0].definitions.deploy_directory(ENGINE_DIAGRAMS)
+    case = workers[0].cases.start(PERSON, "NW", process_key="basic")
     task_id = case.open_tasks[0].id
     results: list[str] = []
 
     def complete(i: int) -> None:
         try:
-            workers[i].complete_task(task_id, {"interpreter_needed": i % 2 == 0},
+            workers[i].tasks.complete(task_id, {"interpreter_needed": i % 2 == 0},
                                      actor=f"user{i}")
             results.append("ok")
         except Conflict:
@@ -50,21 +50,21 @@ def test_racing_completions_one_wins_the_rest_conflict(make_engine) -> None:  # 
         completed = s.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "task_completed"))
     assert completed == 1
-    assert workers[0].verify_audit().ok
+    assert workers[0].audit.verify().ok
 
 
 def test_concurrent_pollers_fire_every_timer_exactly_once(make_engine) -> None:  # type: ignore[no-untyped-def]
     pollers = [make_engine(worker_id=f"poller-{i}") for i in range(4)]
     main: Staffel = pollers[0]
-    main.deploy_directory(ENGINE_DIAGRAMS)
-    cases = [main.start_case(PERSON, "NW", process_key="basic", bamf_aktenzeichen=f"AZ-{i}")
+    main.definitions.deploy_directory(ENGINE_DIAGRAMS)
+    cases = [main.cases.start(PERSON, "NW", process_key="basic", bamf_aktenzeichen=f"AZ-{i}")
              for i in range(40)]
     with main.unit("test") as uow:  # move time without firing: the pollers must do it
-        main.time.set(uow.session, START + timedelta(days=11))
+        main.context.time.set(uow.session, START + timedelta(days=11))
 
     def poll(i: int) -> None:
         for _ in range(10):
-            pollers[i].fire_due(limit=7)
+            pollers[i].timers.fire_due(limit=7)
 
     run_threads(len(pollers), poll)
     with main.db.read() as s:
@@ -75,22 +75,22 @@ def test_concurrent_pollers_fire_every_timer_exactly_once(make_engine) -> None: 
                              .where(HumanTask.element_id == "Task_reminder"))
     assert fired == len(cases) and reminders == len(cases)
     assert statuses == {"fired"}
-    assert main.verify_audit().ok
+    assert main.audit.verify().ok
 
 
 def test_a_claim_whose_lease_expired_is_claimed_again(make_engine) -> None:  # type: ignore[no-untyped-def]
     crashed = make_engine(worker_id="crashed")
-    crashed.deploy_directory(ENGINE_DIAGRAMS)
-    case = crashed.start_case(PERSON, "NW", process_key="basic")
+    crashed.definitions.deploy_directory(ENGINE_DIAGRAMS)
+    case = crashed.cases.start(PERSON, "NW", process_key="basic")
     with crashed.unit("test") as uow:
-        now = crashed.time.set(uow.session, START + timedelta(days=11))
+        now = crashed.context.time.set(uow.session, START + timedelta(days=11))
         ids = timers.claim_due(uow.session, now, "crashed", 10)
     assert len(ids) == 1  # claimed, then the process "died" before firing
     survivor = make_engine(worker_id="survivor")
-    assert survivor.fire_due().fired == 0  # the lease still holds
-    later = SimulatedClock(crashed.wall_clock.now() + timedelta(minutes=2))
-    survivor.wall_clock = later
-    assert survivor.fire_due().fired == 1
-    names = sorted(t.name for t in survivor.get_case(case.id).open_tasks)
+    assert survivor.timers.fire_due().fired == 0  # the lease still holds
+    later = SimulatedClock(crashed.context.wall_clock.now() + timedelta(minutes=2))
+    survivor.context.wall_clock = later
+    assert survivor.timers.fire_due().fired == 1
+    names = sorted(t.name for t in survivor.cases.get(case.id).open_tasks)
     assert names == ["Task_register", "Task_reminder"]
-    assert survivor.fire_due().fired == 0
+    assert survivor.timers.fire_due().fired == 0

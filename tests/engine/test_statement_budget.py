@@ -10,12 +10,12 @@ BUDGET = 10  # BEGIN, 1 joined read, 2 updates, timer + wait changes, 3 audit st
 
 
 def test_completing_a_task_stays_within_the_statement_budget(engine) -> None:  # type: ignore[no-untyped-def]
-    cases = [engine.start_case(PERSON, "NW", process_key="basic") for _ in range(2)]
-    engine.complete_task(cases[0].open_tasks[0].id, {"interpreter_needed": True}, actor="a")
+    cases = [engine.cases.start(PERSON, "NW", process_key="basic") for _ in range(2)]
+    engine.tasks.complete(cases[0].open_tasks[0].id, {"interpreter_needed": True}, actor="a")
     statements: list[str] = []
     event.listen(engine.db.engine, "before_cursor_execute",
                  lambda _c, _cur, stmt, *_a: statements.append(stmt))
-    engine.complete_task(cases[1].open_tasks[0].id, {"interpreter_needed": True}, actor="a")
+    engine.tasks.complete(cases[1].open_tasks[0].id, {"interpreter_needed": True}, actor="a")
     assert len(statements) <= BUDGET, "\n".join(statements)
     writes = [s for s in statements if s.split()[0] in ("INSERT", "UPDATE", "DELETE")]
     assert len(writes) <= 6, "\n".join(writes)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.model import CaseInfo, TaskInfo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,18 +51,18 @@ def berlin(day: date | str, hour: int = 9, minute: int = 0) -> datetime:
 def new_engine(make_engine: Any) -> Staffel:
     """A fresh engine on its own database with everything in bpmn/ deployed."""
     eng: Staffel = make_engine()
-    eng.deploy_directory(BPMN_DIR, actor="lead")
+    eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
     return eng
 
 
 def start_asylum(eng: Staffel, az: str = "8123456-423") -> CaseInfo:
     """Create an asylum case in NW (the process starts in the Eingangszone)."""
-    return eng.start_case(PERSON, "NW", "asylum", az, actor="cw_eingangszone")
+    return eng.cases.start(PERSON, "NW", "asylum", az, actor="cw_eingangszone")
 
 
 def open_tasks(eng: Staffel, case_id: str) -> list[TaskInfo]:
     """Open tasks of the case, oldest first."""
-    return eng.get_case(case_id).open_tasks
+    return eng.cases.get(case_id).open_tasks
 
 
 def tasks_by_team(eng: Staffel, case_id: str) -> dict[str, list[str]]:
@@ -84,22 +84,22 @@ def complete_open(eng: Staffel, case_id: str, name: str, data: dict[str, Any],
                   actor: str | None = None) -> TaskInfo:
     """Complete the one open task with this element id, as a member of its team."""
     task = find_open(eng, case_id, name)
-    return eng.complete_task(task.id, data, actor or f"cw_{task.team}")
+    return eng.tasks.complete(task.id, data, actor or f"cw_{task.team}")
 
 
 def deadline_dates(eng: Staffel, case_id: str) -> dict[str, date]:
     """The case's recorded deadlines as {key: date}."""
-    return {key: info.date for key, info in eng.get_case(case_id).deadlines.items()}
+    return {key: info.date for key, info in eng.cases.get(case_id).deadlines.items()}
 
 
 def advance_to(eng: Staffel, day: str, hour: int = 9) -> None:
     """Move the simulated clock to ``hour`` o'clock Berlin time on ``day``, firing timers."""
-    eng.advance_clock(to=berlin(day, hour))
+    eng.clock.advance(to=berlin(day, hour))
 
 
 def fire_due(eng: Staffel) -> None:
     """Fire timers that are already due (e.g. a deadline that lay in the past when set)."""
-    eng.advance_clock(by=timedelta(0))
+    eng.clock.advance(by=timedelta(0))
 
 
 def proposal(appointment: str, package: list[str] | None = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.lifecycle.helpers import (
     ACK,
     ASYLBLG_GRANT,
@@ -51,7 +51,7 @@ def start(entry: str = "asylum", on: str | None = None) -> Action:
         if on:
             advance_to(eng, on)
         az = AZ if entry == "asylum" else None
-        return eng.start_case(PERSON, "NW", entry, az, actor="cw_eingangszone").id
+        return eng.cases.start(PERSON, "NW", entry, az, actor="cw_eingangszone").id
     return act
 
 
@@ -69,9 +69,9 @@ def message(name: str, on: str | None = None, **payload: Any) -> Action:
         if on:
             advance_to(eng, on)
         if name == "bamf_decision":
-            eng.correlate(name, payload, correlation={"bamf_aktenzeichen": AZ})
+            eng.messages.correlate(name, payload, correlation={"bamf_aktenzeichen": AZ})
         else:
-            eng.correlate(name, payload, case_id=case)
+            eng.messages.correlate(name, payload, case_id=case)
     return act
 
 
@@ -124,7 +124,7 @@ def run_route(eng: Staffel, name: str, steps: list[Step]) -> str:
         case = step.do(eng, case) or case
         assert case is not None
         where = f"route {name!r}, step {step.label!r}"
-        view = eng.get_case(case)
+        view = eng.cases.get(case)
         if step.stage is not None:
             assert view.stage == step.stage, f"{where}: stage {view.stage}"
         if step.benefit is not None:

@@ -49,16 +49,16 @@ def lane_names(process: Any) -> dict[str, str]:
 def test_bpmn_directory_deploys_without_problems(make_engine: Any) -> None:
     eng = make_engine()
     files = read_directory(BPMN_DIR)
-    assert eng.validate(files) == []
-    eng.deploy_directory(BPMN_DIR)
-    versions = {v.key: v.version for v in eng.process_versions()}
+    assert eng.definitions.validate(files) == []
+    eng.definitions.deploy_directory(BPMN_DIR)
+    versions = {v.key: v.version for v in eng.definitions.versions()}
     assert versions == dict.fromkeys(PROCESSES, 1)
-    assert eng.deploy_directory(BPMN_DIR).new_versions == []
+    assert eng.definitions.deploy_directory(BPMN_DIR).new_versions == []
 
 
 def test_resettlement_case_starts_with_the_default_process(make_engine: Any) -> None:
     eng = new_engine(make_engine)
-    case = eng.start_case({"family_name": "A", "given_name": "B", "birth_date": "2001-01-01"},
+    case = eng.cases.start({"family_name": "A", "given_name": "B", "birth_date": "2001-01-01"},
                           "BE", "resettlement")
     assert (case.stage, case.benefit_system) == ("S3e", "sgb2")
     assert [t.name for t in case.open_tasks] == ["Task_register"]

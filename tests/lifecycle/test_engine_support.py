@@ -59,19 +59,19 @@ GATEWAY_DIAGRAM = Path(__file__).parent / "data" / "event_gateway.bpmn"
 
 def test_message_behind_an_event_based_gateway_is_waited_for(make_engine) -> None:  # type: ignore[no-untyped-def]
     eng = make_engine()
-    eng.deploy({"event_gateway.bpmn": GATEWAY_DIAGRAM.read_bytes()})
-    case = eng.start_case(PERSON, "NW", process_key="event_gateway")
-    after = eng.correlate("sgb2_application_received", {"received_on": "2027-03-15"},
+    eng.definitions.deploy({"event_gateway.bpmn": GATEWAY_DIAGRAM.read_bytes()})
+    case = eng.cases.start(PERSON, "NW", process_key="event_gateway")
+    after = eng.messages.correlate("sgb2_application_received", {"received_on": "2027-03-15"},
                           case_id=case.id)
     assert after.status == "completed" and after.stage == "S5"
 
 
 def test_timer_behind_an_event_based_gateway_still_wins_when_due(make_engine) -> None:  # type: ignore[no-untyped-def]
     eng = make_engine()
-    eng.deploy({"event_gateway.bpmn": GATEWAY_DIAGRAM.read_bytes()})
-    case = eng.start_case(PERSON, "NW", process_key="event_gateway")
-    eng.advance_clock(to=datetime(2027, 3, 30, 22, 0, tzinfo=UTC))  # 31 March 00:00 Berlin
-    assert eng.get_case(case.id).status == "completed"
+    eng.definitions.deploy({"event_gateway.bpmn": GATEWAY_DIAGRAM.read_bytes()})
+    case = eng.cases.start(PERSON, "NW", process_key="event_gateway")
+    eng.clock.advance(to=datetime(2027, 3, 30, 22, 0, tzinfo=UTC))  # 31 March 00:00 Berlin
+    assert eng.cases.get(case.id).status == "completed"
     with pytest.raises(NotFound):
-        eng.correlate("sgb2_application_received", {"received_on": "2027-03-31"},
+        eng.messages.correlate("sgb2_application_received", {"received_on": "2027-03-31"},
                       case_id=case.id)

@@ -25,7 +25,7 @@ PERSON = {"family_name": "Tesfay", "given_name": "Selam", "birth_date": "1995-02
 def test_handover_not_acknowledged_within_5_working_days_escalates(make_engine: Any) -> None:
     eng = new_engine(make_engine)
     advance_to(eng, "2027-10-28")  # Thursday
-    case = eng.start_case(PERSON, "NW", "resettlement", actor="cw_eingangszone").id
+    case = eng.cases.start(PERSON, "NW", "resettlement", actor="cw_eingangszone").id
     complete_open(eng, case, "Task_register", REGISTRATION)
     complete_open(eng, case, "Task_resettlement_arrival", {"arrival_date": "2027-10-28"})
     complete_open(eng, case, "Task_handover_propose", proposal("2027-11-03T10:00:00+01:00"))
@@ -35,28 +35,28 @@ def test_handover_not_acknowledged_within_5_working_days_escalates(make_engine: 
     # 05.11., Berlin time (CET since 31.10.) = 23:00 UTC
     deadline = datetime(2027, 11, 5, 23, 0, tzinfo=UTC)
     assert (ack.team, ack.due_at) == ("jc_leistung", deadline)
-    (handover,) = eng.get_case(case).handovers
+    (handover,) = eng.cases.get(case).handovers
     assert (handover.key, handover.from_team, handover.to_team, handover.state) == (
         "resettlement_to_sgb2", "eingangszone", "jc_leistung", "proposed")
 
-    eng.advance_clock(to=datetime(2027, 11, 5, 22, 59, tzinfo=UTC))
+    eng.clock.advance(to=datetime(2027, 11, 5, 22, 59, tzinfo=UTC))
     assert tasks_by_team(eng, case) == {"auslaenderbehoerde": ["Task_permit_prepare"],
                                         "jc_leistung": ["Task_handover_ack"]}
-    assert eng.get_case(case).handovers[0].escalated_at is None
+    assert eng.cases.get(case).handovers[0].escalated_at is None
 
-    eng.advance_clock(to=deadline)
+    eng.clock.advance(to=deadline)
     assert tasks_by_team(eng, case) == {"auslaenderbehoerde": ["Task_permit_prepare"],
                                         "jc_leistung": ["Task_handover_ack"],
                                         "supervisor": ["Task_handover_escalation"]}
-    view = eng.get_case(case)
+    view = eng.cases.get(case)
     assert view.handovers[0].escalated_at == deadline
     assert view.handovers[0].state == "proposed"  # the sender stays responsible
     assert find_open(eng, case, "Task_handover_ack").overdue
-    assert "handover_escalated" in [e.action for e in eng.audit_events(case)]
+    assert "handover_escalated" in [e.action for e in eng.audit.events(case)]
 
     # the receiver acknowledges late; the supervisor closes the escalation
     complete_open(eng, case, "Task_handover_ack", ACK)
-    (handover,) = eng.get_case(case).handovers
+    (handover,) = eng.cases.get(case).handovers
     assert handover.state == "acknowledged" and handover.escalated_at == deadline
     assert handover.acknowledged_by == "cw_jc_leistung"
     assert tasks_by_team(eng, case) == {"auslaenderbehoerde": ["Task_permit_prepare"],
@@ -75,9 +75,9 @@ def test_overdue_task_escalates_without_interrupting_it(make_engine: Any) -> Non
     register = find_open(eng, case, "Task_register")
     # created Mon 01.03.2027; sla_days 3 -> due at the end of Thu 04.03. (CET) = 23:00 UTC
     assert register.due_at == datetime(2027, 3, 4, 23, 0, tzinfo=UTC)
-    eng.advance_clock(to=datetime(2027, 3, 4, 22, 59, tzinfo=UTC))
+    eng.clock.advance(to=datetime(2027, 3, 4, 22, 59, tzinfo=UTC))
     assert tasks_by_team(eng, case) == {"eingangszone": ["Task_register"]}
-    eng.advance_clock(to=datetime(2027, 3, 4, 23, 0, tzinfo=UTC))
+    eng.clock.advance(to=datetime(2027, 3, 4, 23, 0, tzinfo=UTC))
     assert tasks_by_team(eng, case) == {"eingangszone": ["Task_register"],
                                         "supervisor": ["Esc_register"]}
     assert find_open(eng, case, "Task_register").overdue
@@ -85,5 +85,5 @@ def test_overdue_task_escalates_without_interrupting_it(make_engine: Any) -> Non
     complete_open(eng, case, "Esc_register", ESCALATION, actor="tl_lead")
     assert tasks_by_team(eng, case) == {"sozialamt": ["Task_asylblg_grant"]}
     # the escalation fires once: nothing more when the clock moves on
-    eng.advance_clock(to=datetime(2027, 3, 5, 9, 0, tzinfo=UTC))
+    eng.clock.advance(to=datetime(2027, 3, 5, 9, 0, tzinfo=UTC))
     assert tasks_by_team(eng, case) == {"sozialamt": ["Task_asylblg_grant"]}

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.errors import InvalidInput
 from engine.persistence.models import (
     AuditEvent,
@@ -29,7 +29,7 @@ GOOD = {"outcome": "refugee", "decision_date": "2027-05-10", "served_on": "2027-
 
 
 def snapshot(eng: Staffel, case_id: str) -> tuple[Any, ...]:
-    view = eng.get_case(case_id)
+    view = eng.cases.get(case_id)
     with eng.db.read() as s:
         return (
             view.stage, view.benefit_system, view.status,
@@ -64,11 +64,11 @@ def test_bad_bamf_payload_is_rejected_and_nothing_changes(make_engine: Any,
     advance_to(eng, "2027-05-12")
     before = snapshot(eng, case.id)
     with pytest.raises(InvalidInput) as err:
-        eng.correlate("bamf_decision", payload, correlation={"bamf_aktenzeichen": AZ})
+        eng.messages.correlate("bamf_decision", payload, correlation={"bamf_aktenzeichen": AZ})
     assert field in {e["field"] for e in err.value.errors}
     assert snapshot(eng, case.id) == before
     # the case still waits and takes a good payload
-    after = eng.correlate("bamf_decision", GOOD, correlation={"bamf_aktenzeichen": AZ})
+    after = eng.messages.correlate("bamf_decision", GOOD, correlation={"bamf_aktenzeichen": AZ})
     assert after.stage == "S3b" and "lawsuit_deadline" in after.deadlines
 
 
@@ -77,10 +77,11 @@ def test_bad_permit_payload_is_rejected(make_engine: Any) -> None:
     case = start_asylum(eng, AZ)
     register_asylum(eng, case.id)
     advance_to(eng, "2027-03-12")
-    eng.correlate("bamf_decision", {"outcome": "deportation_ban", "decision_date": "2027-03-10",
-                                    "served_on": "2027-03-12"}, case_id=case.id)
+    eng.messages.correlate("bamf_decision", {"outcome": "deportation_ban",
+                                             "decision_date": "2027-03-10",
+                                             "served_on": "2027-03-12"}, case_id=case.id)
     advance_to(eng, "2027-03-31")
-    eng.complete_task(eng.get_case(case.id).open_tasks[0].id,
+    eng.tasks.complete(eng.cases.get(case.id).open_tasks[0].id,
                       {"fiktion_certificate_issued": False}, "cw_abh")
     before = snapshot(eng, case.id)
     for payload, field in (({"paragraph": "§26", "valid_until": "2028-04-19"},
@@ -89,6 +90,6 @@ def test_bad_permit_payload_is_rejected(make_engine: Any) -> None:
                            ({"paragraph": "§25(3)", "valid_until": "19.04.2028"},
                             "payload.valid_until")):
         with pytest.raises(InvalidInput) as err:
-            eng.correlate("permit_issued", payload, case_id=case.id)
+            eng.messages.correlate("permit_issued", payload, case_id=case.id)
         assert field in {e["field"] for e in err.value.errors}
     assert snapshot(eng, case.id) == before

@@ -47,9 +47,10 @@ def test_outcome_sets_stage_and_deadlines(make_engine: Any, outcome: str, stage:
     case = start_asylum(eng, AZ)
     register_asylum(eng, case.id)
     advance_to(eng, "2027-05-13")
-    view = eng.correlate("bamf_decision", {"outcome": outcome, "decision_date": "2027-04-28",
-                                           "served_on": "2027-05-13"},
-                         correlation={"bamf_aktenzeichen": AZ})
+    view = eng.messages.correlate("bamf_decision", {"outcome": outcome,
+                                                    "decision_date": "2027-04-28",
+                                                    "served_on": "2027-05-13"},
+                                  correlation={"bamf_aktenzeichen": AZ})
     assert view.stage == stage and view.benefit_system == "asylblg"
     expected = {"served_on": "2027-05-13", "lawsuit_deadline": lawsuit,
                 "decision_final_on": FINAL[lawsuit]}
@@ -68,7 +69,7 @@ def test_local_practice_month_of_service_is_a_rule_not_a_diagram_change(make_eng
     case = start_asylum(eng, AZ)
     register_asylum(eng, case.id)
     advance_to(eng, "2027-10-20")
-    eng.correlate("bamf_decision", {"outcome": "refugee", "decision_date": "2027-10-18",
+    eng.messages.correlate("bamf_decision", {"outcome": "refugee", "decision_date": "2027-10-18",
                                     "served_on": "2027-10-20"},
                   correlation={"bamf_aktenzeichen": AZ})
     dates = {k: v.isoformat() for k, v in deadline_dates(eng, case.id).items()}
@@ -77,7 +78,7 @@ def test_local_practice_month_of_service_is_a_rule_not_a_diagram_change(make_eng
     assert dates == {"served_on": "2027-10-20", "lawsuit_deadline": "2027-11-03",
                      "decision_final_on": "2027-11-04", "asylblg_end": "2027-10-31",
                      "sgb2_start": "2027-11-01"}
-    assert "Zustellungsmonat" in eng.get_case(case.id).deadlines["asylblg_end"].legal_basis
+    assert "Zustellungsmonat" in eng.cases.get(case.id).deadlines["asylblg_end"].legal_basis
 
 
 def test_duldung_review_without_permit_closes_the_case_in_s4(make_engine: Any) -> None:
@@ -85,16 +86,16 @@ def test_duldung_review_without_permit_closes_the_case_in_s4(make_engine: Any) -
     case = start_asylum(eng, AZ)
     register_asylum(eng, case.id)
     advance_to(eng, "2027-03-05")
-    eng.correlate("bamf_decision", {"outcome": "rejected", "decision_date": "2027-03-03",
+    eng.messages.correlate("bamf_decision", {"outcome": "rejected", "decision_date": "2027-03-03",
                                     "served_on": "2027-03-05"},
                   correlation={"bamf_aktenzeichen": AZ})
     advance_to(eng, "2027-03-20")  # Fri 05.03. + 2 weeks = Fri 19.03.; final on 20.03.
     complete_open(eng, case.id, "Task_duldung_check", {"duldung_reason": "no_travel_route"})
-    eng.correlate("duldung_issued", {"issued_on": "2027-03-22"}, case_id=case.id)
+    eng.messages.correlate("duldung_issued", {"issued_on": "2027-03-22"}, case_id=case.id)
     assert deadline_dates(eng, case.id)["duldung_review"].isoformat() == "2028-09-22"
     advance_to(eng, "2028-09-22")
     assert tasks_by_team(eng, case.id) == {"auslaenderbehoerde": ["Task_duldung_review"]}
     complete_open(eng, case.id, "Task_duldung_review", {"review_decision": "exit"})
-    view = eng.get_case(case.id)
+    view = eng.cases.get(case.id)
     assert (view.stage, view.benefit_system, view.status) == ("S4", "asylblg", "completed")
     assert view.closed_at is not None and view.open_tasks == []

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.errors import NotFound
 from tests.lifecycle.helpers import (
     ASYLBLG_STOP,
@@ -48,7 +48,7 @@ REMINDER = {"contacted_on": "2027-01-01", "contact_channel": "phone"}
 # --- extra checks used in the tables -------------------------------------------------------
 def handovers_done(*keys: str) -> Any:
     def check(eng: Staffel, case: str) -> None:
-        view = eng.get_case(case)
+        view = eng.cases.get(case)
         assert [h.key for h in view.handovers] == list(keys)
         assert all(h.state == "acknowledged" for h in view.handovers)
         assert all(h.escalated_at is None for h in view.handovers)
@@ -56,20 +56,20 @@ def handovers_done(*keys: str) -> Any:
 
 
 def closed(eng: Staffel, case: str) -> None:
-    view = eng.get_case(case)
+    view = eng.cases.get(case)
     assert view.status == "completed" and view.closed_at is not None
     assert view.open_tasks == []
 
 
 def course_package_shared(eng: Staffel, case: str) -> None:
-    (h,) = [h for h in eng.get_case(case).handovers if h.key == "course_registration"]
+    (h,) = [h for h in eng.cases.get(case).handovers if h.key == "course_registration"]
     assert (h.from_team, h.to_team, h.consent) == (JCV, KURS, True)
     assert h.shared_fields == ["identity", "residence_status", "deadlines"]
     assert "Einwilligung vom 2027-03-01" in h.legal_basis
 
 
 def course_package_withheld(eng: Staffel, case: str) -> None:
-    (h,) = [h for h in eng.get_case(case).handovers if h.key == "course_registration"]
+    (h,) = [h for h in eng.cases.get(case).handovers if h.key == "course_registration"]
     assert (h.from_team, h.to_team, h.consent, h.state) == (JCV, KURS, False, "proposed")
     assert h.shared_fields == []
     assert "NICHT übermittelt: keine Einwilligung" in h.legal_basis
@@ -77,20 +77,20 @@ def course_package_withheld(eng: Staffel, case: str) -> None:
 
 def application_in_time(expected: bool) -> Any:
     def check(eng: Staffel, case: str) -> None:
-        _, _, data = eng.get_task(find_open(eng, case, "Task_sgb2_approve").id)
+        _, _, data = eng.tasks.get(find_open(eng, case, "Task_sgb2_approve").id)
         assert data["sgb2_application_in_time"] is expected
     return check
 
 
 def course_wait_cancelled(eng: Staffel, case: str) -> None:
     with pytest.raises(NotFound):
-        eng.correlate("course_result", {"dtz_level": "B1", "lid_passed": True,
+        eng.messages.correlate("course_result", {"dtz_level": "B1", "lid_passed": True,
                                         "date": "2028-12-01"}, case_id=case)
 
 
 def closing_reason(text: str) -> Any:
     def check(eng: Staffel, case: str) -> None:
-        (h,) = [h for h in eng.get_case(case).handovers if h.key == "ip_to_regel"]
+        (h,) = [h for h in eng.cases.get(case).handovers if h.key == "ip_to_regel"]
         assert (h.from_team, h.to_team) == (JCV, REGEL) and text in h.purpose
     return check
 

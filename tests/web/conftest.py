@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.persistence.models import (
     ApiToken,
     AuditEvent,
@@ -48,10 +48,10 @@ NEW_CASE = {"person": {"family_name": "Haddad", "given_name": "Rana",
 @pytest.fixture
 def api_engine(make_engine: Callable[..., Staffel]) -> Staffel:
     eng = make_engine()
-    eng.password_hasher = FAST_HASHER
-    eng.deploy_directory(ENGINE_DIAGRAMS, actor="tester")
+    eng.context.password_hasher = FAST_HASHER
+    eng.definitions.deploy_directory(ENGINE_DIAGRAMS, actor="tester")
     for username, (roles, teams) in USERS.items():
-        eng.add_user(username, PASSWORD, roles, teams)
+        eng.people.add(username, PASSWORD, roles, teams)
     return eng
 
 
@@ -68,7 +68,7 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def tokens(api_engine: Staffel) -> dict[str, str]:
-    return {name: api_engine.issue_token(name).token for name in USERS}
+    return {name: api_engine.people.issue_token(name).token for name in USERS}
 
 
 @dataclass
@@ -98,19 +98,19 @@ def api(client: FlaskClient, tokens: dict[str, str]) -> Api:
 
 def start_basic(engine: Staffel, az: str = "8123456-423") -> Any:
     """A ``basic`` case with an open sozialamt task ``Task_register``."""
-    return engine.start_case(PERSON, "NW", "asylum", az, process_key="basic", actor="tester")
+    return engine.cases.start(PERSON, "NW", "asylum", az, process_key="basic", actor="tester")
 
 
 def start_waiting(engine: Staffel, az: str = "8000000-001") -> Any:
     """A ``basic`` case whose sozialamt task is done: it waits for ``bamf_decision``."""
     case = start_basic(engine, az)
-    engine.complete_task(case.open_tasks[0].id, {"interpreter_needed": False}, actor="tester")
+    engine.tasks.complete(case.open_tasks[0].id, {"interpreter_needed": False}, actor="tester")
     return case
 
 
 def start_jc(engine: Staffel) -> Any:
     """A ``parent`` case (resettlement) with an open jc_leistung task ``Task_ack``."""
-    return engine.start_case(PERSON, "NW", "resettlement", process_key="parent",
+    return engine.cases.start(PERSON, "NW", "resettlement", process_key="parent",
                              data={"decision_date": "2027-01-31"}, actor="tester")
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.execution.clock import SimulatedClock
 from engine.persistence.models import ApiToken, User
 from tests.web.conftest import PASSWORD, Api, assert_error, snapshot
@@ -35,10 +36,10 @@ def test_token_for_good_credentials_is_stored_only_as_a_hash(api: Api,
 
 
 def test_token_expires_after_twelve_hours_of_wall_clock(api: Api, api_engine: Staffel) -> None:
-    clock = SimulatedClock(api_engine.wall_clock.now())
-    api_engine.wall_clock = clock
-    token = api_engine.issue_token("cw_soz").token
-    assert (api_engine.user_for_token(token) is not None)
+    clock = SimulatedClock(api_engine.context.wall_clock.now())
+    api_engine.context.wall_clock = clock
+    token = api_engine.people.issue_token("cw_soz").token
+    assert (api_engine.people.user_for_token(token) is not None)
     clock.advance(timedelta(hours=11, minutes=59))
     headers = {"Authorization": f"Bearer {token}"}
     assert api.client.get("/api/v1/clock", headers=headers).status_code == 200
@@ -113,8 +114,8 @@ def test_an_outdated_password_hash_is_upgraded_at_login(api_engine: Staffel) -> 
 
     with api_engine.db.read() as s:
         old = s.scalars(select(User.password_hash).where(User.username == "owner")).one()
-    api_engine.password_hasher = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
-    assert api_engine.authenticate("owner", PASSWORD) is not None
+    api_engine.context.password_hasher = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
+    assert api_engine.people.authenticate("owner", PASSWORD) is not None
     with api_engine.db.read() as s:
         new = s.scalars(select(User.password_hash).where(User.username == "owner")).one()
     assert new != old and "m=16,t=2" in new
@@ -179,10 +180,13 @@ def test_the_api_ignores_session_cookies(page_app: Flask) -> None:
     assert_error(client.get("/api/v1/tasks"), 401)
 
 
-def test_token_lifetime_is_configurable(api_engine: Staffel) -> None:
+def test_token_lifetime_is_configurable(tmp_path: Path) -> None:
     from web import create_app
 
-    create_app({"ENGINE": api_engine, "DEPLOY_ON_START": False, "TOKEN_TTL_HOURS": 1})
-    issued = api_engine.issue_token("admin")
-    left = issued.expires_at - api_engine.wall_clock.now()
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'ttl.db'}",
+                      "DEPLOY_ON_START": False, "TOKEN_TTL_HOURS": 1, "SECRET_KEY": "x"})
+    built: Staffel = app.extensions["staffel"]
+    built.people.add("admin", "correct horse battery", ["admin"])
+    issued = built.people.issue_token("admin")
+    left = issued.expires_at - built.clock.wall_now()
     assert timedelta(minutes=59) < left <= timedelta(hours=1)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.web.conftest import NEW_CASE, Api, assert_error, snapshot, start_basic, start_jc
 
 
@@ -91,7 +91,7 @@ def test_case_list_shows_only_visible_cases(api: Api, api_engine: Staffel) -> No
     assert ids("cw_ez") == set()
     assert_error(api.get("/api/v1/cases", as_="owner"), 403)
     # a team that *had* a task still sees the case after the task is done
-    api_engine.complete_task(jc.open_tasks[0].id, {"note": "ok"}, actor="cw_jc")
+    api_engine.tasks.complete(jc.open_tasks[0].id, {"note": "ok"}, actor="cw_jc")
     assert ids("cw_jc") == {jc.id}
 
 
@@ -120,7 +120,7 @@ def test_get_case_with_deadlines_open_tasks_and_handovers(api: Api,
     assert view["id"] == jc.id and view["case_number"] == jc.case_number
     assert view["stage"] == "S3e" and view["status"] == "running"
     assert [t["name"] for t in view["open_tasks"]] == ["Task_ack"]
-    api_engine.complete_task(jc.open_tasks[0].id, {"note": "ok"}, actor="cw_jc")
+    api_engine.tasks.complete(jc.open_tasks[0].id, {"note": "ok"}, actor="cw_jc")
     view = api.get(f"/api/v1/cases/{jc.id}", as_="cw_jc").get_json()
     assert view["stage"] == "S5" and view["open_tasks"] == []
     assert view["deadlines"]["sgb2_start"] == {"date": "2027-02-01",

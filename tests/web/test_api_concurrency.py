@@ -7,7 +7,7 @@ from collections import Counter
 
 from flask import Flask
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.web.conftest import start_basic
 
 THREADS = 20
@@ -40,8 +40,8 @@ def test_twenty_concurrent_completions_one_200_and_nineteen_409(
         thread.join(timeout=120)
     assert Counter(statuses) == {200: 1, 409: THREADS - 1}, bodies
     assert all(b["code"] == "conflict" for b in bodies if "code" in b)
-    completed = [e for e in api_engine.audit_events(case.id) if e.action == "task_completed"]
+    completed = [e for e in api_engine.audit.events(case.id) if e.action == "task_completed"]
     assert len(completed) == 1
-    assert api_engine.verify_audit().ok
-    view = api_engine.get_case(case.id)
+    assert api_engine.audit.verify().ok
+    view = api_engine.cases.get(case.id)
     assert view.open_tasks == []  # waits for the BAMF decision, no task twice

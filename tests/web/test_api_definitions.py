@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.persistence.models import ProcessInstance
 from tests.conftest import ENGINE_DIAGRAMS
 from tests.engine.definitions.test_versions import basic_v2, basic_without_wait
@@ -39,7 +39,7 @@ def upload(api: Api, path: str, content: str | bytes, filename: str | None = "ba
 
 
 def deployed_versions(engine: Staffel, key: str = "basic") -> list[int]:
-    return [v.version for v in engine.process_versions(key)]
+    return [v.version for v in engine.definitions.versions(key)]
 
 
 @pytest.mark.parametrize("user", ["cw_soz", "sup_soz"])
@@ -73,7 +73,7 @@ def test_validate_stores_nothing_and_deploy_versions_only_changed_content(
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["versions"] == [{"key": "basic", "version": 2}]
     assert deployed_versions(api_engine) == [2, 1]
-    deployed = [e for e in api_engine.audit_events() if e.action == "deployed"]
+    deployed = [e for e in api_engine.audit.events() if e.action == "deployed"]
     assert deployed[-1].actor == "owner" and deployed[-1].element_id == "basic"
     assert upload(api, "", basic_v2()).get_json()["versions"] == []
 
@@ -160,7 +160,7 @@ def test_migrations_dry_run_then_run(api: Api, api_engine: Staffel) -> None:
     done = api.post(path, {"from": 1, "to": 2, "dry_run": False, "case_ids": [at_message.id]},
                     as_="owner").get_json()
     assert [(i["case_id"], i["migrated"]) for i in done["items"]] == [(at_message.id, True)]
-    assert "instance_migrated" in [e.action for e in api_engine.audit_events(at_message.id)]
+    assert "instance_migrated" in [e.action for e in api_engine.audit.events(at_message.id)]
     history = api.get(f"{BASE}/basic/versions").get_json()["items"]
     assert [i["running_cases"] for i in history] == [1, 1]
     assert_error(api.post(path, {"from": 1, "to": 1, "dry_run": False}), 422)

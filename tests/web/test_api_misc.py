@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.definitions.deploy import read_directory
 from engine.errors import InvalidInput
 from tests.conftest import ENGINE_DIAGRAMS, START
@@ -27,7 +27,7 @@ def test_message_by_aktenzeichen_is_202_and_moves_the_case(api: Api,
     assert response.status_code == 202
     assert response.get_json() == {"case_id": case.id, "case_number": case.case_number,
                                    "stage": "S1", "status": "completed"}
-    assert "message_correlated" in [e.action for e in api_engine.audit_events(case.id)]
+    assert "message_correlated" in [e.action for e in api_engine.audit.events(case.id)]
 
 
 def test_message_by_case_id_from_a_team_member(api: Api, api_engine: Staffel) -> None:
@@ -35,7 +35,7 @@ def test_message_by_case_id_from_a_team_member(api: Api, api_engine: Staffel) ->
     # cw_multi is in jc_leistung (a message team) and sozialamt (which worked on the case)
     response = api.post("/api/v1/messages", {**DECISION, "case_id": case.id}, as_="cw_multi")
     assert response.status_code == 202
-    assert api_engine.get_case(case.id).status == "completed"
+    assert api_engine.cases.get(case.id).status == "completed"
 
 
 @pytest.mark.parametrize(("body", "status", "fields"), [
@@ -66,7 +66,8 @@ def test_payloads_are_checked_against_the_message_schema(api: Api, api_engine: S
     files["messages/bamf_decision.schema.json"] = json.dumps({
         "type": "object", "required": ["outcome"], "additionalProperties": False,
         "properties": {"outcome": {"enum": ["refugee", "subsidiary", "rejected"]}}}).encode()
-    assert [v.version for v in api_engine.deploy(files).new_versions if v.key == "basic"] == [2]
+    result = api_engine.definitions.deploy(files)
+    assert [v.version for v in result.new_versions if v.key == "basic"] == [2]
     case = start_waiting(api_engine, "8000000-002")
     before = snapshot(api_engine)
     for payload, fields in (({"outcome": 1}, {"payload.outcome"}), ({}, {"payload.outcome"}),
@@ -94,7 +95,7 @@ def test_clock_shows_engine_time_and_advances_by_duration_or_to_a_time(
     assert moved.status_code == 200
     assert moved.get_json() == {"now": (START + timedelta(days=10, minutes=1)).isoformat(),
                                 "fired": 1}
-    names = sorted(t.name for t in api_engine.get_case(case.id).open_tasks)
+    names = sorted(t.name for t in api_engine.cases.get(case.id).open_tasks)
     assert names == ["Task_register", "Task_reminder"]
     target = "2027-04-01T10:00:00+02:00"
     assert api.post("/api/v1/clock/advance", {"to": target}).get_json() == {
@@ -113,22 +114,22 @@ def test_clock_shows_engine_time_and_advances_by_duration_or_to_a_time(
 def test_bad_clock_moves_are_422_and_change_nothing(api: Api, api_engine: Staffel,
                                                     body: dict[str, str],
                                                     fields: set[str]) -> None:
-    before = (snapshot(api_engine), api_engine.now())
+    before = (snapshot(api_engine), api_engine.clock.now())
     assert_error(api.post("/api/v1/clock/advance", body), 422, "invalid_input", fields)
-    assert (snapshot(api_engine), api_engine.now()) == before
+    assert (snapshot(api_engine), api_engine.clock.now()) == before
 
 
 def test_only_admins_move_the_clock(api: Api, api_engine: Staffel) -> None:
     for user in ("cw_soz", "sup_soz", "owner"):
         assert_error(api.post("/api/v1/clock/advance", {"by": "P1D"}, as_=user), 403)
-    assert api_engine.now() == START
+    assert api_engine.clock.now() == START
 
 
 def test_moving_the_system_clock_is_409(make_engine) -> None:  # type: ignore[no-untyped-def]
     engine = make_engine(clock="system")
-    engine.add_user("root", "a long password", ["admin"])
+    engine.people.add("root", "a long password", ["admin"])
     app: Flask = create_app({"ENGINE": engine, "DEPLOY_ON_START": False, "TESTING": True})
-    headers = {"Authorization": f"Bearer {engine.issue_token('root').token}"}
+    headers = {"Authorization": f"Bearer {engine.people.issue_token('root').token}"}
     client = app.test_client()
     assert client.get("/api/v1/clock", headers=headers).get_json()["mode"] == "system"
     response = client.post("/api/v1/clock/advance", json={"by": "P1D"}, headers=headers)

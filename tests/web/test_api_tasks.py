@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.conftest import START
 from tests.web.conftest import Api, assert_error, snapshot, start_basic, start_jc
 
@@ -20,7 +20,7 @@ def task_of(case: object) -> str:
 
 def test_inbox_lists_my_teams_tasks_soonest_due_first(api: Api, api_engine: Staffel) -> None:
     soz = start_basic(api_engine)
-    api_engine.advance_clock(by=timedelta(days=1))
+    api_engine.clock.advance(by=timedelta(days=1))
     soz_later = start_basic(api_engine, "2222222-222")
     jc = start_jc(api_engine)
     body = api.get("/api/v1/tasks", as_="cw_soz").get_json()
@@ -49,7 +49,7 @@ def test_inbox_scope_mine_and_overdue(api: Api, api_engine: Staffel) -> None:
     assert mine["items"][0]["assignee"] == "cw_soz"
     assert api.get("/api/v1/tasks?scope=mine", as_="cw_soz2").get_json()["total"] == 0
     assert api.get("/api/v1/tasks?overdue=true", as_="cw_soz").get_json()["total"] == 0
-    api_engine.advance_clock(to=START + timedelta(days=4))
+    api_engine.clock.advance(to=START + timedelta(days=4))
     overdue = api.get("/api/v1/tasks?overdue=true", as_="cw_soz").get_json()
     assert overdue["total"] == 2 and all(t["overdue"] for t in overdue["items"])
     assert api.get("/api/v1/tasks?overdue=false", as_="cw_soz").get_json()["total"] == 0
@@ -154,7 +154,7 @@ def test_assign_by_a_supervisor_to_a_team_member(api: Api, api_engine: Staffel) 
     assert moved.status_code == 200 and moved.get_json()["assignee"] == "cw_soz2"
     assert api.post(f"/api/v1/tasks/{task_id}/assign", {"username": "sup_soz"},
                     as_="sup_soz").get_json()["assignee"] == "sup_soz"
-    events = api_engine.audit_events()
+    events = api_engine.audit.events()
     assert [e.details["assignee"] for e in events if e.action == "task_assigned"] == [
         "cw_soz2", "sup_soz"]
 
@@ -190,9 +190,9 @@ def test_only_supervisors_of_the_team_assign(api: Api, api_engine: Staffel) -> N
 
 
 def test_escalation_team_belongs_to_every_supervisor(api: Api, api_engine: Staffel) -> None:
-    api_engine.add_user("boss", "a long password", ["supervisor"], ["jc_regel"])
+    api_engine.people.add("boss", "a long password", ["supervisor"], ["jc_regel"])
     from web.auth import actor_from_user
-    user = api_engine.get_user("boss")
+    user = api_engine.people.get("boss")
     assert user is not None
     assert actor_from_user(user).teams == {"jc_regel", "supervisor"}
 

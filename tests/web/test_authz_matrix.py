@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.conftest import DATA, PERSON
 from tests.web.conftest import NEW_CASE, Api, assert_error, snapshot, start_basic, start_waiting
 
@@ -152,10 +152,10 @@ def test_authorization_matrix(api: Api, api_engine: Staffel, endpoint: str, acto
     waiting = start_waiting(api_engine, "1000000-002")
     ids = {"open": open_case.id, "task": open_case.open_tasks[0].id, "waiting": waiting.id}
     if "{handover}" in ENDPOINTS[endpoint].path:
-        api_engine.deploy_directory(DATA / "web", actor="tester")
-        handover_case = api_engine.start_case(PERSON, "NW", "asylum", "1000000-003",
+        api_engine.definitions.deploy_directory(DATA / "web", actor="tester")
+        handover_case = api_engine.cases.start(PERSON, "NW", "asylum", "1000000-003",
                                               process_key="handover", actor="tester")
-        ids["handover"] = str(api_engine.get_case(handover_case.id).handovers[0].id)
+        ids["handover"] = str(api_engine.cases.get(handover_case.id).handovers[0].id)
     ep = ENDPOINTS[endpoint]
     user = ACTORS[actor]
     before = snapshot(api_engine)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.adapters.imports_world import DATA, counts, new_engine, waits, world
 from tests.data.imports.make_large import write
 from web.cli import main
@@ -31,7 +31,7 @@ def test_a_taken_file_exits_0_with_a_summary(eng: Staffel, database_url: str) ->
     assert "rows 10: correlated 1, clarification 4, invalid 5, duplicate 0" in result.output
     assert "line 4: invalid bad_date [Geburtsdatum]" in result.output
     assert "permit_issued" not in waits(eng, w.haddad)
-    assert any(e.actor == "anna" and e.action == "import_finished" for e in eng.audit_events())
+    assert any(e.actor == "anna" and e.action == "import_finished" for e in eng.audit.events())
     again = run(database_url, "permits", str(DATA / "permits_mixed.csv"))
     assert again.exit_code == 0 and "already imported, nothing changed" in again.output
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.law.teams import TEAM_KEYS
 from web.cli import main
 from web.demo import DEMO_PASSWORD, seed_demo
@@ -28,7 +28,7 @@ def test_user_add_with_password_from_stdin(cli, database_url: str) -> None:  # t
     assert result.exit_code == 0, result.output
     assert "user anna created: roles caseworker; teams jc_leistung, sozialamt" in result.output
     engine = Staffel(database_url)
-    assert engine.authenticate("anna", "a long password") is not None
+    assert engine.people.authenticate("anna", "a long password") is not None
     engine.close()
     listing = cli("user", "list")
     assert "anna" in listing.output and "jc_leistung,sozialamt" in listing.output
@@ -66,15 +66,15 @@ def test_demo_users_for_every_team_and_role(make_engine) -> None:  # type: ignor
     from tests.web.conftest import FAST_HASHER
 
     engine = make_engine()
-    engine.password_hasher = FAST_HASHER
+    engine.context.password_hasher = FAST_HASHER
     lines = seed_demo(engine)
     assert lines[0].startswith("Demo-Logins") and DEMO_PASSWORD in lines[0]
-    names = {u.username: u for u in engine.list_users()}
+    names = {u.username: u for u in engine.people.list()}
     assert {f"cw_{key}" for key in TEAM_KEYS} | {"supervisor", "owner", "admin"} == set(names)
     assert names["cw_jc_leistung"].teams == {"jc_leistung"}
     assert names["supervisor"].teams == TEAM_KEYS
     assert names["owner"].roles == {"process_owner"} and names["admin"].roles == {"admin"}
-    assert engine.authenticate("cw_sozialamt", "demo") is not None
+    assert engine.people.authenticate("cw_sozialamt", "demo") is not None
     assert any("cw_sozialamt" in line for line in lines)
     assert seed_demo(engine)[:len(names) + 2] == lines[:len(names) + 2]  # idempotent
-    assert len(engine.list_users()) == len(names)
+    assert len(engine.people.list()) == len(names)

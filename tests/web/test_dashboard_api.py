@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.web.conftest import Api, assert_error, start_basic, start_jc
 
 OVERDUE_AT = datetime(2027, 3, 9, 12, tzinfo=UTC)  # basic (due 4 March) and jc (due 8 March)
@@ -12,7 +12,7 @@ OVERDUE_AT = datetime(2027, 3, 9, 12, tzinfo=UTC)  # basic (due 4 March) and jc 
 
 def setup_overdue(engine: Staffel) -> dict[str, str]:
     soz1, soz2, job = start_basic(engine), start_basic(engine, "8000000-002"), start_jc(engine)
-    engine.advance_clock(to=OVERDUE_AT)
+    engine.clock.advance(to=OVERDUE_AT)
     return {"soz1": soz1.open_tasks[0].id, "soz2": soz2.open_tasks[0].id,
             "jc": job.open_tasks[0].id}
 

@@ -7,12 +7,15 @@ import csv
 import html
 import io
 import re
+from datetime import timedelta
+from pathlib import Path
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from adapters.notify_console import ConsoleNotifier
-from engine.api import Staffel
+from engine import Staffel
+from tests.conftest import ENGINE_DIAGRAMS
 from tests.web.conftest import PERSON, start_basic, start_jc
 from tests.web.test_dashboard_api import setup_overdue
 from tests.web.test_pages_support import HTML, login, post, text
@@ -77,7 +80,7 @@ def test_the_overdue_list_reassigns_in_bulk(app: Flask, client: FlaskClient,
     done = post(client, "/inbox/assign", {"task_ids": [ids["soz1"], ids["soz2"]],
                                           "assignee": "cw_soz2", "next": back})
     assert done.status_code == 302 and done.headers["Location"] == back
-    assert {api_engine.task_info(ids[k]).assignee for k in ("soz1", "soz2")} == {"cw_soz2"}
+    assert {api_engine.tasks.info(ids[k]).assignee for k in ("soz1", "soz2")} == {"cw_soz2"}
     after = page(client, back)
     assert after.count('<td class="assignee">cw_soz2</td>') == 2
     assert ROWS.findall(page(client, "/dashboard/overdue?bucket=1-2")) == []
@@ -90,7 +93,7 @@ def test_the_overdue_list_reassigns_in_bulk(app: Flask, client: FlaskClient,
 def test_the_csv_has_no_personal_data(app: Flask, client: FlaskClient,
                                       api_engine: Staffel) -> None:
     setup_overdue(api_engine)
-    api_engine.claim(api_engine.overdue_tasks()[0].task_id, "cw_soz")
+    api_engine.tasks.claim(api_engine.supervision.overdue_tasks()[0].task_id, "cw_soz")
     login(client, "admin")
     response = client.get("/dashboard/overdue.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -99,7 +102,7 @@ def test_the_csv_has_no_personal_data(app: Flask, client: FlaskClient,
     content = response.get_data(as_text=True)
     assert content.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff"))))
-    numbers = {c.case_number for c in api_engine.list_cases().items}
+    numbers = {c.case_number for c in api_engine.cases.list().items}
     assert rows[0] == ["case_number", "team", "task", "due_on", "days_overdue"]
     assert all(len(r) == 5 for r in rows)
     assert {r[0] for r in rows[1:]} == numbers
@@ -135,19 +138,24 @@ def test_case_lists_behind_stage_and_week_counts(app: Flask, client: FlaskClient
     assert client.get("/dashboard/cases", headers=HTML).status_code == 404
 
 
-def test_the_app_factory_wires_the_notifier(api_engine: Staffel) -> None:
-    create_app({"ENGINE": api_engine, "DEPLOY_ON_START": False, "SECRET_KEY": "x"})
-    assert isinstance(api_engine.notifier, ConsoleNotifier)
-    create_app({"ENGINE": api_engine, "DEPLOY_ON_START": False, "SECRET_KEY": "x",
-                "NOTIFIER": "none"})
-    assert api_engine.notifier is None
+def test_the_app_factory_wires_the_notifier(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wired.db'}"
+    app = create_app({"DATABASE_URL": url, "DEPLOY_ON_START": False, "SECRET_KEY": "x"})
+    assert isinstance(app.extensions["staffel"].context.notifier, ConsoleNotifier)
+    app = create_app({"DATABASE_URL": url, "DEPLOY_ON_START": False, "SECRET_KEY": "x",
+                      "NOTIFIER": "none"})
+    assert app.extensions["staffel"].context.notifier is None
 
 
-def test_reminders_go_out_through_the_wired_notifier(app: Flask, api_engine: Staffel) -> None:
-    start_basic(api_engine)
-    api_engine.advance_clock(to=api_engine.now().replace(day=5))
-    notifier = api_engine.notifier
+def test_reminders_go_out_through_the_wired_notifier(tmp_path: Path) -> None:
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'wired.db'}", "CLOCK": "simulated",
+                      "DEPLOY_ON_START": False, "SECRET_KEY": "x"})
+    built: Staffel = app.extensions["staffel"]
+    built.definitions.deploy_directory(ENGINE_DIAGRAMS)
+    start_basic(built)
+    built.clock.advance(to=built.clock.now() + timedelta(days=14))
+    notifier = built.context.notifier
     assert isinstance(notifier, ConsoleNotifier)
     notifier.stream = io.StringIO()
-    assert api_engine.send_reminders().sent == 1
+    assert built.supervision.send_reminders().sent == 1
     assert "to team:sozialamt" in notifier.stream.getvalue()

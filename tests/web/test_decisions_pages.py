@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.conftest import ENGINE_DIAGRAMS
 from tests.web.conftest import snapshot
 from tests.web.test_pages_support import HTML, csrf_token, login, text
@@ -79,7 +79,7 @@ def test_validate_compiles_every_cell_and_stores_nothing(app: Flask,
 def test_bad_deploys_are_422_and_change_nothing(app: Flask, api_engine: Staffel) -> None:
     owner = as_user(app, "owner")
     before = snapshot(api_engine)
-    revision = api_engine.decision_files()[0].revision
+    revision = api_engine.definitions.decision_files()[0].revision
     bpmn = (ENGINE_DIAGRAMS / "basic.bpmn").read_text(encoding="utf-8")
     for xml in (ESCAPE, bpmn, "<definitions", "   "):
         answer = post(owner, "/decisions/route.dmn/deploy", xml)
@@ -89,21 +89,21 @@ def test_bad_deploys_are_422_and_change_nothing(app: Flask, api_engine: Staffel)
                            headers={"Content-Type": "application/xml"})
     assert unchecked.status_code == 400  # no CSRF token
     assert snapshot(api_engine) == before
-    assert api_engine.decision_files()[0].revision == revision
-    assert api_engine.decision_source("route.dmn") == DMN
+    assert api_engine.definitions.decision_files()[0].revision == revision
+    assert api_engine.definitions.decision_source("route.dmn") == DMN
 
 
 def test_deploy_creates_a_revision_and_new_versions_of_the_callers(
         app: Flask, api_engine: Staffel) -> None:
     owner = as_user(app, "owner")
-    parent_before = api_engine.process_versions("parent")[0].version
+    parent_before = api_engine.definitions.versions("parent")[0].version
     answer = post(owner, "/decisions/route.dmn/deploy", CHANGED)
     assert answer.status_code == 201, answer.get_data(as_text=True)
     body = answer.get_json()
     assert body["valid"] is True and body["new"] is True and body["revision"] == 2
     assert {"key": "parent", "version": parent_before + 1} in body["versions"]
-    assert api_engine.decision_source("route.dmn") == CHANGED
-    deployed = [e for e in api_engine.audit_events() if e.action == "deployed"]
+    assert api_engine.definitions.decision_source("route.dmn") == CHANGED
+    deployed = [e for e in api_engine.audit.events() if e.action == "deployed"]
     assert deployed[-1].actor == "owner"
     listing = text(owner.get("/decisions", headers=HTML))
     assert '<td class="num">2</td>' in listing

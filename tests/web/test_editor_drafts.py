@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.web.conftest import snapshot
 from tests.web.test_editor_pages import as_user
 from tests.web.test_pages_support import HTML, csrf_token, text
@@ -26,11 +26,11 @@ def save(client: FlaskClient, xml: str | bytes, base: Any = 1, revision: Any = 0
 
 
 def renamed(engine: Staffel, name: str = "Register the person") -> str:
-    return engine.process_xml("basic", 1).replace('name="Register person"', f'name="{name}"')
+    return engine.definitions.xml("basic", 1).replace('name="Register person"', f'name="{name}"')
 
 
 def actions(engine: Staffel) -> list[str]:
-    return [e.action for e in engine.audit_events()]
+    return [e.action for e in engine.audit.events()]
 
 
 def test_save_reopen_and_save_again(app: Flask, api_engine: Staffel) -> None:
@@ -51,10 +51,10 @@ def test_save_reopen_and_save_again(app: Flask, api_engine: Staffel) -> None:
     assert 'id="draft-basic"' in text(owner.get("/editor", headers=HTML))
     second = save(owner, renamed(api_engine, "Register again"), revision=1)
     assert second.status_code == 200 and second.get_json()["revision"] == 2
-    draft = api_engine.process_draft("basic")
+    draft = api_engine.drafts.get("basic")
     assert draft is not None and 'name="Register again"' in draft.xml
     assert actions(api_engine).count("draft_saved") == 2
-    event = [e for e in api_engine.audit_events() if e.action == "draft_saved"][-1]
+    event = [e for e in api_engine.audit.events() if e.action == "draft_saved"][-1]
     assert (event.actor, event.element_id, event.details["revision"]) == ("owner", "basic", 2)
 
 
@@ -67,7 +67,7 @@ def test_a_stale_editor_gets_409_and_overwrites_nothing(app: Flask, api_engine: 
     body = stale.get_json()
     assert body["code"] == "conflict" and "owner" in body["message"]
     assert body["errors"] == [{"field": "revision", "message": "is stale: current is 1"}]
-    draft = api_engine.process_draft("basic")
+    draft = api_engine.drafts.get("basic")
     assert draft is not None and "Owner's name" in draft.xml and draft.revision == 1
     assert snapshot(api_engine) == before
     # after a discard, a save from revision 1 is stale as well
@@ -75,7 +75,7 @@ def test_a_stale_editor_gets_409_and_overwrites_nothing(app: Flask, api_engine: 
         "revision": "1", "csrf_token": csrf_token(owner, "/editor")})
     assert discard.status_code == 302
     assert save(admin, renamed(api_engine), revision=1).status_code == 409
-    assert api_engine.process_draft("basic") is None
+    assert api_engine.drafts.get("basic") is None
 
 
 @pytest.mark.parametrize("user", ["cw_soz", "sup_soz"])
@@ -88,7 +88,7 @@ def test_only_process_owners_and_admins_save_drafts(app: Flask, api_engine: Staf
     assert worker.get("/editor/basic/draft.bpmn", headers=HTML).status_code == 403
     assert worker.post("/editor/basic/draft/discard", data={
         "revision": "0", "csrf_token": token}, headers=HTML).status_code == 403
-    assert api_engine.process_draft("basic") is None and snapshot(api_engine) == before
+    assert api_engine.drafts.get("basic") is None and snapshot(api_engine) == before
     admin = as_user(app, "admin")
     assert save(admin, renamed(api_engine)).status_code == 200
 
@@ -125,7 +125,7 @@ def test_bad_input_is_422_naming_the_field_and_stores_nothing(
     payload = answer.get_json()
     assert payload["code"] == "invalid_input" and payload["message"]
     assert [e["field"] for e in payload["errors"]] == [field]
-    assert api_engine.process_draft("basic") is None and snapshot(api_engine) == before
+    assert api_engine.drafts.get("basic") is None and snapshot(api_engine) == before
 
 
 def test_unknown_process_missing_csrf_and_missing_draft(app: Flask,
@@ -139,7 +139,7 @@ def test_unknown_process_missing_csrf_and_missing_draft(app: Flask,
     gone = owner.post("/editor/basic/draft/discard", data={
         "revision": "0", "csrf_token": csrf_token(owner, "/editor")})
     assert gone.status_code == 404
-    assert api_engine.process_draft("basic") is None
+    assert api_engine.drafts.get("basic") is None
 
 
 def test_discard_needs_the_current_revision(app: Flask, api_engine: Staffel) -> None:
@@ -149,12 +149,12 @@ def test_discard_needs_the_current_revision(app: Flask, api_engine: Staffel) -> 
     stale = owner.post("/editor/basic/draft/discard", data={"revision": "0", "csrf_token": token},
                        headers=HTML, follow_redirects=True)
     assert "nicht verworfen" in text(stale) or "not discarded" in text(stale)
-    assert api_engine.process_draft("basic") is not None
+    assert api_engine.drafts.get("basic") is not None
     done = owner.post("/editor/basic/draft/discard", data={"revision": "1", "csrf_token": token},
                       headers=HTML, follow_redirects=True)
     assert done.status_code == 200 and 'id="draft-notice"' not in text(done)
-    assert api_engine.process_draft("basic") is None
-    event = api_engine.audit_events()[-1]
+    assert api_engine.drafts.get("basic") is None
+    event = api_engine.audit.events()[-1]
     assert (event.action, event.details["reason"]) == ("draft_discarded", "discarded")
 
 
@@ -166,17 +166,17 @@ def test_deploy_removes_the_draft_and_is_audited(app: Flask, api_engine: Staffel
     headers = {"Content-Type": "application/xml", "Accept": "application/json",
                "X-CSRFToken": csrf_token(owner, "/editor")}
     refused = owner.post("/editor/basic/deploy", data=bad.encode(), headers=headers)
-    assert refused.status_code == 422 and api_engine.process_draft("basic") is not None
+    assert refused.status_code == 422 and api_engine.drafts.get("basic") is not None
     done = owner.post("/editor/basic/deploy", data=xml.encode(), headers=headers)
     assert done.status_code == 201 and done.get_json()["version"] == 2
-    assert api_engine.process_draft("basic") is None
-    deployed, dropped = api_engine.audit_events()[-2:]
+    assert api_engine.drafts.get("basic") is None
+    deployed, dropped = api_engine.audit.events()[-2:]
     assert (deployed.action, deployed.actor, deployed.element_id, deployed.details["version"]) \
         == ("deployed", "owner", "basic", 2)
     assert (dropped.action, dropped.details["reason"]) == ("draft_discarded", "deployed")
     page = text(owner.get("/editor/basic", headers=HTML))
     assert 'id="draft-notice"' not in page and 'data-xml-url="/editor/basic/2.bpmn"' in page
-    assert api_engine.verify_audit().ok
+    assert api_engine.audit.verify().ok
 
 
 def test_a_too_large_draft_is_422_and_stores_nothing(app: Flask, api_engine: Staffel) -> None:
@@ -187,4 +187,4 @@ def test_a_too_large_draft_is_422_and_stores_nothing(app: Flask, api_engine: Sta
     answer = save(owner, huge)
     assert answer.status_code == 422
     assert [e["field"] for e in answer.get_json()["errors"]] == ["xml"]
-    assert api_engine.process_draft("basic") is None and snapshot(api_engine) == before
+    assert api_engine.drafts.get("basic") is None and snapshot(api_engine) == before

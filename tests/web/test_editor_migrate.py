@@ -10,7 +10,7 @@ import re
 from flask import Flask
 from sqlalchemy import select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.persistence.models import ProcessInstance
 from tests.engine.definitions.test_versions import basic_without_wait
 from tests.web.conftest import snapshot, start_basic, start_waiting
@@ -67,17 +67,17 @@ def test_dry_run_then_run_for_the_chosen_cases(app: Flask, api_engine: Staffel) 
     assert 'class="stayed"' in result[at_message.case_number]
     assert "Wait_decision" in result[at_message.case_number]
     assert 'id="migrate-summary"' in body
-    items = {i["version"]: i["running_cases"] for i in api_engine.version_history("basic")}
+    items = {i["version"]: i["running_cases"] for i in api_engine.definitions.history("basic")}
     assert items == {1: 1, 2: 1}
-    assert [e.action for e in api_engine.audit_events(at_task.id)].count(
+    assert [e.action for e in api_engine.audit.events(at_task.id)].count(
         "instance_migrated") == 1
     with api_engine.db.read() as s:
         after = s.scalars(select(ProcessInstance).where(
             ProcessInstance.case_id == at_message.id)).one()
         assert (after.state, after.lock_version) == (state, lock)
     # the moved case goes on to the end on version 2
-    task = api_engine.get_case(at_task.id).open_tasks[0]
-    api_engine.complete_task(task.id, {"interpreter_needed": False}, actor="tester")
+    task = api_engine.cases.get(at_task.id).open_tasks[0]
+    api_engine.tasks.complete(task.id, {"interpreter_needed": False}, actor="tester")
 
 
 def test_bad_choices_are_422_and_change_nothing(app: Flask, api_engine: Staffel) -> None:

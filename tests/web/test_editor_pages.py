@@ -8,7 +8,7 @@ import html
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.engine.definitions.test_versions import basic_without_wait
 from tests.web.conftest import snapshot
 from tests.web.test_pages_support import HTML, csrf_token, login, text
@@ -58,7 +58,7 @@ def test_the_editor_page_loads_the_modeler_with_linting(app: Flask) -> None:
 def test_validate_reports_problems_with_element_ids_and_stores_nothing(
         app: Flask, api_engine: Staffel) -> None:
     owner = as_user(app, "owner")
-    xml = api_engine.process_xml("basic", 1)
+    xml = api_engine.definitions.xml("basic", 1)
     bad = xml.replace('value="register.schema.json"', 'value="missing.schema.json"')
     before = snapshot(api_engine)
     answer = post_xml(owner, "/editor/basic/validate", bad)
@@ -71,19 +71,19 @@ def test_validate_reports_problems_with_element_ids_and_stores_nothing(
     assert good == {"valid": True, "problems": []}
     refused = post_xml(owner, "/editor/basic/deploy", bad)
     assert refused.status_code == 422 and refused.get_json()["problems"]
-    assert [v.version for v in api_engine.process_versions("basic")] == [1]
+    assert [v.version for v in api_engine.definitions.versions("basic")] == [1]
 
 
 def test_deploy_creates_a_new_version_under_the_original_file_name(
         app: Flask, api_engine: Staffel) -> None:
     owner = as_user(app, "owner")
-    old = api_engine.process_versions("basic")[0]
-    xml = api_engine.process_xml("basic", 1).replace('name="Register person"',
+    old = api_engine.definitions.versions("basic")[0]
+    xml = api_engine.definitions.xml("basic", 1).replace('name="Register person"',
                                                      'name="Register the person"')
     answer = post_xml(owner, "/editor/basic/deploy", xml)
     assert answer.status_code == 201, answer.data
     assert answer.get_json()["version"] == 2 and answer.get_json()["new"] is True
-    newest = api_engine.process_versions("basic")[0]
+    newest = api_engine.definitions.versions("basic")[0]
     assert (newest.version, newest.file_name, newest.deployed_by) == (2, old.file_name, "owner")
     same = post_xml(owner, "/editor/basic/deploy", xml).get_json()
     assert same["new"] is False and same["version"] == 2
@@ -93,7 +93,7 @@ def test_history_lists_versions_and_the_diff(app: Flask, api_engine: Staffel) ->
     owner = as_user(app, "owner")
     single = html.unescape(text(owner.get("/editor/basic/history", headers=HTML)))
     assert 'data-version="1"' in single and 'id="diff-single"' in single
-    xml = api_engine.process_xml("basic", 1).replace('name="Register person"',
+    xml = api_engine.definitions.xml("basic", 1).replace('name="Register person"',
                                                      'name="Register the person"')
     assert post_xml(owner, "/editor/basic/deploy", xml).status_code == 201
     body = html.unescape(text(owner.get("/editor/basic/history", headers=HTML)))

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.lifecycle.helpers import BPMN_DIR
 from tests.web.conftest import assert_error, snapshot
 from tests.web.test_pages_support import HTML, csrf_token, login, text
@@ -21,7 +21,7 @@ RENAMED = MAIN_XML.replace('name="Person registrieren', 'name="Person aufnehmen'
 
 @pytest.fixture
 def lifecycle_app(api_engine: Staffel) -> Flask:
-    api_engine.deploy_directory(BPMN_DIR, actor="lead")
+    api_engine.definitions.deploy_directory(BPMN_DIR, actor="lead")
     return create_app({"ENGINE": api_engine, "DEPLOY_ON_START": False, "TESTING": True,
                        "CASE_PROCESS": "refugee_lifecycle", "SECRET_KEY": "test"})
 
@@ -93,8 +93,8 @@ def test_editor_page_has_the_test_run_panel(lifecycle_app: Flask) -> None:
 
 def test_rest_test_run(lifecycle_app: Flask, api_engine: Staffel) -> None:
     client = lifecycle_app.test_client()
-    owner = {"Authorization": f"Bearer {api_engine.issue_token('owner').token}"}
-    worker = {"Authorization": f"Bearer {api_engine.issue_token('cw_soz').token}"}
+    owner = {"Authorization": f"Bearer {api_engine.people.issue_token('owner').token}"}
+    worker = {"Authorization": f"Bearer {api_engine.people.issue_token('cw_soz').token}"}
     before = snapshot(api_engine)
     url = "/api/v1/process-definitions/test-run?filename=refugee_lifecycle.bpmn"
     xml = {"Content-Type": "application/xml"}

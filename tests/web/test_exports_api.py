@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from icalendar import Calendar
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.adapters.handover_cases import course_handover, resettlement_handover
 from tests.lifecycle.helpers import BPMN_DIR, REGISTRATION_NO_CONSENT
 from tests.web.conftest import FAST_HASHER, PASSWORD, Api, assert_error, snapshot
@@ -41,12 +41,12 @@ HIDDEN = ("cw_sozialamt", "sup_soz", "admin")  # admins see no person's data
 @pytest.fixture
 def life(make_engine: Callable[..., Staffel]) -> Staffel:
     eng = make_engine()
-    eng.password_hasher = FAST_HASHER
-    eng.deploy_directory(BPMN_DIR, actor="lead")
+    eng.context.password_hasher = FAST_HASHER
+    eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
     for username, (roles, teams) in USERS.items():
-        eng.add_user(username, PASSWORD, roles, teams)
-    eng.set_user_email("cw_eingangszone", "ez@stadt.example")
-    eng.set_user_email("cw_jc_leistung", "jc@jobcenter.example")
+        eng.people.add(username, PASSWORD, roles, teams)
+    eng.people.set_email("cw_eingangszone", "ez@stadt.example")
+    eng.people.set_email("cw_jc_leistung", "jc@jobcenter.example")
     return eng
 
 
@@ -58,11 +58,12 @@ def life_app(life: Staffel) -> Flask:
 
 @pytest.fixture
 def life_api(life_app: Flask, life: Staffel) -> Api:
-    return Api(life_app.test_client(), {name: life.issue_token(name).token for name in USERS})
+    tokens = {name: life.people.issue_token(name).token for name in USERS}
+    return Api(life_app.test_client(), tokens)
 
 
 def shared_events(eng: Staffel, case_id: str) -> list[Any]:
-    return [e for e in eng.audit_events(case_id) if e.action == "handover_package_shared"]
+    return [e for e in eng.audit.events(case_id) if e.action == "handover_package_shared"]
 
 
 def test_package_authz_matrix_and_audit(life_api: Api, life: Staffel) -> None:
@@ -109,7 +110,7 @@ def test_bad_format_is_422_and_changes_nothing(life_api: Api, life: Staffel) -> 
 
 def test_printable_package_and_the_consent_rule(life_api: Api, life: Staffel) -> None:
     case_id, hid = course_handover(life, registration=REGISTRATION_NO_CONSENT)
-    first = life.handover_record(hid)
+    first = life.handovers.record(hid)
     assert first.handover.to_team == "kurstraeger"
     response = life_api.get(f"/api/v1/handovers/{hid}/package?format=html",
                             as_="cw_jc_vermittlung")
@@ -151,7 +152,7 @@ def test_statistics_csv_for_supervisors_and_admins(life_api: Api, life: Staffel)
     assert {r["group"] for r in table if r["metric"] == "overdue_tasks"} >= {"sozialamt"}
     supervisor = life_api.get("/api/v1/statistics.csv", as_="sup_jc").get_data(as_text=True)
     assert "sozialamt" not in supervisor  # his teams only
-    assert "Haddad" not in supervisor and life.get_case(case_id).case_number not in supervisor
+    assert "Haddad" not in supervisor and life.cases.get(case_id).case_number not in supervisor
     assert_error(life_api.get("/api/v1/statistics.csv", as_="cw_jc_leistung"), 403)
     assert_error(life_api.get("/api/v1/statistics.csv", as_="owner"), 403)
     before = snapshot(life)

@@ -17,7 +17,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.web.conftest import Api, start_basic, start_jc, start_waiting
 
 

@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.model import CaseInfo
 from tests.conftest import DATA, PERSON
 from tests.web.conftest import start_basic, start_jc
@@ -21,8 +21,8 @@ WEB_DIAGRAMS = DATA / "web"
 def start_handover(engine: Staffel) -> CaseInfo:
     """A case of the test process ``handover`` (with diagram layout): stage S3b, two
     deadlines, a proposed handover and an open sozialamt task ``Task_prepare``."""
-    engine.deploy_directory(Path(WEB_DIAGRAMS), actor="tester")
-    return engine.start_case(PERSON, "NW", "asylum", "8100001-423", process_key="handover",
+    engine.definitions.deploy_directory(Path(WEB_DIAGRAMS), actor="tester")
+    return engine.cases.start(PERSON, "NW", "asylum", "8100001-423", process_key="handover",
                              actor="tester")
 
 
@@ -88,7 +88,7 @@ def test_admin_sees_only_the_pseudonymous_number(app: Flask, api_engine: Staffel
 def test_a_team_that_worked_on_the_case_keeps_seeing_it(client: FlaskClient,
                                                         api_engine: Staffel) -> None:
     case = start_basic(api_engine)
-    api_engine.complete_task(case.open_tasks[0].id, {"interpreter_needed": True},
+    api_engine.tasks.complete(case.open_tasks[0].id, {"interpreter_needed": True},
                              actor="cw_soz")
     login(client, "cw_soz")
     body = text(client.get(f"/cases/{case.id}", headers=HTML))
@@ -106,7 +106,7 @@ def test_unexpected_errors_show_a_page_without_a_trace(client: FlaskClient,
     def broken(_case_id: str) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(api_engine, "get_case", broken)
+    monkeypatch.setattr(api_engine.cases, "get", broken)
     response = client.get(f"/cases/{case.id}", headers=HTML)
     assert response.status_code == 500
     assert "Etwas ist schiefgegangen" in text(response)

@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from adapters.imports import ImportDesk
-from engine.api import Staffel
+from engine import Staffel
 from tests.adapters.imports_world import DATA, counts, waits
 from tests.web.conftest import PASSWORD, start_waiting
 from tests.web.test_pages_support import HTML, login, post, text
@@ -34,7 +33,7 @@ DECISIONS = """<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.fixture
 def users(api_engine: Staffel) -> Staffel:
-    api_engine.add_user("sup_ez", PASSWORD, ["supervisor"], ["eingangszone"])
+    api_engine.people.add("sup_ez", PASSWORD, ["supervisor"], ["eingangszone"])
     return api_engine
 
 
@@ -140,7 +139,7 @@ def test_clarifications_resolve_and_discard(client: FlaskClient, users: Staffel)
     assert "2 Klärfälle aus Importen sind offen" in inbox
     page = text(client.get("/imports/clarifications", headers=HTML))
     assert page.count('class="clarification"') == 2 and "Kein Fall gefunden" in page
-    first, second = (c.id for c in ImportDesk(users).clarifications().items)
+    first, second = (c.id for c in users.imports.clarifications().items)
     before = counts(users)
     bad = post(client, f"/imports/clarifications/{first}/resolve", {"case_number": "ST-NOPE"})
     assert bad.status_code == 422 and "Es gibt keinen Fall mit dieser Nummer." in text(bad)
@@ -162,7 +161,7 @@ def test_clarifications_resolve_and_discard(client: FlaskClient, users: Staffel)
     assert "Person unbekannt, BAMF informiert" in decided and "Niemand" not in decided
     assert client.get("/imports/clarifications?state=resolved",
                       headers=HTML).status_code == 200
-    actions = [e.action for e in users.audit_events()]
+    actions = [e.action for e in users.audit.events()]
     assert "import_clarification_resolved" in actions
     assert "import_clarification_discarded" in actions
 
@@ -174,7 +173,7 @@ def test_resolving_to_a_case_that_does_not_wait_is_409(client: FlaskClient,
     busy = start_basic(users, "8000000-002")  # its sozialamt task is still open
     login(client, "cw_ez")
     upload(client, "decisions", "a.xml", decisions("9999999-991", "Unbekannt"))
-    (clar,) = ImportDesk(users).clarifications().items
+    (clar,) = users.imports.clarifications().items
     before = counts(users)
     response = post(client, f"/imports/clarifications/{clar.id}/resolve",
                     {"case_number": busy.case_number})
@@ -189,7 +188,7 @@ def test_a_bare_25_2_asks_for_the_alternative(client: FlaskClient, users: Staffe
     upload(client, "permits", "abh.csv",
            (b"Aktenzeichen;Familienname;Vorname;Geburtsdatum;Paragraph;Erteilt_am;Gueltig_bis\n"
             b";Unbekannt;Niemand;01.01.1980;25 Abs. 2;;01.03.2030\n"))
-    (clar,) = ImportDesk(users).clarifications().items
+    (clar,) = users.imports.clarifications().items
     page = text(client.get("/imports/clarifications", headers=HTML))
     assert "§25(2): welche Alternative?" in page and "Alt. 2 – subsidiärer Schutz" in page
     before = counts(users)
@@ -202,4 +201,4 @@ def test_a_bare_25_2_asks_for_the_alternative(client: FlaskClient, users: Staffe
     assert wrong.status_code == 422 and "Wählen Sie Alt. 1 oder Alt. 2." in text(wrong)
     assert 'aria-invalid="true" aria-describedby="alt-' in text(wrong)
     assert counts(users) == before
-    assert ImportDesk(users).clarification(clar.id).state == "open"
+    assert users.imports.clarification(clar.id).state == "open"

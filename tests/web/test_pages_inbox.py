@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from flask.testing import FlaskClient
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.web.conftest import start_basic, start_jc
 from tests.web.test_pages_support import HTML, login, post, text
 
@@ -52,7 +52,7 @@ def test_filters_and_pagination_counts(client: FlaskClient, api_engine: Staffel)
     by_number = client.get(f"/inbox?case={one.case_number.lower()}", headers=HTML)
     assert rows(by_number) == [one.open_tasks[0].id]
     assert rows(client.get("/inbox?overdue=1", headers=HTML)) == []
-    api_engine.advance_clock(by=timedelta(days=4))  # sozialamt tasks were due on 4 March
+    api_engine.clock.advance(by=timedelta(days=4))  # sozialamt tasks were due on 4 March
     overdue = client.get("/inbox?overdue=1", headers=HTML)
     assert "von 23" in text(overdue)
     assert "Überfällig: 04.03.2027" in text(overdue)  # in text, not only colour
@@ -66,25 +66,25 @@ def test_claim_and_give_back_with_plain_posts(client: FlaskClient,
     login(client, "cw_soz")
     claimed = post(client, f"/tasks/{task_id}/claim", {"next": "/inbox?scope=mine"})
     assert claimed.status_code == 302 and claimed.location == "/inbox?scope=mine"
-    assert api_engine.task_info(task_id).assignee == "cw_soz"
+    assert api_engine.tasks.info(task_id).assignee == "cw_soz"
     page = client.get("/inbox?scope=mine", headers=HTML)
     assert "übernommen" in text(page) and rows(page) == [task_id]
     back = post(client, f"/tasks/{task_id}/unclaim", {"next": "/inbox"})
     assert back.status_code == 302
-    assert api_engine.task_info(task_id).assignee is None
+    assert api_engine.tasks.info(task_id).assignee is None
     assert rows(client.get("/inbox?scope=mine", headers=HTML)) == []
 
 
 def test_a_task_claimed_by_someone_else(client: FlaskClient, api_engine: Staffel) -> None:
     task_id = start_basic(api_engine).open_tasks[0].id
-    api_engine.claim(task_id, "cw_soz2")
+    api_engine.tasks.claim(task_id, "cw_soz2")
     login(client, "cw_soz")
     assert rows(client.get("/inbox", headers=HTML)) == []  # mine + unassigned only
     assert rows(client.get("/inbox?scope=team", headers=HTML)) == [task_id]
     post(client, f"/tasks/{task_id}/claim", {"next": "/inbox"})
     assert "schon übernommen" in text(client.get("/inbox", headers=HTML))
     assert post(client, f"/tasks/{task_id}/unclaim").status_code == 403
-    assert api_engine.task_info(task_id).assignee == "cw_soz2"
+    assert api_engine.tasks.info(task_id).assignee == "cw_soz2"
 
 
 def test_htmx_gets_only_the_result_list(client: FlaskClient, api_engine: Staffel) -> None:
@@ -99,7 +99,7 @@ def test_htmx_gets_only_the_result_list(client: FlaskClient, api_engine: Staffel
                           data={"next": "/inbox", "csrf_token": token.group(1)})
     body = text(claimed)
     assert claimed.status_code == 200 and body.startswith('<div id="inbox-results">')
-    assert "übernommen" in body and api_engine.task_info(task_id).assignee == "cw_soz"
+    assert "übernommen" in body and api_engine.tasks.info(task_id).assignee == "cw_soz"
 
 
 def test_other_teams_tasks_cannot_be_claimed(client: FlaskClient, api_engine: Staffel) -> None:
@@ -107,7 +107,7 @@ def test_other_teams_tasks_cannot_be_claimed(client: FlaskClient, api_engine: St
     login(client, "cw_soz")
     response = post(client, f"/tasks/{jc_task}/claim")
     assert response.status_code == 404 and "Seite nicht gefunden" in text(response)
-    assert api_engine.task_info(jc_task).assignee is None
+    assert api_engine.tasks.info(jc_task).assignee is None
 
 
 def test_supervisor_reassigns_several_tasks_at_once(client: FlaskClient,
@@ -120,13 +120,13 @@ def test_supervisor_reassigns_several_tasks_at_once(client: FlaskClient,
     response = post(client, "/inbox/assign", {"task_ids": [*ids[:2], jc_task],
                                               "assignee": "cw_soz2", "next": "/inbox"})
     assert response.status_code == 302
-    assert [api_engine.task_info(i).assignee for i in ids] == ["cw_soz2", "cw_soz2", None]
-    assert api_engine.task_info(jc_task).assignee is None
+    assert [api_engine.tasks.info(i).assignee for i in ids] == ["cw_soz2", "cw_soz2", None]
+    assert api_engine.tasks.info(jc_task).assignee is None
     page = text(client.get("/inbox", headers=HTML))
     assert "2 Aufgaben an cw_soz2 zugewiesen." in page
     assert "1 Aufgabe konnte nicht zugewiesen werden" in page
     post(client, "/inbox/assign", {"task_ids": [ids[2]], "assignee": "cw_jc"})
-    assert api_engine.task_info(ids[2]).assignee is None  # not a member of the team
+    assert api_engine.tasks.info(ids[2]).assignee is None  # not a member of the team
     assert "gehört nicht zum Team" in text(client.get("/inbox", headers=HTML))
 
 
@@ -136,7 +136,7 @@ def test_caseworkers_may_not_reassign(client: FlaskClient, api_engine: Staffel) 
     assert 'form="bulk-assign"' not in text(client.get("/inbox", headers=HTML))
     response = post(client, "/inbox/assign", {"task_ids": [task_id], "assignee": "cw_soz"})
     assert response.status_code == 403
-    assert api_engine.task_info(task_id).assignee is None
+    assert api_engine.tasks.info(task_id).assignee is None
 
 
 def test_roles_without_an_inbox(client: FlaskClient) -> None:

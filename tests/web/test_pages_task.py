@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
-from engine.api import Staffel
+from engine import Staffel
 from tests.web.conftest import start_basic, start_jc
 from tests.web.test_pages_support import HTML, login, post, text
 from web.forms_render import build_fields, explain, field_errors, parse_form
@@ -90,11 +90,11 @@ def test_validation_error_next_to_the_field_then_fixed(client: FlaskClient,
     assert body.count('aria-invalid="true"') == 2  # both radios of the field
     assert "Bitte füllen Sie dieses Feld aus." in body and 'href="#f-interpreter_needed"' in body
     assert re.search(r'<option value="fa"\s+selected>', body)  # the entered value is kept
-    assert api_engine.task_info(task_id).state == "open"
+    assert api_engine.tasks.info(task_id).state == "open"
     done = post(client, f"/tasks/{task_id}", {"language": "fa", "interpreter_needed": "true"})
     assert done.status_code == 302 and done.location == "/inbox"
-    assert api_engine.task_info(task_id).state == "completed"
-    assert api_engine.task_info(task_id).completed_by == "cw_soz"
+    assert api_engine.tasks.info(task_id).state == "completed"
+    assert api_engine.tasks.info(task_id).completed_by == "cw_soz"
     inbox = text(client.get("/inbox", headers=HTML))
     assert f"Die Aufgabe „Register person“ für Fall {case.case_number} ist abgeschlossen." in inbox
     closed = text(client.get(f"/tasks/{task_id}", headers=HTML))
@@ -104,13 +104,13 @@ def test_validation_error_next_to_the_field_then_fixed(client: FlaskClient,
 def test_a_task_held_by_someone_else_cannot_be_completed(app: Flask, client: FlaskClient,
                                                          api_engine: Staffel) -> None:
     task_id = start_basic(api_engine).open_tasks[0].id
-    api_engine.claim(task_id, "cw_soz2")
+    api_engine.tasks.claim(task_id, "cw_soz2")
     login(client, "cw_soz")
     page = text(client.get(f"/tasks/{task_id}", headers=HTML))
     assert "cw_soz2 bearbeitet diese Aufgabe." in page and "<fieldset" not in page
     response = post(client, f"/tasks/{task_id}", {"interpreter_needed": "false"})
     assert response.status_code == 302
-    assert api_engine.task_info(task_id).state == "open"
+    assert api_engine.tasks.info(task_id).state == "open"
     lead = app.test_client()
     login(lead, "sup_soz")  # a team lead may complete it
     assert "<fieldset" in text(lead.get(f"/tasks/{task_id}", headers=HTML))
@@ -124,7 +124,7 @@ def test_other_teams_task_is_a_404(client: FlaskClient, api_engine: Staffel) -> 
                      client.get("/tasks/not-a-uuid", headers=HTML)):
         assert response.status_code == 404
         assert "Seite nicht gefunden" in text(response) and "Traceback" not in text(response)
-    assert api_engine.task_info(jc_task).state == "open"
+    assert api_engine.tasks.info(jc_task).state == "open"
 
 
 def test_free_lists_date_times_and_labels_from_the_description(app: Flask) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 
-from engine.model import CaseInfo, CaseSummary, Page
+from engine import CaseInfo, CaseSummary, Page
 from web import authz
 from web.api.common import actor, engine, errors, protect
 from web.api.schemas import (
@@ -32,7 +32,7 @@ AUDIT_LIMIT = 2000
 def list_cases(**args: Any) -> Page[CaseSummary]:
     """List the cases my teams have or had a task on (admins: all), newest first."""
     teams = authz.case_list_teams(actor())
-    return engine().list_case_summaries(teams=teams, stage=args.get("stage"), q=args.get("q"),
+    return engine().cases.summaries(teams=teams, stage=args.get("stage"), q=args.get("q"),
                                         page=args["page"], per_page=args["per_page"])
 
 
@@ -47,7 +47,7 @@ def create_case(body: dict[str, Any]) -> CaseInfo:
                   "only Eingangszone caseworkers, supervisors and admins create cases")
     person = dict(body["person"])
     person["birth_date"] = person["birth_date"].isoformat()
-    case = engine().start_case(person, body["land"], body["entry"],
+    case = engine().cases.start(person, body["land"], body["entry"],
                                body.get("bamf_aktenzeichen"),
                                process_key=current_app.config["CASE_PROCESS"],
                                actor=who.username)
@@ -61,7 +61,7 @@ def create_case(body: dict[str, Any]) -> CaseInfo:
 def get_case(case_id: str) -> CaseInfo:
     """One case with deadlines, open tasks and handovers; 404 unless my teams worked on it."""
     authz.require_case_visible(engine(), actor(), case_id)
-    return engine().get_case(case_id)
+    return engine().cases.get(case_id)
 
 
 @blp.get("/<case_id>/audit")
@@ -70,4 +70,4 @@ def get_case(case_id: str) -> CaseInfo:
 def case_audit(case_id: str) -> dict[str, Any]:
     """The case's audit trail, oldest first (pseudonymous ids only)."""
     authz.require_case_visible(engine(), actor(), case_id)
-    return {"items": engine().audit_events(case_id, limit=AUDIT_LIMIT)}
+    return {"items": engine().audit.events(case_id, limit=AUDIT_LIMIT)}

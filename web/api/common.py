@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 
-from engine.api import Staffel
+from engine import Staffel
 from web.auth import Actor, require_api_actor
 
 

@@ -17,7 +17,7 @@ from flask import Response, request
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from engine.errors import DeployError, NotFound, Problem
+from engine import DeployError, NotFound, Problem
 from web import authz
 from web.api.common import actor, engine, errors, protect
 from web.api.schemas import Text
@@ -197,7 +197,7 @@ def validate_definitions() -> dict[str, Any]:
     """Run the whole deploy validation on the uploaded documents; store nothing."""
     _owner()
     files = uploaded_files()
-    problems = engine().validate(files)
+    problems = engine().definitions.validate(files)
     if problems:
         raise DeployError(problems, "the upload is not valid")
     return {"valid": True, "versions": []}
@@ -210,7 +210,7 @@ def validate_definitions() -> dict[str, Any]:
 def deploy_definitions() -> dict[str, Any]:
     """Validate and deploy; a process gets a new version only when its content changed."""
     who = _owner()
-    result = engine().deploy(uploaded_files(), actor=who.username)
+    result = engine().definitions.deploy(uploaded_files(), actor=who.username)
     new = {(v.key, v.version) for v in result.new_versions}
     log.info("deployment by %s: %s", who.username, sorted(new))
     return {"versions": _refs(result.new_versions),
@@ -223,7 +223,7 @@ def deploy_definitions() -> dict[str, Any]:
 def version_history(key: str) -> dict[str, Any]:
     """Every version of a process: deployed when and by whom, and how many cases run on it."""
     authz.require(authz.can_read_definitions(actor()), "your role may not list definitions")
-    return {"key": key, "items": engine().version_history(key)}
+    return {"key": key, "items": engine().definitions.history(key)}
 
 
 @blp.get("/<string:key>/versions/<int:version>")
@@ -234,7 +234,7 @@ def version_xml(key: str, version: int) -> Response:
     _owner()
     if not 0 < version <= MAX_VERSION:
         raise NotFound(f"process {key!r} has no version {version}")
-    xml = engine().process_xml(key, version)
+    xml = engine().definitions.xml(key, version)
     return Response(xml, mimetype="application/xml")
 
 
@@ -245,7 +245,7 @@ def version_xml(key: str, version: int) -> Response:
 def version_diff(key: str, from_: int, to: int) -> dict[str, Any]:
     """Elements added, removed and changed (name, lane, timer, SLA, condition, form)."""
     _owner()
-    return engine().diff_versions(key, from_, to)
+    return engine().definitions.diff(key, from_, to)
 
 
 @blp.post("/<string:key>/migrations")
@@ -261,9 +261,9 @@ def migrate(body: dict[str, Any], key: str) -> dict[str, Any]:
     who = _owner()
     eng = engine()
     if body["dry_run"]:
-        items = eng.dry_run_migration(key, body["from_"], body["to"], body.get("case_ids"))
+        items = eng.migrations.dry_run(key, body["from_"], body["to"], body.get("case_ids"))
     else:
-        items = eng.migrate_cases(key, body["from_"], body["to"], body.get("case_ids"),
+        items = eng.migrations.migrate(key, body["from_"], body["to"], body.get("case_ids"),
                                   actor=who.username)
         log.info("migration of %s %s->%s by %s: %d moved", key, body["from_"], body["to"],
                  who.username, sum(1 for i in items if i["migrated"]))

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from engine.errors import Conflict, InvalidInput
+from engine import Conflict, InvalidInput
 from web import authz
 from web.api.common import actor, engine, errors, protect
 from web.api.durations import MAX_DURATION, parse_duration
@@ -40,7 +40,7 @@ def send_message(body: dict[str, Any]) -> dict[str, Any]:
     who = actor()
     case_id = authz.authorize_message(engine(), who, body.get("case_id"),
                                       body.get("correlation"))
-    case = engine().correlate(body["name"], body["payload"], case_id=case_id,
+    case = engine().messages.correlate(body["name"], body["payload"], case_id=case_id,
                               actor=who.username)
     log.info("message %s delivered to case %s by %s", body["name"], case.case_number,
              who.username)
@@ -53,7 +53,7 @@ def send_message(body: dict[str, Any]) -> dict[str, Any]:
 @errors(blp, 401)
 def get_clock() -> dict[str, Any]:
     """The engine time and whether the clock is simulated."""
-    return {"now": engine().now(), "mode": engine().clock_mode()}
+    return {"now": engine().clock.now(), "mode": engine().clock.mode()}
 
 
 @blp.post("/clock/advance")
@@ -69,16 +69,16 @@ def advance_clock(body: dict[str, Any]) -> dict[str, Any]:
     """
     who = actor()
     authz.require(authz.can_advance_clock(who), "only admins move the clock")
-    if engine().clock_mode() != "simulated":
+    if engine().clock.mode() != "simulated":
         raise Conflict("the clock can only be moved when the simulated clock is configured")
-    now = engine().now()
+    now = engine().clock.now()
     if "by" in body:
         delta = parse_duration(body["by"])
-        target, fired = engine().advance_clock(by=delta, actor=who.username)
+        target, fired = engine().clock.advance(by=delta, actor=who.username)
     else:
         to: datetime = body["to"]
         _check_target(to - now)
-        target, fired = engine().advance_clock(to=to, actor=who.username)
+        target, fired = engine().clock.advance(to=to, actor=who.username)
     log.info("clock advanced to %s by %s; %d timer(s) fired", target.isoformat(),
              who.username, fired)
     return {"now": target, "fired": fired}
@@ -100,4 +100,4 @@ def _check_target(delta: Any) -> None:
 def process_definitions() -> dict[str, Any]:
     """Every deployed process version (key, version, deployed_at), newest first per key."""
     authz.require(authz.can_read_definitions(actor()), "your role may not list definitions")
-    return {"items": engine().process_versions()}
+    return {"items": engine().definitions.versions()}

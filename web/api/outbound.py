@@ -21,7 +21,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from adapters.statistics_export import DEFAULT_MIN_COUNT, MAX_MIN_COUNT
-from engine.supervision.statistics import MAX_WEEKS
+from engine import MAX_WEEKS
 from web import outbound
 from web.api.common import actor, engine, errors, protect
 from web.api.supervisor import supervisor_scope

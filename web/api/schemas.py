@@ -11,9 +11,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
-from engine.execution.cases import ENTRIES
-from engine.law.rules import LANDS
-from engine.law.teams import TEAM_KEYS
+from engine import ENTRIES, LANDS, TEAM_KEYS
 
 MAX_PAGE = 100_000
 MAX_PER_PAGE = 200

@@ -4,7 +4,8 @@
   (filters ``team``, ``min_days``, ``task``, ``process``, ``bucket``; paged in the body).
 * ``GET /api/v1/supervisor/summary`` — every number of the dashboard (``team`` narrows it).
 
-Days overdue are working days of the case's Land (see :mod:`engine.supervision.dashboard`). Who sees what:
+Days overdue are working days of the case's Land (see :mod:`engine.supervision.dashboard`).
+Who sees what:
 :func:`supervisor_scope` (built on :mod:`web.authz`): supervisors their teams (including the
 ``supervisor`` team's escalations), admins every team, everybody else 403.
 """
@@ -17,8 +18,7 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from engine.law.teams import TEAM_KEYS
-from engine.supervision.dashboard_model import BUCKETS, DashboardSummary
+from engine import BUCKETS, TEAM_KEYS, DashboardSummary
 from web import authz
 from web.api.common import actor, engine, errors, protect
 from web.api.schemas import MAX_PAGE, MAX_PER_PAGE, Text
@@ -189,7 +189,7 @@ def overdue(**args: Any) -> dict[str, Any]:
     other roles get 403.
     """
     teams = supervisor_scope(actor(), args.get("team"))
-    items = engine().overdue_tasks(teams, min_days=args["min_days"],
+    items = engine().supervision.overdue_tasks(teams, min_days=args["min_days"],
                                    element_id=args.get("task"), process_key=args.get("process"),
                                    bucket=args.get("bucket"))
     page, per_page = args["page"], args["per_page"]
@@ -205,4 +205,4 @@ def summary(**args: Any) -> DashboardSummary:
     """Every dashboard number for my teams (or one of them): overdue tasks by team and task
     type with age buckets, handovers waiting, legal deadlines of the next 14 days, cases per
     stage, new and closed cases per week, the 12-week overdue trend and the heatmap."""
-    return engine().dashboard_summary(supervisor_scope(actor(), args.get("team")))
+    return engine().supervision.summary(supervisor_scope(actor(), args.get("team")))

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from engine.model import Page, TaskInfo
+from engine import Page, TaskInfo
 from web import authz
 from web.api.common import actor, engine, errors, protect
 from web.api.schemas import (
@@ -41,7 +41,7 @@ def list_tasks(**args: Any) -> Page[TaskInfo]:
     query = authz.task_query(actor(), scope=args["scope"], team=args.get("team"),
                              overdue=args.get("overdue"), case_id=args.get("case_id"),
                              page=args["page"], per_page=args["per_page"])
-    return engine().list_tasks(query)
+    return engine().tasks.list(query)
 
 
 @blp.get("/<task_id>")
@@ -50,7 +50,7 @@ def list_tasks(**args: Any) -> Page[TaskInfo]:
 def get_task(task_id: str) -> dict[str, Any]:
     """One task with its form (JSON Schema) and current data; 404 unless it is my team's."""
     authz.authorize_task(engine(), actor(), task_id, "view")
-    info, form, data = engine().get_task(task_id)
+    info, form, data = engine().tasks.get(task_id)
     return {**asdict(info), "form": form, "data": data}
 
 
@@ -61,7 +61,7 @@ def claim(task_id: str) -> TaskInfo:
     """Take a task of my team; 409 if someone else holds it or it is done."""
     who = actor()
     authz.authorize_task(engine(), who, task_id, "claim")
-    return engine().claim(task_id, who.username)
+    return engine().tasks.claim(task_id, who.username)
 
 
 @blp.post("/<task_id>/unclaim")
@@ -71,7 +71,7 @@ def unclaim(task_id: str) -> TaskInfo:
     """Give a task back to the team (the holder, or a supervisor of the team)."""
     who = actor()
     authz.authorize_task(engine(), who, task_id, "unclaim")
-    return engine().unclaim(task_id, who.username)
+    return engine().tasks.unclaim(task_id, who.username)
 
 
 @blp.post("/<task_id>/complete")
@@ -82,7 +82,7 @@ def complete(task_id: str, data: dict[str, Any]) -> TaskInfo:
     """Complete a task with its form data; 422 names every invalid field, 409 if done."""
     who = actor()
     authz.authorize_task(engine(), who, task_id, "complete")
-    done = engine().complete_task(task_id, data, who.username)
+    done = engine().tasks.complete(task_id, data, who.username)
     log.info("task %s of case %s completed by %s", task_id, done.case_number, who.username)
     return done
 
@@ -96,4 +96,4 @@ def assign(task_id: str, username: str) -> TaskInfo:
     who = actor()
     task = authz.authorize_task(engine(), who, task_id, "assign")
     target = authz.require_assignable(engine(), task, username)
-    return engine().assign(task_id, target, who.username)
+    return engine().tasks.assign(task_id, target, who.username)

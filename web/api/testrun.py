@@ -15,8 +15,7 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from engine.api_testrun import DEFAULT_OUTCOME, DEFAULT_STEPS, MAIN_PROCESS, MAX_STEPS
-from engine.errors import DeployError
+from engine import DEFAULT_OUTCOME, DEFAULT_STEPS, MAIN_PROCESS, MAX_STEPS, DeployError
 from web import authz
 from web.api.common import actor, engine, errors, protect
 from web.api.definitions import _UPLOAD_DOC, uploaded_files
@@ -114,7 +113,7 @@ def test_run(args: dict[str, Any]) -> dict[str, Any]:
     authz.require(authz.can_edit_definitions(who),
                   "only process owners and admins test drafts")
     files = uploaded_files()
-    result = engine().test_run_draft(
+    result = engine().testruns.run(
         files, outcome=args["outcome"], land=args["land"], entry=args["entry"],
         process_key=args["start"], max_steps=args["max_steps"], withhold=args["withhold"])
     if not result.valid:

@@ -50,6 +50,7 @@ def register_pages(app: Flask) -> None:
         editor_testrun,
         handover,
         imports,
+        imports_clarify,
         inbox,
         login,
         task,
@@ -73,7 +74,7 @@ def register_pages(app: Flask) -> None:
         from web.pages.common import engine
 
         try:
-            now = engine().now()
+            now = engine().clock.now()
         except Exception:  # the footer must never break a page
             now = None
         return {"actor": session_actor(), "engine_now": now}

@@ -12,9 +12,7 @@ from typing import Any
 from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 
-from engine.api import Staffel
-from engine.errors import NotFound
-from engine.model import AuditEntry, CaseInfo
+from engine import AuditEntry, CaseInfo, NotFound, Staffel
 from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, page_actor
@@ -31,7 +29,7 @@ def may_see_person(eng: Staffel, actor: Actor, case_id: str) -> bool:
     Administrators (no team) see the pseudonymous case number only.
     """
     return (actor.has_role(*authz.WORK_ROLES) and bool(actor.teams)
-            and eng.case_visible(case_id, actor.teams))
+            and eng.cases.visible(case_id, actor.teams))
 
 
 def case_process(events: list[AuditEntry]) -> tuple[str, int] | None:
@@ -76,8 +74,8 @@ def _visible_case(case_id: str) -> tuple[Staffel, Actor]:
 def case(case_id: str) -> ResponseReturnValue:
     """The case page (404 for a case none of the viewer's teams worked on)."""
     eng, actor = _visible_case(case_id)
-    info = eng.get_case(case_id)
-    events = eng.audit_events(case_id, limit=AUDIT_LIMIT)
+    info = eng.cases.get(case_id)
+    events = eng.audit.events(case_id, limit=AUDIT_LIMIT)
     process = case_process(events)
     diagrams = case_diagrams(eng, *process, info.open_tasks) if process else []
     return render_template(
@@ -96,13 +94,13 @@ def case(case_id: str) -> ResponseReturnValue:
 def case_xml(case_id: str) -> ResponseReturnValue:
     """The BPMN source of the case's process version, or (``?key=``) of a process it calls."""
     eng, _actor = _visible_case(case_id)
-    process = case_process(eng.audit_events(case_id, limit=50))
+    process = case_process(eng.audit.events(case_id, limit=50))
     if process is None:
         raise NotFound("the case has no process")
     version = diagram_version(eng, *process, request.args.get("key", process[0]))
     if version is None:
         raise NotFound("the case does not use this process")
-    xml = eng.process_xml(version.key, version.version)
+    xml = eng.definitions.xml(version.key, version.version)
     return Response(xml, mimetype="application/xml",
                     headers={"Cache-Control": "private, max-age=300",
                              "X-Content-Type-Options": "nosniff"})

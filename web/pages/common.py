@@ -17,8 +17,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.api import Staffel
-from engine.errors import Forbidden, NotFound
+from engine import Forbidden, NotFound, Staffel
 from web.auth import Actor, session_actor
 
 log = logging.getLogger("staffel.pages")

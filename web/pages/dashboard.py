@@ -28,10 +28,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from engine.errors import NotFound
-from engine.law.teams import TEAM_KEYS
-from engine.supervision.dashboard import berlin_day
-from engine.supervision.dashboard_model import BUCKETS, DashboardSummary, OverdueTask
+from engine import BUCKETS, TEAM_KEYS, DashboardSummary, NotFound, OverdueTask, berlin_day
 from web.api.supervisor import supervisor_scope
 from web.auth import Actor, page_login_required
 from web.i18n import current_language
@@ -130,9 +127,9 @@ def dashboard() -> ResponseReturnValue:
     team = _team_arg(request.args)
     teams = supervisor_scope(actor, team)
     eng = engine()
-    summary = eng.dashboard_summary(teams)
+    summary = eng.supervision.summary(teams)
     process = _heat_process(summary, request.args.get("process"))
-    names = {v.key: v.name for v in reversed(eng.process_versions())}  # newest name wins
+    names = {v.key: v.name for v in reversed(eng.definitions.versions())}  # newest name wins
     processes = sorted(((k, names.get(k) or k) for k in {c.process_key for c in summary.heatmap}),
                        key=lambda pair: pair[1].casefold())
     return render_template(
@@ -162,7 +159,7 @@ def _overdue_filters() -> dict[str, Any]:
 
 def _overdue_items(actor: Actor, f: dict[str, Any]) -> list[OverdueTask]:
     teams = supervisor_scope(actor, f["team"])
-    return engine().overdue_tasks(teams, element_id=f["task"], process_key=f["process"],
+    return engine().supervision.overdue_tasks(teams, element_id=f["task"], process_key=f["process"],
                                   bucket=f["bucket"], min_days=f["min_days"])
 
 
@@ -208,7 +205,7 @@ def overdue_csv(items: list[OverdueTask]) -> str:
 def dashboard_overdue_csv() -> ResponseReturnValue:
     """Download the overdue list (no personal data: not even assignees)."""
     items = _overdue_items(page_actor(), _overdue_filters())
-    name = f"overdue-{berlin_day(engine().now()).isoformat()}.csv"
+    name = f"overdue-{berlin_day(engine().clock.now()).isoformat()}.csv"
     return Response("\ufeff" + overdue_csv(items), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',
                              "Cache-Control": "no-store",
@@ -230,7 +227,7 @@ def dashboard_cases() -> ResponseReturnValue:
         week = None
     if stage is None and week is None:
         raise NotFound("choose a stage or a week")
-    rows = engine().dashboard_cases(teams, stage=stage, week=week, kind=kind)
+    rows = engine().supervision.cases(teams, stage=stage, week=week, kind=kind)
     return render_template("dashboard/cases.html", rows=rows, stage=stage, week=week,
                            kind=kind)
 
@@ -240,10 +237,10 @@ def dashboard_cases() -> ResponseReturnValue:
 def dashboard_process(key: str) -> ResponseReturnValue:
     """The newest deployed diagram of a process (for the heatmap)."""
     supervisor_scope(page_actor())
-    versions = engine().process_versions(key)
+    versions = engine().definitions.versions(key)
     if not versions:
         raise NotFound("no such process")
-    xml = engine().process_xml(key, versions[0].version)
+    xml = engine().definitions.xml(key, versions[0].version)
     return Response(xml, mimetype="application/xml",
                     headers={"Cache-Control": "private, max-age=300",
                              "X-Content-Type-Options": "nosniff"})

@@ -23,8 +23,7 @@ from flask import Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.api_decisions import DecisionFileInfo
-from engine.errors import DeployError, NotFound, Problem
+from engine import DecisionFileInfo, DeployError, NotFound, Problem
 from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, page_actor
@@ -39,7 +38,7 @@ def _owner() -> Actor:
 
 
 def _file(name: str) -> DecisionFileInfo:
-    found = next((f for f in engine().decision_files() if f.name == name), None)
+    found = next((f for f in engine().definitions.decision_files() if f.name == name), None)
     if found is None:
         raise NotFound("no such decision table")
     return found
@@ -56,7 +55,7 @@ def _posted(name: str) -> tuple[Actor | None, bytes | None, ResponseReturnValue 
     if not authz.can_edit_definitions(actor):
         return None, None, _json_error(403, _("Only process owners and admins may change "
                                               "decision tables."))
-    if not any(f.name == name for f in engine().decision_files()):
+    if not any(f.name == name for f in engine().definitions.decision_files()):
         return None, None, _json_error(404, _("There is no such decision table."))
     data = request.get_data(cache=False)
     if not data.strip() or len(data) > MAX_XML:
@@ -74,7 +73,7 @@ def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
 def decisions_list() -> ResponseReturnValue:
     """Every deployed DMN file."""
     _owner()
-    return render_template("editor/dmn_list.html", files=engine().decision_files())
+    return render_template("editor/dmn_list.html", files=engine().definitions.decision_files())
 
 
 @bp.get("/decisions/<name>")
@@ -97,7 +96,7 @@ def decision_editor(name: str) -> ResponseReturnValue:
 def decision_source(name: str) -> ResponseReturnValue:
     """The DMN source the modeler loads."""
     _owner()
-    xml = engine().decision_source(name)
+    xml = engine().definitions.decision_source(name)
     return Response(xml, mimetype="application/xml",
                     headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
@@ -109,7 +108,7 @@ def decision_validate(name: str) -> ResponseReturnValue:
     _actor, xml, refused = _posted(name)
     if refused is not None or xml is None:
         return refused or _json_error(404, "")
-    problems = engine().validate({name: xml})
+    problems = engine().definitions.validate({name: xml})
     return jsonify({"valid": not problems, "problems": _problems(problems)})
 
 
@@ -122,7 +121,7 @@ def decision_deploy(name: str) -> ResponseReturnValue:
         return refused or _json_error(404, "")
     before = _file(name).revision
     try:
-        result = engine().deploy({name: xml}, actor=actor.username)
+        result = engine().definitions.deploy({name: xml}, actor=actor.username)
     except DeployError as err:
         return jsonify({"valid": False, "problems": _problems(err.problems)}), 422
     revision = _file(name).revision

@@ -12,13 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import current_app
+from engine import ProcessVersionInfo, Staffel, TaskInfo
 
-from engine.api import Staffel
-from engine.definitions.xmlsafe import parse_document
-from engine.model import ProcessVersionInfo, TaskInfo
-
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 Calls = tuple[tuple[str, str], ...]  # (call activity id, called process key)
 
 
@@ -35,7 +30,7 @@ class Diagram:
 
 def versions_for(eng: Staffel, top_key: str, top_version: int) -> dict[str, ProcessVersionInfo]:
     """The version of every process key that belongs with the case's top version."""
-    every = eng.process_versions()  # newest first per key
+    every = eng.definitions.versions()  # newest first per key
     top = next((v for v in every if v.key == top_key and v.version == top_version), None)
     if top is None:
         return {}
@@ -47,18 +42,8 @@ def versions_for(eng: Staffel, top_key: str, top_version: int) -> dict[str, Proc
 
 
 def _calls(eng: Staffel, v: ProcessVersionInfo) -> Calls:
-    """The call activities of one process version (cached per app: versions never change)."""
-    cache: dict[tuple[str, int], Calls] = current_app.extensions.setdefault(
-        "staffel_call_graph", {})
-    if (v.key, v.version) not in cache:
-        root = parse_document(v.file_name, eng.process_xml(v.key, v.version)).getroot()
-        calls: list[tuple[str, str]] = []
-        for process in root.iter(f"{{{BPMN_NS}}}process"):
-            if process.get("id") == v.key:
-                calls = [(str(el.get("id", "")), str(el.get("calledElement", "")))
-                         for el in process.iter(f"{{{BPMN_NS}}}callActivity")]
-        cache[(v.key, v.version)] = tuple(calls)
-    return cache[(v.key, v.version)]
+    """The call activities of one process version (the engine caches outlines)."""
+    return eng.definitions.outline(v.key, v.version).call_activities
 
 
 def case_diagrams(eng: Staffel, top_key: str, top_version: int,

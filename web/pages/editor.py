@@ -24,10 +24,15 @@ from flask import Response, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.definitions.xmlsafe import MAX_DOCUMENT_BYTES
-from engine.errors import DeployError, NotFound, Problem
-from engine.law.teams import DYNAMIC_LANES, TEAMS
-from engine.model import ProcessVersionInfo
+from engine import (
+    DYNAMIC_LANES,
+    MAX_DOCUMENT_BYTES,
+    TEAMS,
+    DeployError,
+    NotFound,
+    Problem,
+    ProcessVersionInfo,
+)
 from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, page_actor
@@ -43,7 +48,7 @@ def _owner() -> Actor:
 
 
 def _versions(key: str) -> list[ProcessVersionInfo]:
-    versions = engine().process_versions(key)
+    versions = engine().definitions.versions(key)
     if not versions or len(key) > 200:
         raise NotFound("no such process")
     return versions
@@ -79,12 +84,12 @@ def editor_list() -> ResponseReturnValue:
     """Every deployed process, newest version first."""
     _owner()
     latest: dict[str, ProcessVersionInfo] = {}
-    for v in engine().process_versions():
+    for v in engine().definitions.versions():
         if v.key not in latest or v.version > latest[v.key].version:
             latest[v.key] = v
     processes = sorted(latest.values(), key=lambda v: (v.name or v.key).casefold())
     return render_template("editor/list.html", processes=processes,
-                           drafts=engine().process_drafts())
+                           drafts=engine().drafts.all())
 
 
 @bp.get("/editor/<key>")
@@ -95,7 +100,7 @@ def editor(key: str) -> ResponseReturnValue:
     _owner()
     versions = _versions(key)
     wanted = _int(request.args.get("version"))
-    draft = engine().process_draft(key)
+    draft = engine().drafts.get(key)
     base = wanted or (draft.base_version if draft is not None else None)
     chosen = next((v for v in versions if v.version == base), versions[0])
     if request.args.get("version") and chosen.version != wanted:
@@ -135,7 +140,7 @@ def editor_xml(key: str, version: int) -> ResponseReturnValue:
     _owner()
     if _int(version) is None:
         raise NotFound("no such version")
-    xml = engine().process_xml(key, version)
+    xml = engine().definitions.xml(key, version)
     return Response(xml, mimetype="application/xml",
                     headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 
@@ -149,7 +154,7 @@ def editor_validate(key: str) -> ResponseReturnValue:
     xml = _posted_xml()
     if xml is None:
         return _no_xml()
-    problems = engine().validate({file_name: xml})
+    problems = engine().definitions.validate({file_name: xml})
     return jsonify({"valid": not problems, "problems": _problem_dicts(problems)})
 
 
@@ -163,7 +168,7 @@ def editor_deploy(key: str) -> ResponseReturnValue:
     if xml is None:
         return _no_xml()
     try:
-        result = engine().deploy_edited(key, xml, actor=actor.username)
+        result = engine().drafts.deploy(key, xml, actor=actor.username)
     except DeployError as err:
         return jsonify({"valid": False, "problems": _problem_dicts(err.problems)}), 422
     mine = [v for v in result.versions if v.key == key]
@@ -179,15 +184,15 @@ def editor_deploy(key: str) -> ResponseReturnValue:
 def editor_history(key: str) -> ResponseReturnValue:
     """The versions of a process and the diff of two of them."""
     _owner()
-    items = engine().version_history(key)
+    items = engine().definitions.history(key)
     numbers = [item["version"] for item in items]
     a, b = _int(request.args.get("from")), _int(request.args.get("to"))
     if a not in numbers or b not in numbers:
         a, b = (numbers[1], numbers[0]) if len(numbers) > 1 else (None, None)
-    diff = engine().diff_versions(key, a, b) if a and b and a != b else None
+    diff = engine().definitions.diff(key, a, b) if a and b and a != b else None
     return render_template("editor/history.html", key=key, items=items, numbers=numbers,
                            a=a, b=b, diff=diff, name=items[0]["name"] or key,
-                           fields=diff_field_names(), draft=engine().process_draft(key))
+                           fields=diff_field_names(), draft=engine().drafts.get(key))
 
 
 def diff_field_names() -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Drafts in the process editor (one current draft per process, see :mod:`engine.definitions.drafts`).
+"""Drafts in the process editor (one current draft per process, see
+:mod:`engine.definitions.drafts`).
 
 * ``GET /editor/<key>/draft.bpmn`` — the draft's XML (404 without a draft).
 * ``POST /editor/<key>/draft?base=n&revision=r`` — the XML as body (CSRF token in
@@ -19,7 +20,7 @@ from flask import Response, flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.errors import Conflict, InvalidInput, NotFound, StaffelError
+from engine import Conflict, InvalidInput, NotFound, StaffelError
 from web.auth import page_login_required
 from web.errors import STATUS
 from web.pages.common import bp, engine
@@ -46,7 +47,7 @@ def _number(value: str | None) -> Any:
 def editor_draft_xml(key: str) -> ResponseReturnValue:
     """The XML of the current draft."""
     _owner()
-    draft = engine().process_draft(key)
+    draft = engine().drafts.get(key)
     if draft is None:
         raise NotFound("no draft")
     return Response(draft.xml, mimetype="application/xml",
@@ -63,7 +64,7 @@ def editor_draft_save(key: str) -> ResponseReturnValue:
             {"field": "xml", "message": f"must be at most {MAX_XML // (1024 * 1024)} MiB"}]))
     xml = request.get_data(cache=False)
     try:
-        draft = engine().save_draft(key, xml, _number(request.args.get("base")),
+        draft = engine().drafts.save(key, xml, _number(request.args.get("base")),
                                     _number(request.args.get("revision")), actor.username)
     except StaffelError as err:
         return json_error(err)
@@ -77,7 +78,7 @@ def editor_draft_discard(key: str) -> ResponseReturnValue:
     """Throw the draft away and open the newest version again."""
     actor = _owner()
     try:
-        engine().discard_draft(key, _number(request.form.get("revision")), actor.username)
+        engine().drafts.discard(key, _number(request.form.get("revision")), actor.username)
     except (Conflict, InvalidInput) as err:
         flash(_("The draft was not discarded: it was changed meanwhile. Reload the page.")
               if isinstance(err, Conflict) else

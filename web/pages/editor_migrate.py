@@ -20,7 +20,7 @@ from flask import render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.errors import InvalidInput, NotFound
+from engine import InvalidInput, NotFound
 from web.auth import page_login_required
 from web.pages.common import bp, engine
 from web.pages.editor import _int, _owner
@@ -66,7 +66,7 @@ def _choice(numbers: list[int]) -> tuple[int | None, int | None, str | None]:
 
 
 def _render(key: str, numbers: list[int], status: int = 200, **context: Any) -> ResponseReturnValue:
-    items = engine().version_history(key)
+    items = engine().definitions.history(key)
     running = {item["version"]: item["running_cases"] for item in items}
     default_from = next((n for n in reversed(numbers[1:]) if running.get(n)), None) \
         or (numbers[1] if len(numbers) > 1 else None)
@@ -82,13 +82,13 @@ def _render(key: str, numbers: list[int], status: int = 200, **context: Any) -> 
 def editor_migrate(key: str) -> ResponseReturnValue:
     """Choose the versions; with both chosen, the dry run with the cases to select."""
     _owner()
-    numbers = [item["version"] for item in engine().version_history(key)]
+    numbers = [item["version"] for item in engine().definitions.history(key)]
     a, b, error = _choice(numbers)
     if error:
         return _render(key, numbers, 422, a=a, b=b, error=error)
     if a is None or b is None:
         return _render(key, numbers)
-    report = engine().dry_run_migration(key, a, b)
+    report = engine().migrations.dry_run(key, a, b)
     return _render(key, numbers, a=a, b=b, report=report)
 
 
@@ -97,18 +97,18 @@ def editor_migrate(key: str) -> ResponseReturnValue:
 def editor_migrate_run(key: str) -> ResponseReturnValue:
     """Move the chosen cases; the result per case."""
     actor = _owner()
-    numbers = [item["version"] for item in engine().version_history(key)]
+    numbers = [item["version"] for item in engine().definitions.history(key)]
     a, b, error = _choice(numbers)
     if error or a is None or b is None:
         return _render(key, numbers, 422, a=a, b=b, error=error or _(
             "Choose two versions of this process."))
     chosen = [c for c in request.form.getlist("case") if c]
     if not chosen or len(chosen) > MAX_CASES or any(len(c) > 32 for c in chosen):
-        report = engine().dry_run_migration(key, a, b)
+        report = engine().migrations.dry_run(key, a, b)
         return _render(key, numbers, 422, a=a, b=b, report=report,
                        error=_("Select at least one case to move."))
     try:
-        result = engine().migrate_cases(key, a, b, sorted(set(chosen)), actor=actor.username)
+        result = engine().migrations.migrate(key, a, b, sorted(set(chosen)), actor=actor.username)
     except (InvalidInput, NotFound):
         return _render(key, numbers, 422, a=a, b=b,
                        error=_("Choose two versions of this process."))

@@ -19,8 +19,7 @@ from flask import current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.api_testrun import DEFAULT_OUTCOME
-from engine.errors import InvalidInput, Problem
+from engine import DEFAULT_OUTCOME, InvalidInput, Problem
 from web import authz
 from web.auth import page_login_required
 from web.pages import labels
@@ -48,7 +47,7 @@ def test_run_outcomes() -> list[tuple[str, str]]:
     """The outcomes a test run may choose, as (value, label), for the editor page."""
     names = outcome_labels()
     try:
-        values = engine().test_run_outcomes()
+        values = engine().testruns.outcomes()
     except Exception:  # the editor page must open even if this list cannot be read
         log.exception("cannot list the test run outcomes")
         values = []
@@ -88,7 +87,7 @@ def editor_test_run(key: str) -> ResponseReturnValue:
     actor = page_actor()
     if not authz.can_edit_definitions(actor):
         return _json_error(403, _("Only process owners and admins may test drafts."))
-    versions = engine().process_versions(key) if len(key) <= 200 else []
+    versions = engine().definitions.versions(key) if len(key) <= 200 else []
     if not versions:
         return _json_error(404, _("There is no such process."))
     xml = request.get_data(cache=False)
@@ -96,10 +95,10 @@ def editor_test_run(key: str) -> ResponseReturnValue:
         return jsonify({"valid": False, "problems": [Problem("(none)", _(
             "No diagram was sent.")).to_dict()]}), 422
     start = request.args.get("start") or current_app.config.get("CASE_PROCESS") or key
-    if not engine().process_versions(start):
+    if not engine().definitions.versions(start):
         start = key
     try:
-        result = engine().test_run_draft(
+        result = engine().testruns.run(
             {versions[0].file_name: xml}, outcome=request.args.get("outcome", DEFAULT_OUTCOME),
             land=request.args.get("land", "NW"), entry=request.args.get("entry", "asylum"),
             process_key=start, withhold=request.args.getlist("withhold"))

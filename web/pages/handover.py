@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from adapters.statistics_export import DEFAULT_MIN_COUNT
-from engine.errors import InvalidInput
+from engine import InvalidInput
 from web import outbound
 from web.api.supervisor import supervisor_scope
 from web.auth import page_login_required

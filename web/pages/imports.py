@@ -22,34 +22,16 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from adapters.imports import KINDS, ImportDesk, Importer, ImportRejected
+from adapters.imports import KINDS, Importer, ImportRejected
 from adapters.imports.model import MAX_IMPORT_BYTES
 from adapters.imports.report import csv_bytes, full_json
-from engine.errors import NotFound
+from engine import NotFound
 from web import authz
-from web.auth import Actor, page_login_required, session_actor
-from web.pages.common import bp, engine, page_actor
+from web.auth import page_login_required, session_actor
+from web.pages.common import bp, engine
+from web.pages.imports_access import PER_PAGE, allowed, page_arg
 
-PER_PAGE = 20
 PROBLEMS_SHOWN = 500
-
-
-def _allowed() -> Actor:
-    actor = page_actor()
-    if not authz.can_use_imports(actor):
-        raise NotFound("no such page")
-    return actor
-
-
-def _desk() -> ImportDesk:
-    return ImportDesk(engine())
-
-
-def _page_arg() -> int:
-    try:
-        return max(1, min(int(request.args.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
 
 
 def kind_label(kind: str) -> str:
@@ -102,7 +84,7 @@ def _import_helpers() -> dict[str, Any]:
         actor = session_actor()
         if actor is None or not authz.can_use_imports(actor):
             return None
-        return _desk().open_count()
+        return engine().imports.open_count()
 
     def can_import() -> bool:
         actor = session_actor()
@@ -115,7 +97,7 @@ def _import_helpers() -> dict[str, Any]:
 
 def _index(errors: dict[str, str] | None = None, kind: str = "",
            status: int = 200) -> ResponseReturnValue:
-    files = _desk().files(_page_arg(), PER_PAGE)
+    files = engine().imports.files(page_arg(), PER_PAGE)
     return render_template("imports/index.html", files=files, kinds=KINDS, kind=kind,
                            errors=errors or {}, max_mib=MAX_IMPORT_BYTES // 2**20,
                            pages=max(1, -(-files.total // PER_PAGE))), status
@@ -125,7 +107,7 @@ def _index(errors: dict[str, str] | None = None, kind: str = "",
 @page_login_required
 def imports() -> ResponseReturnValue:
     """Upload form and past imports."""
-    _allowed()
+    allowed()
     return _index()
 
 
@@ -133,7 +115,7 @@ def imports() -> ResponseReturnValue:
 @page_login_required
 def import_upload() -> ResponseReturnValue:
     """Take an uploaded file in and show its report."""
-    actor = _allowed()
+    actor = allowed()
     kind = request.form.get("kind", "")
     upload = request.files.get("file")
     if kind not in KINDS:
@@ -163,8 +145,8 @@ def import_upload() -> ResponseReturnValue:
 @page_login_required
 def import_report(file_id: int) -> ResponseReturnValue:
     """The report of one import."""
-    _allowed()
-    desk = _desk()
+    allowed()
+    desk = engine().imports
     info = desk.file(file_id)
     problems = desk.lines(file_id, problems_only=True, limit=PROBLEMS_SHOWN + 1)
     return render_template("imports/report.html", file=info, problems=problems[:PROBLEMS_SHOWN],
@@ -183,8 +165,8 @@ def _attachment(body: bytes, name: str, mimetype: str) -> Response:
 @page_login_required
 def import_original(file_id: int) -> ResponseReturnValue:
     """The file as it was uploaded."""
-    _allowed()
-    name, content = _desk().original(file_id)
+    allowed()
+    name, content = engine().imports.original(file_id)
     return _attachment(content, name, "application/octet-stream")
 
 
@@ -192,15 +174,13 @@ def import_original(file_id: int) -> ResponseReturnValue:
 @page_login_required
 def import_report_file(file_id: int, fmt: str) -> ResponseReturnValue:
     """The whole report (every line) as JSON or CSV."""
-    _allowed()
+    allowed()
     if fmt not in ("json", "csv"):
         raise NotFound("no such format")
-    desk = _desk()
+    desk = engine().imports
     info, rows = desk.file(file_id), desk.lines(file_id)
     if fmt == "json":
         return _attachment(full_json(info, rows), f"import-{file_id}-report.json",
                            "application/json")
     return _attachment(csv_bytes(rows), f"import-{file_id}-report.csv", "text/csv")
 
-
-from web.pages import imports_clarify  # noqa: E402, F401 - the Klärfälle views

@@ -7,17 +7,18 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from adapters.imports.clarify import STATES
-from engine.errors import Conflict, InvalidInput
+from engine import Conflict, InvalidInput
 from web.auth import page_login_required
-from web.pages.common import bp
-from web.pages.imports import PER_PAGE, _allowed, _desk, _page_arg
+from web.pages.common import bp, engine
+from web.pages.imports_access import PER_PAGE, allowed, page_arg
+
+STATES = ("open", "resolved", "discarded")
 
 
 def _list(state: str = "open", errors: dict[int, dict[str, str]] | None = None,
           values: dict[int, dict[str, str]] | None = None,
           status: int = 200) -> ResponseReturnValue:
-    page = _desk().clarifications(state, _page_arg(), PER_PAGE)
+    page = engine().imports.clarifications(state, page_arg(), PER_PAGE)
     return render_template("imports/clarifications.html", page=page, state=state,
                            states=STATES, errors=errors or {}, values=values or {},
                            pages=max(1, -(-page.total // PER_PAGE))), status
@@ -27,7 +28,7 @@ def _list(state: str = "open", errors: dict[int, dict[str, str]] | None = None,
 @page_login_required
 def clarifications() -> ResponseReturnValue:
     """Open (or decided) clarifications."""
-    _allowed()
+    allowed()
     state = request.args.get("state", "open")
     return _list(state if state in STATES else "open")
 
@@ -36,11 +37,11 @@ def clarifications() -> ResponseReturnValue:
 @page_login_required
 def clarification_resolve(clarification_id: int) -> ResponseReturnValue:
     """Deliver the row to the case with the number given."""
-    actor = _allowed()
+    actor = allowed()
     number = request.form.get("case_number", "")[:60]
     alternative = request.form.get("alternative", "")[:5]
     try:
-        case = _desk().resolve(clarification_id, number, actor.username, alternative)
+        case = engine().imports.resolve(clarification_id, number, actor.username, alternative)
     except InvalidInput as err:
         field = err.errors[0].get("field", "case_number") if err.errors else "case_number"
         message = (_("There is no case with this number.") if "no such case" in str(err.errors)
@@ -62,10 +63,10 @@ def clarification_resolve(clarification_id: int) -> ResponseReturnValue:
 @page_login_required
 def clarification_discard(clarification_id: int) -> ResponseReturnValue:
     """Close a clarification without delivering anything."""
-    actor = _allowed()
+    actor = allowed()
     reason = request.form.get("reason", "")
     try:
-        _desk().discard(clarification_id, reason, actor.username)
+        engine().imports.discard(clarification_id, reason, actor.username)
     except InvalidInput as err:
         message = (_("Give a reason.") if "required" in str(err.errors)
                    else _("The reason is too long (at most 500 characters)."))

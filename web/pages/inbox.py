@@ -12,22 +12,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from engine.api import Staffel
-from engine.definitions.xmlsafe import parse_document
-from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
-from engine.execution.tasks import TaskQuery
+from engine import Conflict, Forbidden, InvalidInput, NotFound, Staffel, TaskQuery
 from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, is_htmx, page_actor, safe_next
 from web.pages.labels import STAGES
 
 PER_PAGE = 20
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SCOPES = ("open", "mine", "team")  # mine+unassigned, only mine, everything of my teams
 
 
@@ -84,26 +80,18 @@ def inbox_query(actor: Actor, f: Filters) -> TaskQuery:
 
 
 def _user_tasks(eng: Staffel, key: str, version: int) -> tuple[tuple[str, str], ...]:
-    """(id, name) of the user tasks of one deployed version (versions never change: cached
-    per app)."""
-    cache: dict[tuple[str, int], tuple[tuple[str, str], ...]] = \
-        current_app.extensions.setdefault("staffel_task_types", {})
-    if (key, version) not in cache:
-        try:
-            tree = parse_document("process.bpmn", eng.process_xml(key, version))
-        except NotFound:
-            return ()
-        found = tree.getroot().iter(f"{{{BPMN_NS}}}userTask")
-        cache[(key, version)] = tuple(
-            (str(el.get("id", "")), str(el.get("name") or el.get("id", ""))) for el in found)
-    return cache[(key, version)]
+    """(id, name) of the user tasks of one deployed version (the engine caches outlines)."""
+    try:
+        return eng.definitions.outline(key, version).user_tasks
+    except NotFound:
+        return ()
 
 
 def task_types(eng: Staffel) -> list[tuple[str, str]]:
     """(element id, name) of the user tasks of the newest version of every process."""
     seen: dict[str, str] = {}
     newest: dict[str, int] = {}
-    for v in eng.process_versions():
+    for v in eng.definitions.versions():
         newest.setdefault(v.key, v.version)
     for key, version in sorted(newest.items()):
         for element_id, name in _user_tasks(eng, key, version):
@@ -115,7 +103,7 @@ def assignable_users(eng: Staffel, actor: Actor) -> list[tuple[str, list[str]]]:
     """For a supervisor: (team, usernames) of every team he leads; else nothing."""
     if not actor.has_role("supervisor"):
         return []
-    return [(team, [u.username for u in eng.list_users(team) if u.active])
+    return [(team, [u.username for u in eng.people.list(team) if u.active])
             for team in sorted(actor.teams)]
 
 
@@ -128,13 +116,13 @@ def inbox() -> ResponseReturnValue:
     f = read_filters(request.args, actor)
     eng = engine()
     try:
-        page = eng.list_tasks(inbox_query(actor, f))
+        page = eng.tasks.list(inbox_query(actor, f))
     except Forbidden:
         return render_template("pages/inbox.html", no_inbox=True, filters=f)
     pages = max(1, -(-page.total // PER_PAGE))
     if f.page > pages:  # past the end (the list got shorter): show the last page
         f = replace(f, page=pages)
-        page = eng.list_tasks(inbox_query(actor, f))
+        page = eng.tasks.list(inbox_query(actor, f))
     context = {"filters": f, "page": page, "pages": pages, "actor": actor,
                "can_assign": actor.has_role("supervisor"),
                "can_act": lambda t: authz.can_act_on_task(actor, t),
@@ -160,7 +148,7 @@ def claim(task_id: str) -> ResponseReturnValue:
     actor = page_actor()
     task = authz.authorize_task(engine(), actor, task_id, "claim")
     try:
-        engine().claim(task_id, actor.username)
+        engine().tasks.claim(task_id, actor.username)
         flash(_("You took the task “%(title)s” (case %(case)s).", title=task.title,
                 case=task.case_number), "success")
     except Conflict:
@@ -175,7 +163,7 @@ def unclaim(task_id: str) -> ResponseReturnValue:
     actor = page_actor()
     task = authz.authorize_task(engine(), actor, task_id, "unclaim")
     try:
-        engine().unclaim(task_id, actor.username)
+        engine().tasks.unclaim(task_id, actor.username)
         flash(_("You gave the task “%(title)s” back to the team.", title=task.title),
               "success")
     except Conflict:
@@ -211,7 +199,7 @@ def assign() -> ResponseReturnValue:
         try:
             task = authz.authorize_task(eng, actor, task_id, "assign")
             authz.require_assignable(eng, task, username)
-            eng.assign(task_id, username, actor.username)
+            eng.tasks.assign(task_id, username, actor.username)
             done += 1
         except (NotFound, Forbidden, Conflict, InvalidInput) as err:
             failed.append(_assign_failure(err, username))

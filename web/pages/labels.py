@@ -10,8 +10,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
 
-from engine.execution.clock import BERLIN
-from engine.law.teams import get_team
+from engine import BERLIN, get_team
 from web.i18n import current_language
 
 # code -> (German, English), in lifecycle order

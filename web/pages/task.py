@@ -12,8 +12,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.errors import Conflict, InvalidInput
-from engine.model import TaskInfo
+from engine import Conflict, InvalidInput, TaskInfo
 from web import authz
 from web.auth import Actor, page_login_required
 from web.forms_render import build_fields, field_errors, parse_form
@@ -39,7 +38,7 @@ def task(task_id: str) -> ResponseReturnValue:
     """Show the form of a task of one's team (404 for other teams' tasks)."""
     actor = page_actor()
     authz.authorize_task(engine(), actor, task_id, "view")
-    info, schema, data = engine().get_task(task_id)
+    info, schema, data = engine().tasks.get(task_id)
     return _render(info, actor, schema, data)
 
 
@@ -50,11 +49,11 @@ def complete(task_id: str) -> ResponseReturnValue:
     actor = page_actor()
     eng = engine()
     authz.authorize_task(eng, actor, task_id, "view")
-    info, schema, _data = eng.get_task(task_id)
+    info, schema, _data = eng.tasks.get(task_id)
     data, raw = parse_form(schema, request.form)
     try:
         authz.authorize_task(eng, actor, task_id, "complete")
-        eng.complete_task(task_id, data, actor.username)
+        eng.tasks.complete(task_id, data, actor.username)
     except InvalidInput as err:
         names = set((schema or {}).get("properties", {}))
         by_field, general = field_errors(err.errors, names)

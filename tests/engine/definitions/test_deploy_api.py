@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.errors import DeployError, ScriptError
 from engine.persistence.models import AuditEvent, DefinitionFile, ProcessVersion
 from tests.conftest import DATA, ENGINE_DIAGRAMS, PERSON
@@ -22,9 +22,9 @@ def counts(engine: Staffel) -> tuple[int, int, int]:
 def rejected(engine: Staffel, files: dict[str, bytes | str]) -> DeployError:
     before = counts(engine)
     with pytest.raises(DeployError) as err:
-        engine.deploy(files)
+        engine.definitions.deploy(files)
     assert counts(engine) == before
-    assert engine.validate(files), "validate() must report the same problems"
+    assert engine.definitions.validate(files), "validate() must report the same problems"
     return err.value
 
 
@@ -64,7 +64,7 @@ def test_xsd_failure_names_line_and_element(make_engine) -> None:  # type: ignor
 
 def test_unknown_team_bad_condition_and_script_escape_are_all_reported(make_engine) -> None:  # type: ignore[no-untyped-def]
     engine = make_engine()
-    engine.deploy_directory(ENGINE_DIAGRAMS)
+    engine.definitions.deploy_directory(ENGINE_DIAGRAMS)
     bad = (BASIC.replace('name="Sozialamt (AsylbLG)"', 'name="Poststelle"')
            .replace("outcome = decision['outcome']",
                     "outcome = ().__class__.__base__.__subclasses__()"))
@@ -75,7 +75,7 @@ def test_unknown_team_bad_condition_and_script_escape_are_all_reported(make_engi
     assert "maps to no team" in by_element["Lane_soz"].message
     assert by_element["Script_after"].file == "basic.bpmn"
     assert by_element["P3"].file == "call.bpmn" and by_element["P3"].line is not None
-    assert {v.version for v in engine.process_versions()} == {1}
+    assert {v.version for v in engine.definitions.versions()} == {1}
 
 
 def test_call_activity_must_resolve(make_engine) -> None:  # type: ignore[no-untyped-def]
@@ -98,19 +98,19 @@ def test_unknown_file_type_and_bad_form_schema(make_engine) -> None:  # type: ig
 
 def test_endless_script_is_stopped_and_the_instance_is_unchanged(make_engine) -> None:  # type: ignore[no-untyped-def]
     engine = make_engine(script_time_limit=0.3)
-    engine.deploy({"loop.bpmn": (DATA / "engine_bad" / "loop.bpmn").read_text(),
+    engine.definitions.deploy({"loop.bpmn": (DATA / "engine_bad" / "loop.bpmn").read_text(),
                    "forms/note.schema.json": (ENGINE_DIAGRAMS / "forms/note.schema.json")
                    .read_text()})
-    case = engine.start_case(PERSON, "NW", process_key="looping")
+    case = engine.cases.start(PERSON, "NW", process_key="looping")
     task = case.open_tasks[0]
     before = counts(engine)
     with engine.db.read() as s:
         from engine.persistence.models import ProcessInstance
         state_before = s.scalars(select(ProcessInstance.state)).one()
     with pytest.raises(ScriptError) as err:
-        engine.complete_task(task.id, {"note": "go"}, actor="cw_sozialamt")
+        engine.tasks.complete(task.id, {"note": "go"}, actor="cw_sozialamt")
     assert "time" in err.value.message.lower()
     assert counts(engine) == before
     with engine.db.read() as s:
         assert s.scalars(select(ProcessInstance.state)).one() == state_before
-    assert engine.get_case(case.id).open_tasks[0].id == task.id
+    assert engine.cases.get(case.id).open_tasks[0].id == task.id

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from sqlalchemy import inspect, select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.definitions.deploy import current_sources
 from engine.persistence.models import ProcessInstance, ProcessVersion
 from tests.conftest import PERSON, migrate_down
@@ -23,27 +23,28 @@ def _version_of_case(engine: Staffel, case_id: str) -> int:
 
 
 def test_undoing_a_change_deploys_a_new_newest_version(engine: Staffel) -> None:
-    original = engine.process_xml("basic", 1)
+    original = engine.definitions.xml("basic", 1)
     changed = original.replace('name="Register person"', 'name="Register the person"')
     assert changed != original
-    assert [v.version for v in engine.deploy({"basic.bpmn": changed}).new_versions] == [2]
+    changed_result = engine.definitions.deploy({"basic.bpmn": changed})
+    assert [v.version for v in changed_result.new_versions] == [2]
 
-    result = engine.deploy({"basic.bpmn": original}, actor="owner")
+    result = engine.definitions.deploy({"basic.bpmn": original}, actor="owner")
 
     assert [v.version for v in result.new_versions] == [3]
-    assert engine.process_xml("basic", 3) == original
+    assert engine.definitions.xml("basic", 3) == original
     with engine.db.read() as session:
         assert current_sources(session)["basic.bpmn"].content == original
-    case = engine.start_case(PERSON, "NW", "asylum", process_key="basic", actor="tester")
+    case = engine.cases.start(PERSON, "NW", "asylum", process_key="basic", actor="tester")
     assert _version_of_case(engine, case.id) == 3
     # the same content as the newest version again: nothing new
-    assert engine.deploy({"basic.bpmn": original}).new_versions == []
-    assert [v.version for v in engine.process_versions("basic")][:1] == [3]
+    assert engine.definitions.deploy({"basic.bpmn": original}).new_versions == []
+    assert [v.version for v in engine.definitions.versions("basic")][:1] == [3]
 
 
 def test_the_0007_migration_goes_down_and_up(make_engine: Callable[..., Staffel]) -> None:
     engine = make_engine()
-    migrate_down(engine, "0006_drafts")
+    migrate_down(engine.db, "0006_drafts")
     indexes = {i["name"] for i in inspect(engine.db.engine).get_indexes("audit_events")}
     assert "ix_audit_events_action_at" not in indexes
     engine.db.migrate()

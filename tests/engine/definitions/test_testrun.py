@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.errors import InvalidInput
 from engine.persistence.models import (
     AuditEvent,
@@ -34,8 +34,8 @@ COUNTED = (Case, ProcessInstance, AuditEvent, HumanTask, Timer, MessageWait, Cas
 def real(make_engine: Any) -> Staffel:
     """The 'real' engine: bpmn/ deployed and one running case."""
     eng: Staffel = make_engine()
-    eng.deploy_directory(BPMN_DIR, actor="lead")
-    eng.start_case(PERSON, "NW", "asylum", "8123456-423", actor="cw_eingangszone")
+    eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
+    eng.cases.start(PERSON, "NW", "asylum", "8123456-423", actor="cw_eingangszone")
     return eng
 
 
@@ -61,11 +61,11 @@ def test_refugee_run_reaches_the_end_and_leaves_the_real_database_alone(real: St
     before = counts(real)
     draft = main_xml().replace('name="Person registrieren', 'name="Person aufnehmen')
     assert draft != main_xml()
-    result = real.test_run_draft({MAIN: draft}, outcome="refugee")
+    result = real.testruns.run({MAIN: draft}, outcome="refugee")
     assert counts(real) == before
     assert result.valid and result.problems == []
     assert (result.completed, result.stop_reason, result.final_stage) == (True, "completed", "S6")
-    assert result.started_at == real.now()
+    assert result.started_at == real.clock.now()
     register = next(s for s in result.steps if s.element_id == "Task_register")
     assert register.name.startswith("Person aufnehmen")  # the draft, not the deployed version
     assert register.team == "eingangszone" and register.process == "refugee_lifecycle"
@@ -85,8 +85,8 @@ def test_refugee_run_reaches_the_end_and_leaves_the_real_database_alone(real: St
 
 
 def test_rejected_takes_another_path(real: Staffel) -> None:
-    refugee = real.test_run_draft({MAIN: main_xml()}, outcome="refugee")
-    rejected = real.test_run_draft({MAIN: main_xml()}, outcome="rejected")
+    refugee = real.testruns.run({MAIN: main_xml()}, outcome="refugee")
+    rejected = real.testruns.run({MAIN: main_xml()}, outcome="rejected")
     assert rejected.valid and rejected.completed
     stages = [s.stage for s in rejected.steps]
     assert "S4" in stages and "S3b" not in stages
@@ -99,7 +99,7 @@ def test_rejected_takes_another_path(real: Staffel) -> None:
 
 def test_withheld_message_lets_the_timer_decide(real: Staffel) -> None:
     """Without a training contract, the 18-month review timer fires (S4 review path)."""
-    result = real.test_run_draft({MAIN: main_xml()}, outcome="rejected",
+    result = real.testruns.run({MAIN: main_xml()}, outcome="rejected",
                                  withhold=["training_contract"],
                                  choices={"review_decision": "exit"})
     assert result.completed and result.final_stage == "S4"
@@ -111,7 +111,7 @@ def test_withheld_message_lets_the_timer_decide(real: Staffel) -> None:
 
 def test_a_case_waiting_for_a_withheld_message_is_stuck(real: Staffel) -> None:
     before = counts(real)
-    result = real.test_run_draft({MAIN: main_xml()}, withhold=["bamf_decision"])
+    result = real.testruns.run({MAIN: main_xml()}, withhold=["bamf_decision"])
     assert (result.completed, result.stop_reason, result.final_stage) == (False, "stuck", "S2")
     assert "nothing can move" in result.message
     assert result.waiting["asylum_procedure"] == ["Catch_bamf_decision"]
@@ -119,19 +119,19 @@ def test_a_case_waiting_for_a_withheld_message_is_stuck(real: Staffel) -> None:
 
 
 def test_step_limit_stops_the_walk(real: Staffel) -> None:
-    result = real.test_run_draft({MAIN: main_xml()}, max_steps=3)
+    result = real.testruns.run({MAIN: main_xml()}, max_steps=3)
     assert (result.completed, result.stop_reason) == (False, "step_limit")
     assert "(3)" in result.message
     assert [s.kind for s in result.steps] == ["start", "user_task", "user_task", "user_task"]
 
 
 def test_the_simulated_clock_starts_at_the_real_engine_time(real: Staffel) -> None:
-    real.advance_clock(to=datetime(2027, 6, 7, 8, 0, tzinfo=UTC))
-    result = real.test_run_draft({MAIN: main_xml()}, max_steps=1)
+    real.clock.advance(to=datetime(2027, 6, 7, 8, 0, tzinfo=UTC))
+    result = real.testruns.run({MAIN: main_xml()}, max_steps=1)
     assert result.started_at == datetime(2027, 6, 7, 8, 0, tzinfo=UTC)
     assert result.steps[1].data == {"interpreter_needed": False, "languages": ["de"],
                                     "identity_documents": "passport", "consent_given": False}
-    assert real.now() == datetime(2027, 6, 7, 8, 0, tzinfo=UTC)
+    assert real.clock.now() == datetime(2027, 6, 7, 8, 0, tzinfo=UTC)
 
 
 def test_an_invalid_draft_gives_the_deploy_problems(real: Staffel) -> None:
@@ -143,7 +143,7 @@ def test_an_invalid_draft_gives_the_deploy_problems(real: Staffel) -> None:
         "</bpmn:script></bpmn:scriptTask></bpmn:process>", 1)
     for draft, element in ((bad, None), (escape, "Script_escape")):
         assert draft != main_xml()
-        result = real.test_run_draft({MAIN: draft})
+        result = real.testruns.run({MAIN: draft})
         assert not result.valid and result.problems and result.steps == []
         assert result.stop_reason == "invalid"
         if element:
@@ -155,7 +155,7 @@ def test_a_runtime_failure_stops_with_the_reason(real: Staffel) -> None:
     draft = main_xml().replace("<bpmn:script>due = {}", "<bpmn:script>due = 1 / 0", 1)
     assert draft != main_xml()
     before = counts(real)
-    result = real.test_run_draft({MAIN: draft})
+    result = real.testruns.run({MAIN: draft})
     assert result.valid and not result.completed
     assert result.stop_reason == "error" and "division by zero" in result.message
     assert counts(real) == before
@@ -171,13 +171,13 @@ def test_bad_settings_are_rejected_and_change_nothing(real: Staffel, settings: d
                                                      field: str) -> None:
     before = counts(real)
     with pytest.raises(InvalidInput) as caught:
-        real.test_run_draft({MAIN: main_xml()}, **settings)
+        real.testruns.run({MAIN: main_xml()}, **settings)
     assert field in {e["field"] for e in caught.value.errors}
     assert counts(real) == before
 
 
 def test_resettlement_entry(real: Staffel) -> None:
-    result = real.test_run_draft({MAIN: main_xml()}, entry="resettlement")
+    result = real.testruns.run({MAIN: main_xml()}, entry="resettlement")
     assert result.valid and result.completed
     assert result.steps[0].stage == "S3e"
     assert "bamf_decision" not in {s.name for s in result.steps}

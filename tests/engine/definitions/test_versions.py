@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.definitions.deploy import read_directory
 from engine.errors import NotFound
 from engine.persistence.models import HumanTask, MessageWait, ProcessInstance, Timer
@@ -56,16 +56,16 @@ def basic_without_wait() -> bytes:
 def _deploy(engine: Staffel, content: bytes) -> int:
     files = read_directory(ENGINE_DIAGRAMS)
     files["basic.bpmn"] = content
-    new = [v.version for v in engine.deploy(files, actor="owner").new_versions
+    new = [v.version for v in engine.definitions.deploy(files, actor="owner").new_versions
            if v.key == "basic"]
     assert len(new) == 1
     return new[0]
 
 
 def _start(engine: Staffel, az: str, waiting: bool) -> str:
-    case = engine.start_case(PERSON, "NW", "asylum", az, process_key="basic", actor="t")
+    case = engine.cases.start(PERSON, "NW", "asylum", az, process_key="basic", actor="t")
     if waiting:
-        engine.complete_task(case.open_tasks[0].id, {"interpreter_needed": False}, actor="t")
+        engine.tasks.complete(case.open_tasks[0].id, {"interpreter_needed": False}, actor="t")
     return case.id
 
 
@@ -76,14 +76,14 @@ def _instance(engine: Staffel, case_id: str) -> tuple[bytes, int, int]:
 
 
 def test_redeploying_unchanged_content_makes_no_new_version(engine: Staffel) -> None:
-    assert engine.deploy_directory(ENGINE_DIAGRAMS).new_versions == []
+    assert engine.definitions.deploy_directory(ENGINE_DIAGRAMS).new_versions == []
     assert _deploy(engine, basic_v2()) == 2
-    assert [h["version"] for h in engine.version_history("basic")] == [2, 1]
+    assert [h["version"] for h in engine.definitions.history("basic")] == [2, 1]
 
 
 def test_diff_shows_renamed_task_changed_sla_and_added_task(engine: Staffel) -> None:
     _deploy(engine, basic_v2())
-    diff = engine.diff_versions("basic", 1, 2)
+    diff = engine.definitions.diff("basic", 1, 2)
     assert [a["element_id"] for a in diff["added"]] == ["F2b", "Task_check"]
     assert diff["removed"] == []
     changed = {c["element_id"]: c["changes"] for c in diff["changed"]}
@@ -92,32 +92,32 @@ def test_diff_shows_renamed_task_changed_sla_and_added_task(engine: Staffel) -> 
         "sla_days": {"from": "3", "to": "5"}}
     assert set(changed) == {"Task_register"}
     with pytest.raises(NotFound):
-        engine.diff_versions("basic", 1, 9)
+        engine.definitions.diff("basic", 1, 9)
 
 
 def test_history_counts_running_cases(engine: Staffel) -> None:
     _start(engine, "8000000-001", waiting=False)
     _start(engine, "8000000-002", waiting=True)
-    assert engine.version_history("basic")[0]["running_cases"] == 2
+    assert engine.definitions.history("basic")[0]["running_cases"] == 2
     with pytest.raises(NotFound):
-        engine.version_history("nope")
+        engine.definitions.history("nope")
 
 
 def test_cases_at_different_positions_migrate_and_finish_on_v2(engine: Staffel) -> None:
     at_task = _start(engine, "8000000-001", waiting=False)
     at_message = _start(engine, "8000000-002", waiting=True)
     _deploy(engine, basic_v2())
-    dry = engine.dry_run_migration("basic", 1, 2)
+    dry = engine.migrations.dry_run("basic", 1, 2)
     assert {(r["case_id"], r["migratable"]) for r in dry} == {(at_task, True),
                                                              (at_message, True)}
     assert all(not r["migrated"] for r in dry)
-    report = engine.migrate_cases("basic", 1, 2, None, actor="owner")
+    report = engine.migrations.migrate("basic", 1, 2, None, actor="owner")
     assert {(r["case_id"], r["migrated"]) for r in report} == {(at_task, True),
                                                               (at_message, True)}
     v2 = _instance(engine, at_task)[2]
     assert _instance(engine, at_message)[2] == v2
-    assert engine.version_history("basic")[0]["running_cases"] == 2
-    assert "instance_migrated" in [e.action for e in engine.audit_events(at_task)]
+    assert engine.definitions.history("basic")[0]["running_cases"] == 2
+    assert "instance_migrated" in [e.action for e in engine.audit.events(at_task)]
     with engine.db.read() as s:  # the projection still matches the workflow
         open_tasks = s.scalars(select(HumanTask).where(HumanTask.case_id == at_task,
                                                        HumanTask.state == "open")).all()
@@ -127,13 +127,13 @@ def test_cases_at_different_positions_migrate_and_finish_on_v2(engine: Staffel) 
                                              Timer.status == "waiting")).all()
         assert s.scalars(select(MessageWait).where(MessageWait.case_id == at_message)).all()
     # the case that waited at Task_register now passes the new Task_check
-    task = engine.get_case(at_task).open_tasks[0]
-    engine.complete_task(task.id, {"interpreter_needed": True}, actor="t")
-    assert [t.name for t in engine.get_case(at_task).open_tasks] == ["Task_check"]
-    engine.complete_task(engine.get_case(at_task).open_tasks[0].id, {}, actor="t")
+    task = engine.cases.get(at_task).open_tasks[0]
+    engine.tasks.complete(task.id, {"interpreter_needed": True}, actor="t")
+    assert [t.name for t in engine.cases.get(at_task).open_tasks] == ["Task_check"]
+    engine.tasks.complete(engine.cases.get(at_task).open_tasks[0].id, {}, actor="t")
     for case_id in (at_task, at_message):
-        engine.correlate("bamf_decision", {"outcome": "refugee"}, case_id=case_id)
-        assert engine.get_case(case_id).status == "completed"
+        engine.messages.correlate("bamf_decision", {"outcome": "refugee"}, case_id=case_id)
+        assert engine.cases.get(case_id).status == "completed"
 
 
 def test_case_whose_waiting_element_was_removed_stays_untouched(engine: Staffel) -> None:
@@ -141,33 +141,33 @@ def test_case_whose_waiting_element_was_removed_stays_untouched(engine: Staffel)
     at_message = _start(engine, "8000000-002", waiting=True)
     _deploy(engine, basic_without_wait())
     before = _instance(engine, at_message)
-    dry = {r["case_id"]: r for r in engine.dry_run_migration("basic", 1, 2)}
+    dry = {r["case_id"]: r for r in engine.migrations.dry_run("basic", 1, 2)}
     assert dry[at_task]["migratable"] is True
     assert dry[at_message]["migratable"] is False
     assert "Wait_decision" in dry[at_message]["reasons"][0]
-    report = {r["case_id"]: r for r in engine.migrate_cases("basic", 1, 2, [at_message, "x"],
+    report = {r["case_id"]: r for r in engine.migrations.migrate("basic", 1, 2, [at_message, "x"],
                                                            actor="owner")}
     assert report[at_message]["migrated"] is False
     assert report["x"]["migrated"] is False
     assert _instance(engine, at_message) == before
-    assert "instance_migrated" not in [e.action for e in engine.audit_events(at_message)]
-    assert engine.migrate_cases("basic", 1, 2, [at_task])[0]["migrated"] is True
-    engine.complete_task(engine.get_case(at_task).open_tasks[0].id,
+    assert "instance_migrated" not in [e.action for e in engine.audit.events(at_message)]
+    assert engine.migrations.migrate("basic", 1, 2, [at_task])[0]["migrated"] is True
+    engine.tasks.complete(engine.cases.get(at_task).open_tasks[0].id,
                          {"interpreter_needed": False}, actor="t")
-    assert engine.get_case(at_task).status == "completed"
+    assert engine.cases.get(at_task).status == "completed"
 
 
 def test_case_inside_a_changed_called_process_is_not_migrated(engine: Staffel) -> None:
-    case = engine.start_case(PERSON, "NW", "resettlement", process_key="parent",
+    case = engine.cases.start(PERSON, "NW", "resettlement", process_key="parent",
                              data={"decision_date": "2027-01-31"}, actor="t")
-    assert [t.name for t in engine.get_case(case.id).open_tasks] == ["Task_ack"]
+    assert [t.name for t in engine.cases.get(case.id).open_tasks] == ["Task_ack"]
     files = read_directory(ENGINE_DIAGRAMS)
     files["call.bpmn"] = files["call.bpmn"].replace(b'name="Acknowledge handover"',
                                                     b'name="Acknowledge the handover"')
-    new = {v.key: v.version for v in engine.deploy(files).new_versions}
+    new = {v.key: v.version for v in engine.definitions.deploy(files).new_versions}
     assert new == {"parent": 2, "child": 2}
     before = _instance(engine, case.id)
-    [entry] = engine.migrate_cases("parent", 1, 2)
+    [entry] = engine.migrations.migrate("parent", 1, 2)
     assert entry["migrated"] is False
     assert entry["reasons"] == ["the called process child changed and is already running"]
     assert _instance(engine, case.id) == before

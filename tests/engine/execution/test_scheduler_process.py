@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.persistence.models import AuditEvent, Timer
 from tests.conftest import ENGINE_DIAGRAMS, PERSON, START
 
@@ -49,13 +49,13 @@ def counts(engine: Staffel) -> tuple[int, int, int]:
 def test_killed_scheduler_loses_nothing_and_fires_nothing_twice(database_url: str) -> None:
     engine = Staffel(database_url, clock="simulated", clock_start=START)
     engine.init_db()
-    engine.deploy_directory(ENGINE_DIAGRAMS)
+    engine.definitions.deploy_directory(ENGINE_DIAGRAMS)
     n = 300
     wake = (START + timedelta(hours=1)).isoformat()
     for _ in range(n):
-        engine.start_case(PERSON, "NW", process_key="wake", data={"wake_at": wake})
+        engine.cases.start(PERSON, "NW", process_key="wake", data={"wake_at": wake})
     with engine.unit("test") as uow:  # all due at once; the scheduler processes fire them
-        engine.time.set(uow.session, START + timedelta(hours=2))
+        engine.context.time.set(uow.session, START + timedelta(hours=2))
     first = start_scheduler(database_url, lease="1")
     try:
         assert wait_for(lambda: counts(engine)[0] >= 20, 60), "first scheduler fired nothing"
@@ -72,5 +72,5 @@ def test_killed_scheduler_loses_nothing_and_fires_nothing_twice(database_url: st
         second.wait(10)
     fired, claimed, events = counts(engine)
     assert (fired, claimed, events) == (n, 0, n)
-    assert engine.verify_audit().ok
+    assert engine.audit.verify().ok
     engine.close()

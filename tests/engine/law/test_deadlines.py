@@ -10,37 +10,40 @@ from hypothesis import strategies as st
 
 from engine.errors import InvalidInput
 from engine.law import deadlines as dl
-from engine.law.deadlines import (
-    DEADLINE_LEGAL_BASIS,
-    HELPERS,
-    Deadline,
+from engine.law.calendar import (
     add_period,
     add_period_from_day_start,
     add_working_days,
     as_date,
-    asylblg_end,
-    course_entitlement_expiry,
     date_from_iso,
     deadline,
+    end_of_month,
+    first_of_next_month,
+    is_working_day,
+    last_working_day_of_month,
+    next_working_day_on_or_after,
+    working_days_between,
+)
+from engine.law.deadlines import (
+    DEADLINE_LEGAL_BASIS,
+    HELPERS,
+    Deadline,
+    asylblg_end,
+    course_entitlement_expiry,
     decision_final_on,
     deemed_served_on,
     duldung_review,
-    end_of_month,
-    first_of_next_month,
     ip_responsibility_end,
-    is_working_day,
-    last_working_day_of_month,
     lawsuit_deadline,
-    next_working_day_on_or_after,
     objection_deadline,
     permit_renewal_reminder,
     sgb2_application_deadline,
     sgb2_renewal_reminder,
     sgb2_start,
     wohnsitzauflage_end,
-    working_days_between,
 )
-from engine.law.rules import DEFAULT_RULES, LANDS
+from engine.law.lands import LANDS
+from engine.law.rules import DEFAULT_RULES
 
 D = date
 

@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 
 from engine.errors import InvalidInput
-from engine.law.rules import DEFAULT_RULES, LANDS, LegalRules
+from engine.law.lands import LANDS
+from engine.law.rules import DEFAULT_RULES, LegalRules
 
 
 def test_defaults() -> None:

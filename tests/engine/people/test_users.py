@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.execution.clock import SimulatedClock
 from engine.persistence.models import ApiToken, AuditEvent, Base, User
@@ -21,7 +21,7 @@ FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 @pytest.fixture
 def eng(engine: Staffel) -> Staffel:
-    engine.password_hasher = FAST
+    engine.context.password_hasher = FAST
     return engine
 
 
@@ -33,7 +33,7 @@ def test_migrations_match_the_models(make_engine) -> None:  # type: ignore[no-un
 
 
 def test_add_user_hashes_the_password_and_audits_without_it(eng: Staffel) -> None:
-    info = eng.add_user("cw_soz", "a long password", ["caseworker"], ["sozialamt"])
+    info = eng.people.add("cw_soz", "a long password", ["caseworker"], ["sozialamt"])
     assert info.roles == {"caseworker"} and info.teams == {"sozialamt"}
     with eng.db.read() as s:
         stored = s.scalars(select(User.password_hash)).one()
@@ -42,11 +42,11 @@ def test_add_user_hashes_the_password_and_audits_without_it(eng: Staffel) -> Non
     assert stored.startswith("$argon2id$") and "a long password" not in stored
     assert details == {"username": "cw_soz", "roles": ["caseworker"],
                              "teams": ["sozialamt"]}
-    assert eng.authenticate("cw_soz", "a long password") == info
-    assert eng.authenticate("cw_soz", "A long password") is None
-    assert eng.authenticate("nobody", "a long password") is None
+    assert eng.people.authenticate("cw_soz", "a long password") == info
+    assert eng.people.authenticate("cw_soz", "A long password") is None
+    assert eng.people.authenticate("nobody", "a long password") is None
     with pytest.raises(Conflict):
-        eng.add_user("cw_soz", "another password", ["caseworker"], ["sozialamt"])
+        eng.people.add("cw_soz", "another password", ["caseworker"], ["sozialamt"])
 
 
 @pytest.mark.parametrize(("username", "password", "roles", "teams", "fields"), [
@@ -63,55 +63,55 @@ def test_invalid_users_are_rejected(eng: Staffel, username: str, password: str,
                                     roles: list[str], teams: list[str],
                                     fields: set[str]) -> None:
     with pytest.raises(InvalidInput) as err:
-        eng.add_user(username, password, roles, teams)
+        eng.people.add(username, password, roles, teams)
     assert {e["field"] for e in err.value.errors} == fields
-    assert eng.list_users() == []
+    assert eng.people.list() == []
 
 
 def test_demo_passwords_skip_the_strength_check_only_when_asked(eng: Staffel) -> None:
-    eng.add_user("admin", "demo", ["admin"], check_strength=False)
-    assert eng.authenticate("admin", "demo") is not None
+    eng.people.add("admin", "demo", ["admin"], check_strength=False)
+    assert eng.people.authenticate("admin", "demo") is not None
 
 
 def test_tokens_expire_by_the_wall_clock_and_can_be_revoked(eng: Staffel) -> None:
-    eng.add_user("admin", "a long password", ["admin"])
-    wall = SimulatedClock(eng.wall_clock.now())
-    eng.wall_clock = wall
-    issued = eng.issue_token("admin")
+    eng.people.add("admin", "a long password", ["admin"])
+    wall = SimulatedClock(eng.context.wall_clock.now())
+    eng.context.wall_clock = wall
+    issued = eng.people.issue_token("admin")
     assert issued.expires_at == wall.now() + timedelta(hours=12)
-    assert eng.user_for_token(issued.token) is not None
-    eng.advance_clock(by=timedelta(days=365))  # the engine clock does not matter
-    assert eng.user_for_token(issued.token) is not None
-    assert eng.user_for_token(issued.token + "x") is None
-    assert eng.revoke_token(issued.token) and not eng.revoke_token(issued.token)
-    assert eng.user_for_token(issued.token) is None
-    second = eng.issue_token("admin")
+    assert eng.people.user_for_token(issued.token) is not None
+    eng.clock.advance(by=timedelta(days=365))  # the engine clock does not matter
+    assert eng.people.user_for_token(issued.token) is not None
+    assert eng.people.user_for_token(issued.token + "x") is None
+    assert eng.people.revoke_token(issued.token) and not eng.people.revoke_token(issued.token)
+    assert eng.people.user_for_token(issued.token) is None
+    second = eng.people.issue_token("admin")
     wall.advance(timedelta(hours=12))
-    assert eng.user_for_token(second.token) is None
-    eng.issue_token("admin")  # drops the expired tokens of the user
+    assert eng.people.user_for_token(second.token) is None
+    eng.people.issue_token("admin")  # drops the expired tokens of the user
     with eng.db.read() as s:
         assert len(s.scalars(select(ApiToken)).all()) == 1  # only the new one
     with pytest.raises(NotFound):
-        eng.issue_token("nobody")
+        eng.people.issue_token("nobody")
 
 
 def test_cases_are_visible_to_teams_that_have_or_had_a_task(eng: Staffel) -> None:
-    soz = eng.start_case(PERSON, "NW", "asylum", "8000000-001", process_key="basic")
-    jc = eng.start_case(PERSON, "NW", "resettlement", process_key="parent",
+    soz = eng.cases.start(PERSON, "NW", "asylum", "8000000-001", process_key="basic")
+    jc = eng.cases.start(PERSON, "NW", "resettlement", process_key="parent",
                         data={"decision_date": "2027-01-31"})
-    assert eng.case_visible(soz.id, ["sozialamt"])
-    assert not eng.case_visible(soz.id, ["jc_leistung"])
-    assert not eng.case_visible(soz.id, [])
-    assert eng.case_visible(soz.id, None)
-    assert not eng.case_visible("0" * 32, None)
-    eng.complete_task(jc.open_tasks[0].id, {"note": "done"}, actor="cw_jc")
-    assert eng.case_visible(jc.id, ["jc_leistung"])
-    page = eng.list_case_summaries(teams=["jc_leistung"])
+    assert eng.cases.visible(soz.id, ["sozialamt"])
+    assert not eng.cases.visible(soz.id, ["jc_leistung"])
+    assert not eng.cases.visible(soz.id, [])
+    assert eng.cases.visible(soz.id, None)
+    assert not eng.cases.visible("0" * 32, None)
+    eng.tasks.complete(jc.open_tasks[0].id, {"note": "done"}, actor="cw_jc")
+    assert eng.cases.visible(jc.id, ["jc_leistung"])
+    page = eng.cases.summaries(teams=["jc_leistung"])
     assert [c.id for c in page.items] == [jc.id] and page.total == 1
-    assert eng.list_case_summaries(teams=None).total == 2
-    assert eng.list_case_summaries(teams=["sozialamt"], q="8000000").total == 1
-    assert eng.list_case_summaries(teams=["sozialamt"], stage="S5").total == 0
-    assert eng.find_case_id(correlation={"bamf_aktenzeichen": "8000000-001"}) == soz.id
-    assert eng.task_info(soz.open_tasks[0].id).team == "sozialamt"
+    assert eng.cases.summaries(teams=None).total == 2
+    assert eng.cases.summaries(teams=["sozialamt"], q="8000000").total == 1
+    assert eng.cases.summaries(teams=["sozialamt"], stage="S5").total == 0
+    assert eng.cases.find_id(correlation={"bamf_aktenzeichen": "8000000-001"}) == soz.id
+    assert eng.tasks.info(soz.open_tasks[0].id).team == "sozialamt"
     with pytest.raises(NotFound):
-        eng.task_info("nope")
+        eng.tasks.info("nope")

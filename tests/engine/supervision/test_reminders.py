@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from argon2 import PasswordHasher
 
-from engine.api import Staffel
+from engine import Staffel
 from engine.errors import InvalidInput, NotFound
 from engine.execution.scheduler import TimerScheduler
 from engine.ports import DeliveryError, Notification
@@ -41,31 +41,32 @@ class Recorder:
 @pytest.fixture
 def eng(make_engine: Callable[..., Staffel]) -> Staffel:
     engine = open_engine(make_engine)
-    engine.password_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    engine.context.password_hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     return engine
 
 
 def actions(engine: Staffel, name: str) -> list[dict[str, Any]]:
-    return [e.details for e in engine.audit_events(limit=5000) if e.action == name]
+    return [e.details for e in engine.audit.events(limit=5000) if e.action == name]
 
 
 def test_without_a_notifier_nothing_is_claimed(eng: Staffel) -> None:
     basic(eng)
-    eng.advance_clock(to=DUE)
-    assert eng.send_reminders().sent == 0
-    eng.notifier = Recorder()
-    assert eng.send_reminders().sent == 1  # not swallowed by the sweep without a notifier
+    eng.clock.advance(to=DUE)
+    assert eng.supervision.send_reminders().sent == 0
+    eng.context.notifier = Recorder()
+    # not swallowed by the sweep without a notifier
+    assert eng.supervision.send_reminders().sent == 1
 
 
 def test_a_team_is_reminded_once_when_the_task_becomes_overdue(eng: Staffel) -> None:
     case = basic(eng)
     task = case.open_tasks[0]
     rec = Recorder()
-    eng.notifier = rec
-    eng.advance_clock(to=DUE - US)
-    assert eng.send_reminders().sent == 0
-    eng.advance_clock(to=DUE)
-    report = eng.send_reminders()
+    eng.context.notifier = rec
+    eng.clock.advance(to=DUE - US)
+    assert eng.supervision.send_reminders().sent == 0
+    eng.clock.advance(to=DUE)
+    report = eng.supervision.send_reminders()
     assert (report.sent, report.retry, report.undeliverable) == (1, 0, 0)
     [note] = rec.sent
     assert (note.kind, note.ref, note.case_number, note.title, note.team, note.user,
@@ -78,24 +79,24 @@ def test_a_team_is_reminded_once_when_the_task_becomes_overdue(eng: Staffel) -> 
     for word in ("Haddad", "Rana", "1990"):
         assert word not in note.subject + note.body
     for _ in range(3):
-        assert eng.send_reminders().sent == 0
-    eng.advance_clock(by=timedelta(days=7))
-    assert eng.send_reminders().sent == 0 and len(rec.sent) == 1
+        assert eng.supervision.send_reminders().sent == 0
+    eng.clock.advance(by=timedelta(days=7))
+    assert eng.supervision.send_reminders().sent == 0 and len(rec.sent) == 1
     [event] = actions(eng, "reminder_sent")
     assert event["task_id"] == task.id and event["recipient"] == "team:sozialamt"
 
 
 def test_the_assignee_is_reminded_at_his_address(eng: Staffel) -> None:
-    eng.add_user("cw_soz", "correct horse battery", ["caseworker"], ["sozialamt"])
-    eng.add_user("cw_soz2", "correct horse battery", ["caseworker"], ["sozialamt"])
-    eng.set_user_email("cw_soz", "cw.soz@stadt.example")
+    eng.people.add("cw_soz", "correct horse battery", ["caseworker"], ["sozialamt"])
+    eng.people.add("cw_soz2", "correct horse battery", ["caseworker"], ["sozialamt"])
+    eng.people.set_email("cw_soz", "cw.soz@stadt.example")
     with_mail, without_mail = basic(eng).open_tasks[0], basic(eng).open_tasks[0]
-    eng.claim(with_mail.id, "cw_soz")
-    eng.claim(without_mail.id, "cw_soz2")
+    eng.tasks.claim(with_mail.id, "cw_soz")
+    eng.tasks.claim(without_mail.id, "cw_soz2")
     rec = Recorder()
-    eng.notifier = rec
-    eng.advance_clock(to=DUE)
-    assert eng.send_reminders().sent == 2
+    eng.context.notifier = rec
+    eng.clock.advance(to=DUE)
+    assert eng.supervision.send_reminders().sent == 2
     by_task = {n.ref: n for n in rec.sent}
     assert (by_task[with_mail.id].user, by_task[with_mail.id].emails) == (
         "cw_soz", ("cw.soz@stadt.example",))
@@ -104,15 +105,15 @@ def test_the_assignee_is_reminded_at_his_address(eng: Staffel) -> None:
 
 
 def test_set_user_email_checks_its_input(eng: Staffel) -> None:
-    eng.add_user("cw_soz", "correct horse battery", ["caseworker"], ["sozialamt"])
+    eng.people.add("cw_soz", "correct horse battery", ["caseworker"], ["sozialamt"])
     with pytest.raises(InvalidInput):
-        eng.set_user_email("cw_soz", "not an address")
+        eng.people.set_email("cw_soz", "not an address")
     with pytest.raises(InvalidInput):
-        eng.set_user_email("cw_soz", "a@b.example\nBcc: x@y.example")
+        eng.people.set_email("cw_soz", "a@b.example\nBcc: x@y.example")
     with pytest.raises(NotFound):
-        eng.set_user_email("nobody", "a@b.example")
-    eng.set_user_email("cw_soz", "a@b.example")
-    eng.set_user_email("cw_soz", None)
+        eng.people.set_email("nobody", "a@b.example")
+    eng.people.set_email("cw_soz", "a@b.example")
+    eng.people.set_email("cw_soz", None)
     assert [e["present"] for e in actions(eng, "user_email_set")] == [True, False]
 
 
@@ -121,33 +122,33 @@ def test_passing_failures_are_retried_permanent_ones_are_not(eng: Staffel) -> No
     failures = {flaky.id: DeliveryError("server down"),
                 dead.id: DeliveryError("no address", permanent=True),
                 broken.id: RuntimeError("bug")}
-    eng.notifier = Recorder(lambda n: failures.get(n.ref))
-    eng.advance_clock(to=DUE)
-    report = eng.send_reminders()
+    eng.context.notifier = Recorder(lambda n: failures.get(n.ref))
+    eng.clock.advance(to=DUE)
+    report = eng.supervision.send_reminders()
     assert (report.sent, report.retry, report.undeliverable) == (0, 2, 1)
     failures.clear()
     rec = Recorder()
-    eng.notifier = rec
-    report = eng.send_reminders()
+    eng.context.notifier = rec
+    report = eng.supervision.send_reminders()
     assert (report.sent, report.retry, report.undeliverable) == (2, 0, 0)
     assert {n.ref for n in rec.sent} == {flaky.id, broken.id}
-    assert eng.send_reminders().sent == 0
+    assert eng.supervision.send_reminders().sent == 0
     assert [e["task_id"] for e in actions(eng, "reminder_undeliverable")] == [dead.id]
 
 
 def test_supervisors_hear_of_an_unacknowledged_handover_once(eng: Staffel) -> None:
-    eng.add_user("sup_jc", "correct horse battery", ["supervisor"], ["jc_leistung"])
-    eng.add_user("sup_soz", "correct horse battery", ["supervisor"], ["sozialamt"])
-    eng.add_user("cw_jc", "correct horse battery", ["caseworker"], ["jc_leistung"])
+    eng.people.add("sup_jc", "correct horse battery", ["supervisor"], ["jc_leistung"])
+    eng.people.add("sup_soz", "correct horse battery", ["supervisor"], ["sozialamt"])
+    eng.people.add("cw_jc", "correct horse battery", ["caseworker"], ["jc_leistung"])
     for user in ("sup_jc", "sup_soz", "cw_jc"):
-        eng.set_user_email(user, f"{user}@stadt.example")
+        eng.people.set_email(user, f"{user}@stadt.example")
     case = intake(eng)  # proposed Monday 1 March: to acknowledge within 5 working days
     rec = Recorder()
-    eng.notifier = rec
-    eng.advance_clock(to=utc(2027, 3, 8, 23) - US)
-    assert eng.send_reminders().sent == 0
-    eng.advance_clock(to=utc(2027, 3, 8, 23))  # also when Task_ack (sla 5) becomes overdue
-    assert eng.send_reminders().sent == 2
+    eng.context.notifier = rec
+    eng.clock.advance(to=utc(2027, 3, 8, 23) - US)
+    assert eng.supervision.send_reminders().sent == 0
+    eng.clock.advance(to=utc(2027, 3, 8, 23))  # also when Task_ack (sla 5) becomes overdue
+    assert eng.supervision.send_reminders().sent == 2
     notes = {n.kind: n for n in rec.sent}
     handover = notes["handover_overdue"]
     assert (handover.ref, handover.team, handover.emails, handover.due_day) == (
@@ -157,10 +158,10 @@ def test_supervisors_hear_of_an_unacknowledged_handover_once(eng: Staffel) -> No
                               "Jobcenter Leistungssachbearbeitung")
     assert handover.subject == f"Staffel: Übergabe nicht bestätigt – Fall {case.case_number}"
     assert notes["task_overdue"].team == "jc_leistung"
-    eng.advance_clock(by=timedelta(days=3))  # the escalation task (sla 1) is overdue now too
-    assert eng.send_reminders().sent == 1
+    eng.clock.advance(by=timedelta(days=3))  # the escalation task (sla 1) is overdue now too
+    assert eng.supervision.send_reminders().sent == 1
     assert rec.sent[-1].team == "supervisor" and rec.sent[-1].title.startswith("Eskalation")
-    assert eng.send_reminders().sent == 0
+    assert eng.supervision.send_reminders().sent == 0
 
 
 def test_concurrent_sweeps_send_each_reminder_once(
@@ -168,15 +169,15 @@ def test_concurrent_sweeps_send_each_reminder_once(
     first = open_engine(make_engine)
     second = make_engine()
     tasks = {basic(first).open_tasks[0].id for _ in range(12)}
-    first.advance_clock(to=DUE)
+    first.clock.advance(to=DUE)
     rec = Recorder()
-    first.notifier = second.notifier = rec
+    first.context.notifier = second.context.notifier = rec
     barrier = threading.Barrier(4)
 
     def sweep(engine: Staffel) -> None:
         barrier.wait()
         for _ in range(3):
-            engine.send_reminders(limit=5)
+            engine.supervision.send_reminders(limit=5)
 
     threads = [threading.Thread(target=sweep, args=(e,)) for e in (first, second) * 2]
     for t in threads:
@@ -187,16 +188,16 @@ def test_concurrent_sweeps_send_each_reminder_once(
 
 
 def test_the_scheduler_sends_reminders_only_with_a_notifier(eng: Staffel) -> None:
-    eng.start_case(PERSON, "NW", "asylum", process_key="basic", actor="tester")
-    eng.advance_clock(to=DUE)
-    idle = TimerScheduler(eng, sweep_seconds=3600)
+    eng.cases.start(PERSON, "NW", "asylum", process_key="basic", actor="tester")
+    eng.clock.advance(to=DUE)
+    idle = TimerScheduler(eng.scheduler_hooks(), sweep_seconds=3600)
     idle.start()
     try:
         assert idle._scheduler.get_job("reminders") is None
     finally:
         idle.shutdown()
-    eng.notifier = Recorder()
-    runner = TimerScheduler(eng, sweep_seconds=3600, remind_seconds=3600)
+    eng.context.notifier = Recorder()
+    runner = TimerScheduler(eng.scheduler_hooks(), sweep_seconds=3600, remind_seconds=3600)
     runner.start()
     try:
         assert runner._scheduler.get_job("reminders") is not None

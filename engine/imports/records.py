@@ -1,8 +1,7 @@
 """The import's own rows: the file with its original bytes and report, one row per line
-(its outcome, and a fingerprint that makes re-imports idempotent), and the clarifications.
-
-Reads and writes go through the engine's transactions (``Staffel.unit`` / ``db.read``), so
-that bookkeeping and audit events commit together.
+(its outcome, and a fingerprint that makes re-imports idempotent), and the clarifications the
+Eingangszone decides. Functions over a session; :mod:`engine.services.imports` holds the
+transactions, so that bookkeeping, deliveries and audit events commit together.
 """
 
 from __future__ import annotations
@@ -15,9 +14,15 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from adapters.imports.model import CLARIFICATION, CLARIFICATION_TEAM
+from engine.errors import Conflict, NotFound
 from engine.execution.runtime import UnitOfWork
 from engine.persistence.models import Case, ImportClarification, ImportFile, ImportRow
+from engine.states import ClarificationState, ImportRowOutcome
+
+CLARIFICATION_TEAM = "eingangszone"
+CORRELATED, CLARIFICATION, INVALID, DUPLICATE = (
+    ImportRowOutcome.CORRELATED, ImportRowOutcome.CLARIFICATION, ImportRowOutcome.INVALID,
+    ImportRowOutcome.DUPLICATE)
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,8 @@ def write_rows(uow: UnitOfWork, rows: list[dict[str, Any]],
                                                        ImportRow.line.in_(chunk))))
     connection.execute(_INSERT_CLARIFICATIONS, [
         {"row_id": ids[line], "kind": rows[0]["kind"], "team": CLARIFICATION_TEAM,
-         "state": "open", "created_at": uow.now, "resolved_by": None, "resolved_at": None,
+         "state": ClarificationState.OPEN, "created_at": uow.now, "resolved_by": None,
+         "resolved_at": None,
          "resolution": None, **clarifications[line]} for line in wanted])
 
 
@@ -159,7 +165,7 @@ def row_infos(session: Session, file_id: int, *, problems_only: bool = False,
             .outerjoin(ImportClarification, ImportClarification.row_id == ImportRow.id)
             .where(ImportRow.file_id == file_id).order_by(ImportRow.line))
     if problems_only:
-        stmt = stmt.where(ImportRow.outcome != "correlated")
+        stmt = stmt.where(ImportRow.outcome != ImportRowOutcome.CORRELATED)
     if limit is not None:
         stmt = stmt.limit(limit)
     return [RowInfo(r.line, r.outcome, number, r.message_name, r.reason, r.field, r.detail,
@@ -169,10 +175,10 @@ def row_infos(session: Session, file_id: int, *, problems_only: bool = False,
 
 def clarification_info(session: Session, clar: ImportClarification) -> ClarificationInfo:
     """The dataclass of a clarification, with its candidates' case numbers."""
-    row = session.get(ImportRow, clar.row_id)
-    assert row is not None
-    file = session.get(ImportFile, row.file_id)
-    assert file is not None
+    found = session.execute(select(ImportRow, ImportFile)
+                            .join(ImportFile, ImportFile.id == ImportRow.file_id)
+                            .where(ImportRow.id == clar.row_id)).one()  # FK: always there
+    row, file = found
     ids = [str(c) for c in clar.candidates or []]
     numbers = {str(i): str(n) for i, n in session.execute(
         select(Case.id, Case.case_number).where(Case.id.in_(ids)))} if ids else {}
@@ -182,3 +188,60 @@ def clarification_info(session: Session, clar: ImportClarification) -> Clarifica
                              [(i, numbers.get(i, "?")) for i in ids], clar.created_at,
                              clar.resolved_by, clar.resolved_at,
                              dict(clar.resolution) if clar.resolution else None)
+
+
+@dataclass(frozen=True)
+class CaseCandidate:
+    """What matching a line to a case needs of a case (the adapter compares the names)."""
+
+    id: str
+    case_number: str
+    bamf_aktenzeichen: str
+    family_name: str
+    given_name: str
+    birth_date: str
+    stage: str
+
+
+def compact(value: str | None) -> str:
+    """An Aktenzeichen or case number as compared: no spaces, upper case."""
+    return "".join((value or "").split()).upper()
+
+
+def case_candidates(session: Session, aktenzeichen: set[str],
+                    birth_dates: set[str]) -> list[CaseCandidate]:
+    """Cases whose Aktenzeichen, case number (``compact``) or date of birth is among those
+    given: one streaming pass over the cases."""
+    if not aktenzeichen and not birth_dates:
+        return []
+    stmt = select(Case.id, Case.case_number, Case.bamf_aktenzeichen, Case.person,
+                  Case.stage).execution_options(yield_per=2000)
+    found = []
+    for case_id, number, az, person, stage in session.execute(stmt):
+        person = person or {}
+        birth = str(person.get("birth_date", ""))
+        if compact(az) not in aktenzeichen and number.upper() not in aktenzeichen \
+                and birth not in birth_dates:
+            continue
+        found.append(CaseCandidate(case_id, number, az or "",
+                                   str(person.get("family_name", "")),
+                                   str(person.get("given_name", "")), birth, stage))
+    return found
+
+
+def decide_clarification(uow: UnitOfWork, clarification_id: int, state: ClarificationState,
+                         resolution: dict[str, Any]) -> ImportClarification:
+    """Close an open clarification (Conflict if decided meanwhile); person fields cleared."""
+    stmt = select(ImportClarification).where(ImportClarification.id == clarification_id)
+    if uow.session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # SQLite's write transaction already excludes others
+    row = uow.session.scalars(stmt).first()
+    if row is None:
+        raise NotFound("no such clarification")
+    if row.state != ClarificationState.OPEN:
+        raise Conflict(f"the clarification is already {row.state}")
+    row.state, row.resolution = state, resolution
+    row.resolved_by, row.resolved_at = uow.actor, uow.now
+    row.fields = {}  # data minimisation: nobody needs the person fields once it is decided
+    uow.session.flush()
+    return row

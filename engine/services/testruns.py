@@ -1,35 +1,30 @@
-"""Façade method for test runs of drafts, mixed into :class:`engine.api.Staffel`.
+"""Test runs of drafts: settings checked, the current source set read, and a synthetic case
+walked through it in a throwaway engine (:mod:`engine.services.testrun_walk`).
 
-The real database is only read (the current source set and the engine time); everything the
-test run does happens in a throwaway in-memory engine (:mod:`engine.testrun`).
+The real database is only read (the current source set and the engine time). The throwaway
+engine is made by the factory the façade hands in, so this module needs no import of it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from engine.definitions import deploy
 from engine.errors import InvalidInput
 from engine.execution.cases import ENTRIES
-from engine.law.rules import LANDS, LegalRules
-from engine.persistence.db import Database
-from engine.testrun import OUTCOME_MESSAGE, DraftRunResult, run_draft
+from engine.law.lands import LANDS
+from engine.model import DraftRunResult
+from engine.services.context import EngineContext
+from engine.services.testrun_walk import OUTCOME_MESSAGE, WalkedEngine, run_draft
 
 DEFAULT_OUTCOME = "refugee"
 DEFAULT_LAND = "NW"
 DEFAULT_STEPS = 300
 MAX_STEPS = 1000
 MAIN_PROCESS = "refugee_lifecycle"
-
-
-class _Engine(Protocol):
-    db: Database
-    rules: LegalRules
-
-    def now(self) -> datetime: ...
 
 
 def outcomes_of(sources: Mapping[str, bytes | str]) -> list[str]:
@@ -45,29 +40,35 @@ def outcomes_of(sources: Mapping[str, bytes | str]) -> list[str]:
     return [str(v) for v in values] if isinstance(values, list) else []
 
 
-class DraftRunApi:
-    """Test runs of drafts on a throwaway engine."""
+class TestRunService:
+    """``staffel.testruns``: test runs of drafts on a throwaway engine."""
 
-    def test_run_outcomes(self: _Engine) -> list[str]:
+    __test__ = False  # not a pytest test class, whatever its name says
+
+    def __init__(self, ctx: EngineContext,
+                 make_engine: Callable[[datetime], WalkedEngine]) -> None:
+        self.ctx = ctx
+        self.make_engine = make_engine
+
+    def outcomes(self) -> list[str]:
         """The BAMF outcomes a test run may choose (from the deployed message schema)."""
         name = f"messages/{OUTCOME_MESSAGE}.schema.json"
-        with self.db.read() as session:
+        with self.ctx.db.read() as session:
             row = deploy.current_source(session, name)
             return outcomes_of({name: row.content} if row is not None else {})
 
-    def test_run_draft(self: _Engine, files: Mapping[str, bytes | str], *,
-                       outcome: str = DEFAULT_OUTCOME, land: str = DEFAULT_LAND,
-                       entry: str = "asylum", process_key: str = MAIN_PROCESS,
-                       max_steps: int = DEFAULT_STEPS, choices: dict[str, Any] | None = None,
-                       withhold: Iterable[str] = ()) -> DraftRunResult:
+    def run(self, files: Mapping[str, bytes | str], *, outcome: str = DEFAULT_OUTCOME,
+            land: str = DEFAULT_LAND, entry: str = "asylum", process_key: str = MAIN_PROCESS,
+            max_steps: int = DEFAULT_STEPS, choices: dict[str, Any] | None = None,
+            withhold: Iterable[str] = ()) -> DraftRunResult:
         """Walk a synthetic case through the deployed definitions overlaid with ``files``.
 
         Nothing is written to this engine's database. Raises InvalidInput for bad settings;
         a draft that does not validate gives a result with ``valid=False`` and the problems.
         """
-        with self.db.read() as session:
+        with self.ctx.db.read() as session:
             sources = {name: row.content for name, row in deploy.current_sources(session).items()}
-        start = self.now()
+        start = self.ctx.now()
         withheld = frozenset(withhold)
         _check_settings({**sources, **files}, outcome, land, entry, process_key, max_steps,
                         choices, withheld)
@@ -76,8 +77,8 @@ class DraftRunApi:
                     "withhold": sorted(withheld), "files": sorted(files)}
         return run_draft(sources, files, start, outcome=outcome, land=land, entry=entry,
                          process_key=process_key, max_steps=max_steps,
-                         choices=dict(choices or {}), withhold=withheld, rules=self.rules,
-                         settings=settings)
+                         choices=dict(choices or {}), withhold=withheld,
+                         settings=settings, make_engine=self.make_engine)
 
 
 def _check_settings(sources: Mapping[str, bytes | str], outcome: Any, land: Any, entry: Any,

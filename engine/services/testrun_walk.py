@@ -20,24 +20,28 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine.definitions.sample_data import sample
-from engine.errors import DeployError, InvalidInput, NotFound, Problem, StaffelError
-from engine.execution.clock import BERLIN
+from engine.errors import DeployError, InvalidInput, NotFound, StaffelError
 from engine.execution.messages import message_definition, waiting_message_tasks
 from engine.execution.spiff import load_state
+from engine.law.lands import BERLIN
+from engine.model import DraftDeadline, DraftRunResult, DraftStep
 from engine.persistence.models import AuditEvent, MessageWait, ProcessInstance, Timer
-
-if TYPE_CHECKING:
-    from engine.api import Staffel
+from engine.services.cases import CaseService
+from engine.services.context import EngineContext
+from engine.services.definitions import DefinitionService
+from engine.services.messages import MessageService
+from engine.services.tasks import TaskService
+from engine.services.timers import ClockService
 
 log = logging.getLogger("staffel.testrun")
 ACTOR = "testrun"
@@ -47,60 +51,21 @@ SYNTHETIC_AZ = "0000000-000"
 OUTCOME_MESSAGE = "bamf_decision"
 
 
-@dataclass(frozen=True)
-class DraftStep:
-    """One step of a test run: what was done, on which element, when, with which data."""
+class WalkedEngine(Protocol):
+    """What a test run needs of the throwaway engine it walks (the façade has all of it)."""
 
-    number: int
-    kind: str  # start | user_task | message | timer
-    element_id: str | None
-    name: str
-    element_type: str | None
-    process: str | None
-    team: str | None
-    at: datetime
-    stage: str
-    data: dict[str, Any]
-    deadlines: list[str] = field(default_factory=list)  # keys computed in this step
+    context: EngineContext
+    cases: CaseService
+    tasks: TaskService
+    messages: MessageService
+    clock: ClockService
+    definitions: DefinitionService
 
+    def init_db(self) -> None:
+        """Create the schema."""
 
-@dataclass(frozen=True)
-class DraftDeadline:
-    """A deadline the synthetic case got (the last computation of each key)."""
-
-    key: str
-    date: str
-    legal_basis: str
-    land: str
-    computed_at: datetime
-
-
-@dataclass(frozen=True)
-class DraftRunResult:
-    """What a test run did; ``valid`` is False (and only ``problems`` set) for a bad draft."""
-
-    valid: bool
-    problems: list[Problem] = field(default_factory=list)
-    steps: list[DraftStep] = field(default_factory=list)
-    deadlines: list[DraftDeadline] = field(default_factory=list)
-    path: dict[str, list[str]] = field(default_factory=dict)  # process -> elements walked
-    waiting: dict[str, list[str]] = field(default_factory=dict)  # process -> elements open
-    final_stage: str | None = None
-    benefit_system: str | None = None
-    completed: bool = False
-    stop_reason: str = "invalid"  # completed | stuck | step_limit | error | invalid
-    message: str = ""
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    settings: dict[str, Any] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (times as ISO strings)."""
-        return json.loads(json.dumps(asdict(self), default=_iso))
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value)
+    def close(self) -> None:
+        """Release the connections."""
 
 
 @dataclass(frozen=True)
@@ -112,15 +77,15 @@ class _Event:
     at: datetime
 
 
-def _events(eng: Staffel, *criteria: Any) -> list[_Event]:
-    with eng.db.read() as session:
+def _events(eng: WalkedEngine, *criteria: Any) -> list[_Event]:
+    with eng.context.db.read() as session:
         rows = session.scalars(select(AuditEvent).where(*criteria).order_by(AuditEvent.seq))
         return [_Event(r.seq, r.action, r.element_id, dict(r.details or {}), r.at) for r in rows]
 
 
 @dataclass
 class _Walk:
-    eng: Staffel
+    eng: WalkedEngine
     case_id: str
     sources: dict[str, str]
     outcome: str
@@ -133,14 +98,14 @@ class _Walk:
     # -- reading the throwaway database -----------------------------------------------------
     def workflows(self) -> list[tuple[str, Any]]:
         """The case's instances as (instance id, loaded workflow); indexes their elements."""
-        with self.eng.db.read() as session:
+        with self.eng.context.db.read() as session:
             rows = list(session.scalars(select(ProcessInstance).where(
                 ProcessInstance.case_id == self.case_id).order_by(ProcessInstance.created_at)))
             result = []
             for row in rows:
-                bundle = self.eng.specs.get(session, row.process_version_id)
+                bundle = self.eng.context.specs.get(session, row.process_version_id)
                 result.append((row.id, load_state(row.state, bundle,
-                                                  self.eng.runtime.script_engine)))
+                                                  self.eng.context.runtime.script_engine)))
                 self._index(bundle)
             return result
 
@@ -163,7 +128,7 @@ class _Walk:
     def add_step(self, kind: str, element_id: str | None, name: str | None, team: str | None,
                  data: dict[str, Any], process: str | None = None) -> None:
         """Record a step with the stage and the deadlines computed since the last one."""
-        view = self.eng.get_case(self.case_id)
+        view = self.eng.cases.get(self.case_id)
         events = self.new_events()
         computed = [str(e.details.get("key")) for e in events if e.action == "deadline_computed"]
         known = self.elements.get(element_id or "")
@@ -171,7 +136,7 @@ class _Walk:
             number=len(self.steps) + 1, kind=kind, element_id=element_id,
             name=name or (known[1] if known else None) or element_id or kind,
             element_type=known[2] if known else None,
-            process=process or (known[0] if known else None), team=team, at=self.eng.now(),
+            process=process or (known[0] if known else None), team=team, at=self.eng.clock.now(),
             stage=view.stage, data=data, deadlines=computed))
         for event in events:
             if event.action == "timer_fired" and kind != "timer":
@@ -180,7 +145,7 @@ class _Walk:
     def timer_step(self, event: _Event) -> None:
         """Record a fired timer (from its audit event) as a step."""
         known = self.elements.get(event.element_id or "")
-        view = self.eng.get_case(self.case_id)
+        view = self.eng.cases.get(self.case_id)
         self.steps.append(DraftStep(
             number=len(self.steps) + 1, kind="timer", element_id=event.element_id,
             name=(known[1] if known else None) or event.element_id or "timer",
@@ -191,19 +156,19 @@ class _Walk:
     # -- one step ---------------------------------------------------------------------------
     def today(self) -> Any:
         """The simulated day in Berlin."""
-        return self.eng.now().astimezone(BERLIN).date()
+        return self.eng.clock.now().astimezone(BERLIN).date()
 
     def step(self) -> str | None:
         """Do one thing; return a stop reason when nothing can be done."""
-        view = self.eng.get_case(self.case_id)
+        view = self.eng.cases.get(self.case_id)
         if view.status == "completed":
             return "completed"
         if view.open_tasks:
             task = view.open_tasks[0]
-            _info, schema, _data = self.eng.get_task(task.id)
+            _info, schema, _data = self.eng.tasks.get(task.id)
             data = sample(schema, self.today(), self.choices)
             self.workflows()  # index the elements
-            self.eng.complete_task(task.id, data, f"{ACTOR}:{task.team}")
+            self.eng.tasks.complete(task.id, data, f"{ACTOR}:{task.team}")
             self.add_step("user_task", task.name, task.title, task.team, data,
                           self.process_of(task.id))
             return None
@@ -217,7 +182,8 @@ class _Walk:
             payload = sample(schema, self.today(), choices)
             if schema is None and name == OUTCOME_MESSAGE:
                 payload = {"outcome": self.outcome}
-            self.eng.correlate(name, payload, case_id=self.case_id, actor=f"{ACTOR}:outside")
+            self.eng.messages.correlate(name, payload, case_id=self.case_id,
+                                        actor=f"{ACTOR}:outside")
             self.add_step("message", element_id, name, None, payload, process)
             return None
         return self.advance_timer()
@@ -232,7 +198,7 @@ class _Walk:
 
     def next_wait(self) -> tuple[str, str, str | None] | None:
         """(message, element, process) of the oldest awaited message that may be delivered."""
-        with self.eng.db.read() as session:
+        with self.eng.context.db.read() as session:
             waits = list(session.execute(select(
                 MessageWait.message_name, MessageWait.element_id, MessageWait.instance_id)
                 .where(MessageWait.case_id == self.case_id).order_by(MessageWait.id)))
@@ -251,14 +217,14 @@ class _Walk:
 
     def advance_timer(self) -> str | None:
         """Move the clock to the next due timer of the case; "stuck" when there is none."""
-        with self.eng.db.read() as session:
+        with self.eng.context.db.read() as session:
             due = session.scalar(select(Timer.due_at).where(
                 Timer.case_id == self.case_id, Timer.status == "waiting")
                 .order_by(Timer.due_at).limit(1))
         if due is None:
             return "stuck"
         self.workflows()
-        self.eng.advance_clock(to=max(due, self.eng.now()), actor=ACTOR)
+        self.eng.clock.advance(to=max(due, self.eng.clock.now()), actor=ACTOR)
         fired = False
         for event in self.new_events():
             if event.action == "timer_fired":
@@ -315,8 +281,8 @@ def _schema(text: str | None) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def _timer_error(eng: Staffel, case_id: str) -> str:
-    with eng.db.read() as session:
+def _timer_error(eng: WalkedEngine, case_id: str) -> str:
+    with eng.context.db.read() as session:
         error = session.scalar(select(Timer.last_error).where(
             Timer.case_id == case_id, Timer.last_error.is_not(None)).order_by(Timer.id.desc())
             .limit(1))
@@ -333,25 +299,23 @@ STOP_MESSAGES = {
 
 def run_draft(sources: Mapping[str, str], files: Mapping[str, bytes | str], start: datetime,
               *, outcome: str, land: str, entry: str, process_key: str, max_steps: int,
-              choices: dict[str, Any], withhold: frozenset[str], rules: Any,
-              settings: dict[str, Any]) -> DraftRunResult:
+              choices: dict[str, Any], withhold: frozenset[str],
+              settings: dict[str, Any],
+              make_engine: Callable[[datetime], WalkedEngine]) -> DraftRunResult:
     """Deploy ``sources`` overlaid with ``files`` into a throwaway engine and walk a case."""
-    from engine.api import Staffel
-
-    eng = Staffel("sqlite://", clock="simulated", clock_start=start, rules=rules,
-                  worker_id="testrun")
+    eng = make_engine(start)
     try:
         eng.init_db()
         overlay: dict[str, bytes | str] = {**sources, **files}
         try:
-            eng.deploy(overlay, actor=ACTOR)
+            eng.definitions.deploy(overlay, actor=ACTOR)
         except DeployError as err:
             return DraftRunResult(valid=False, problems=err.problems,
                                   message=err.message, settings=settings)
         texts = {name: (v.decode("utf-8") if isinstance(v, bytes) else v)
                  for name, v in overlay.items()}
         try:
-            case = eng.start_case(dict(SYNTHETIC_PERSON), land, entry,
+            case = eng.cases.start(dict(SYNTHETIC_PERSON), land, entry,
                                   SYNTHETIC_AZ if entry == "asylum" else None,
                                   process_key=process_key, actor=ACTOR)
         except NotFound as err:
@@ -362,16 +326,16 @@ def run_draft(sources: Mapping[str, str], files: Mapping[str, bytes | str], star
                                   started_at=start, ended_at=start, settings=settings)
         walk = _Walk(eng, case.id, texts, outcome, choices, withhold)
         walk.workflows()
-        title = next((v.name for v in eng.process_versions(process_key)), process_key)
+        title = next((v.name for v in eng.definitions.versions(process_key)), process_key)
         walk.add_step("start", None, title, None, {"land": land, "entry": entry}, process_key)
         reason, message = _walk(walk, max_steps)
-        view = eng.get_case(case.id)
+        view = eng.cases.get(case.id)
         walked, waiting = walk.path()
         return DraftRunResult(
             valid=True, steps=walk.steps, deadlines=walk.deadlines(), path=walked,
             waiting=waiting, final_stage=view.stage, benefit_system=view.benefit_system,
             completed=view.status == "completed", stop_reason=reason, message=message,
-            started_at=start, ended_at=eng.now(), settings=settings)
+            started_at=start, ended_at=eng.clock.now(), settings=settings)
     finally:
         eng.close()
 
@@ -393,6 +357,6 @@ def _walk(walk: _Walk, max_steps: int) -> tuple[str, str]:
             return "error", f"{type(exc).__name__}: {exc}"
         if reason is not None:
             return reason, STOP_MESSAGES[reason]
-    if walk.eng.get_case(walk.case_id).status == "completed":
+    if walk.eng.cases.get(walk.case_id).status == "completed":
         return "completed", STOP_MESSAGES["completed"]
     return "step_limit", f"{STOP_MESSAGES['step_limit']} ({max_steps})"

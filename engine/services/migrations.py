@@ -1,11 +1,10 @@
-"""Façade methods for process versions, mixed into :class:`engine.api.Staffel`: history, diff,
-and migration of running instances to a newer version (dry run or for real, each instance in
-a transaction of its own)."""
+"""Migration of running cases to another version of their process: a dry run that says per
+case whether it can move and why not, and the migration itself, each case in a transaction of
+its own (audit ``instance_migrated``). History and diff are in ``staffel.definitions``."""
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -13,11 +12,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.definitions import versions
 from engine.errors import Conflict, InvalidInput, StaffelError
-from engine.execution.runtime import Run, Runtime, UnitOfWork
-from engine.execution.specs import SpecCache
+from engine.execution.runtime import Run, UnitOfWork
 from engine.execution.spiff import load_state
-from engine.persistence.db import Database
 from engine.persistence.models import Case, ProcessInstance, ProcessVersion
+from engine.services.context import EngineContext
+from engine.states import InstanceStatus
 
 _TABLE = cast(Table, ProcessInstance.__table__)
 RETARGET = (update(_TABLE)
@@ -26,44 +25,29 @@ RETARGET = (update(_TABLE)
             .values(process_version_id=bindparam("version_id")))
 
 
-class _Engine(Protocol):
-    db: Database
-    specs: SpecCache
-    runtime: Runtime
+class MigrationService:
+    """``staffel.migrations``: dry run and migration of running cases."""
 
-    def unit(self, actor: str) -> contextlib.AbstractContextManager[UnitOfWork]: ...
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
 
-
-class VersionsApi:
-    """Version history, diff and migration of running cases."""
-
-    def version_history(self: _Engine, key: str) -> list[dict[str, Any]]:
-        """Every version of ``key``, newest first, with deploy time, deployer and running cases."""
-        with self.db.read() as session:
-            return versions.history(session, key)
-
-    def diff_versions(self: _Engine, key: str, a: int, b: int) -> dict[str, Any]:
-        """Elements added, removed and changed between two versions of a process."""
-        with self.db.read() as session:
-            return versions.diff_versions(session, key, a, b)
-
-    def dry_run_migration(self: _Engine, key: str, from_version: int, to_version: int,
-                          case_ids: list[str] | None = None) -> list[dict[str, Any]]:
+    def dry_run(self, key: str, from_version: int, to_version: int,
+                case_ids: list[str] | None = None) -> list[dict[str, Any]]:
         """Per running instance of ``from_version``: can it move to ``to_version``, and why not."""
-        with self.db.read() as session:
+        with self.ctx.db.read() as session:
             old, new = _pair(session, key, from_version, to_version)
             rows = _instances(session, old, case_ids)
-            new_bundle = self.specs.get(session, new.id)
-            old_bundle = self.specs.get(session, old.id)
+            new_bundle = self.ctx.specs.get(session, new.id)
+            old_bundle = self.ctx.specs.get(session, old.id)
             report = []
             for row, case in rows:
-                workflow = load_state(row.state, old_bundle, self.runtime.script_engine)
+                workflow = load_state(row.state, old_bundle, self.ctx.runtime.script_engine)
                 where = versions.position(workflow)
                 check = versions.check_migration(workflow, old, new, new_bundle)
                 reasons = list(check.reasons)
                 if not reasons:
                     try:
-                        versions.retarget(workflow, new_bundle, self.runtime.script_engine)
+                        versions.retarget(workflow, new_bundle, self.ctx.runtime.script_engine)
                     except Exception as exc:  # reported per case, never raised
                         reasons.append(f"the state cannot be moved: {exc}")
                 entry = _entry(case, row, not reasons, reasons)
@@ -72,15 +56,15 @@ class VersionsApi:
             report.extend(_missing(rows, case_ids))
             return report
 
-    def migrate_cases(self: _Engine, key: str, from_version: int, to_version: int,
-                      case_ids: list[str] | None = None,
-                      actor: str = "system") -> list[dict[str, Any]]:
+    def migrate(self, key: str, from_version: int, to_version: int,
+                case_ids: list[str] | None = None,
+                actor: str = "system") -> list[dict[str, Any]]:
         """Move running instances of ``from_version`` to ``to_version``, each atomically.
 
         Instances that cannot move (or lose a race: optimistic lock) stay as they were and are
         reported with their reasons.
         """
-        with self.db.read() as session:
+        with self.ctx.db.read() as session:
             old, new = _pair(session, key, from_version, to_version)
             found = _instances(session, old, case_ids)
             targets = [(row.id, case.id, case.case_number) for row, case in found]
@@ -89,8 +73,8 @@ class VersionsApi:
         report = []
         for instance_id, case_id, case_number in targets:
             try:
-                with self.unit(actor) as uow:
-                    report.append(_migrate_one(self, uow, instance_id, old_id, new_id))
+                with self.ctx.unit(actor) as uow:
+                    report.append(_migrate_one(self.ctx, uow, instance_id, old_id, new_id))
             except StaffelError as exc:
                 report.append({"case_id": case_id, "case_number": case_number,
                                "instance_id": instance_id, "migratable": False,
@@ -109,7 +93,7 @@ def _instances(session: Session, version: ProcessVersion,
                case_ids: list[str] | None) -> list[tuple[ProcessInstance, Case]]:
     stmt = (select(ProcessInstance, Case).join(Case, Case.id == ProcessInstance.case_id)
             .where(ProcessInstance.process_version_id == version.id,
-                   ProcessInstance.status == "running")
+                   ProcessInstance.status == InstanceStatus.RUNNING)
             .order_by(Case.case_number, ProcessInstance.id))
     if case_ids is not None:
         stmt = stmt.where(ProcessInstance.case_id.in_(case_ids))
@@ -130,22 +114,23 @@ def _entry(case: Case, row: ProcessInstance, ok: bool, reasons: list[str],
             "migratable": ok, "migrated": migrated, "reasons": reasons}
 
 
-def _migrate_one(engine: _Engine, uow: UnitOfWork, instance_id: str, old_id: int,
+def _migrate_one(ctx: EngineContext, uow: UnitOfWork, instance_id: str, old_id: int,
                  new_id: int) -> dict[str, Any]:
     session = uow.session
     row = session.get(ProcessInstance, instance_id)
     case = session.get(Case, row.case_id) if row is not None else None
     if row is None or case is None or row.process_version_id != old_id \
-            or row.status != "running":
+            or row.status != InstanceStatus.RUNNING:
         raise Conflict("the instance changed meanwhile; run the migration again")
     old, new = session.get(ProcessVersion, old_id), session.get(ProcessVersion, new_id)
-    assert old is not None and new is not None
-    run = engine.runtime.load(uow, instance_id, row)
-    new_bundle = engine.specs.get(session, new_id)
+    if old is None or new is None:  # versions are never deleted; only a broken database
+        raise Conflict("the process version is gone; run the migration again")
+    run = ctx.runtime.load(uow, instance_id, row)
+    new_bundle = ctx.specs.get(session, new_id)
     check = versions.check_migration(run.workflow, old, new, new_bundle)
     if not check.ok:
         return _entry(case, row, False, check.reasons)
-    moved = versions.retarget(run.workflow, new_bundle, engine.runtime.script_engine)
+    moved = versions.retarget(run.workflow, new_bundle, ctx.runtime.script_engine)
     result = session.connection().execute(RETARGET, {
         "b_id": row.id, "b_version": row.lock_version, "version_id": new_id})
     if result.rowcount != 1:

@@ -1,64 +1,58 @@
-"""Façade methods for the editor's drafts, mixed into :class:`engine.api.Staffel`: read, save
-(optimistic revision check), discard, and deploy-from-the-editor that removes the draft in the
-same transaction. Every change is in the audit trail (``draft_saved``, ``draft_discarded``,
-``deployed``)."""
+"""The editor's drafts: read, save (optimistic revision check), discard, and deploy from the
+editor, which removes the draft in the same transaction. Every change is in the audit trail
+(``draft_saved``, ``draft_discarded``, ``deployed``)."""
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any, Protocol
+from typing import Any
 
 from engine.definitions import deploy, drafts
 from engine.definitions.drafts import DraftInfo
 from engine.errors import NotFound
-from engine.execution.runtime import UnitOfWork
 from engine.model import DeployResult
-from engine.persistence.db import Database
+from engine.services.context import EngineContext
 
 
-class _Engine(Protocol):
-    db: Database
+class DraftService:
+    """``staffel.drafts``: one method, one transaction."""
 
-    def unit(self, actor: str) -> contextlib.AbstractContextManager[UnitOfWork]: ...
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
 
-
-class DraftsApi:
-    """Drafts of process diagrams saved from the editor."""
-
-    def process_draft(self: _Engine, key: str) -> DraftInfo | None:
+    def get(self, key: str) -> DraftInfo | None:
         """The current draft of ``key`` (``None`` if there is none)."""
-        with self.db.read() as session:
+        with self.ctx.db.read() as session:
             row = drafts.get_draft(session, key)
             return drafts.to_info(row) if row is not None else None
 
-    def process_drafts(self: _Engine) -> dict[str, DraftInfo]:
+    def all(self) -> dict[str, DraftInfo]:
         """Every current draft by process key."""
-        with self.db.read() as session:
+        with self.ctx.db.read() as session:
             return drafts.list_drafts(session)
 
-    def save_draft(self: _Engine, key: str, xml: bytes | str, base_version: Any, revision: Any,
-                   actor: str) -> DraftInfo:
+    def save(self, key: str, xml: bytes | str, base_version: Any, revision: Any,
+             actor: str) -> DraftInfo:
         """Store the editor's XML as the draft of ``key``; 409 if ``revision`` is stale."""
-        with self.unit(actor) as uow:
+        with self.ctx.unit(actor) as uow:
             row = drafts.save_draft(uow.session, key, xml, base_version, revision, actor,
                                     uow.now)
             uow.record("draft_saved", element_id=key, revision=row.revision,
                        base_version=row.base_version, size=len(row.xml.encode("utf-8")))
             return drafts.to_info(row)
 
-    def discard_draft(self: _Engine, key: str, revision: Any, actor: str) -> None:
+    def discard(self, key: str, revision: Any, actor: str) -> None:
         """Throw away the draft of ``key``; 409 if ``revision`` is stale, 404 if none."""
-        with self.unit(actor) as uow:
+        with self.ctx.unit(actor) as uow:
             row = drafts.discard_draft(uow.session, key, revision)
             uow.record("draft_discarded", element_id=key, revision=row.revision,
                        reason="discarded")
 
-    def deploy_edited(self: _Engine, key: str, xml: bytes | str, actor: str) -> DeployResult:
+    def deploy(self, key: str, xml: bytes | str, actor: str) -> DeployResult:
         """Deploy the editor's XML under the process's file name and drop its draft.
 
         Raises :class:`DeployError` with every problem (nothing stored, the draft kept).
         """
-        with self.unit(actor) as uow:
+        with self.ctx.unit(actor) as uow:
             latest = deploy.latest_version(uow.session, key)
             if latest is None:
                 raise NotFound(f"process {key!r} is not deployed")

@@ -1,0 +1,121 @@
+"""The façade :class:`Staffel`: one engine over one database, made of small services that share
+one unit-of-work factory (:class:`~engine.services.context.EngineContext`).
+
+``web/``, ``adapters/`` and the CLI call ``staffel.cases.start(...)``,
+``staffel.tasks.complete(...)``, ``staffel.definitions.deploy(...)`` and so on. Each service
+method is one transaction: it either does all it says or leaves the database as it was. Errors
+are the ones of :mod:`engine.errors`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+
+from engine.execution.clock import Clock, SystemClock, install_spiff_clock
+from engine.execution.runtime import Runtime, UnitOfWork
+from engine.execution.scheduler import SchedulerHooks
+from engine.execution.scripting import make_script_engine
+from engine.execution.specs import SpecCache
+from engine.execution.timekeeper import Timekeeper
+from engine.law.rules import DEFAULT_RULES, LegalRules
+from engine.people.users import DEFAULT_HASHER, DEFAULT_TOKEN_TTL
+from engine.persistence.db import Database
+from engine.ports import Notifier
+from engine.services.audit import AuditService
+from engine.services.cases import CaseService
+from engine.services.context import EngineContext
+from engine.services.definitions import DefinitionService
+from engine.services.drafts import DraftService
+from engine.services.handovers import HandoverService
+from engine.services.imports import ImportService
+from engine.services.messages import MessageService
+from engine.services.migrations import MigrationService
+from engine.services.people import PeopleService
+from engine.services.supervision import SupervisionService
+from engine.services.tasks import TaskService
+from engine.services.testruns import TestRunService
+from engine.services.timers import ClockService, TimerService
+
+
+class Staffel:
+    """One engine over one database. Thread-safe: every call opens its own transaction.
+
+    Everything it depends on comes in here, once: the clock mode, the legal rules, the notifier
+    (the port reminders go out through; None sends none), the wall clock for leases and token
+    expiry, the password hasher and the token lifetime.
+    """
+
+    def __init__(self, database_url: str, *, clock: str = "system",
+                 clock_start: datetime | None = None, rules: LegalRules = DEFAULT_RULES,
+                 worker_id: str | None = None, script_time_limit: float = 1.0,
+                 notifier: Notifier | None = None, wall_clock: Clock | None = None,
+                 password_hasher: PasswordHasher = DEFAULT_HASHER,
+                 token_ttl: timedelta = DEFAULT_TOKEN_TTL) -> None:
+        install_spiff_clock()
+        specs = SpecCache()
+        self.context = EngineContext(
+            db=Database(database_url), time=Timekeeper(clock, clock_start), rules=rules,
+            runtime=Runtime(specs, make_script_engine(rules, script_time_limit)),
+            worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
+            wall_clock=wall_clock or SystemClock(), notifier=notifier,
+            password_hasher=password_hasher, token_ttl=token_ttl, specs=specs)
+        ctx = self.context
+        self.cases = CaseService(ctx)
+        self.tasks = TaskService(ctx)
+        self.messages = MessageService(ctx)
+        self.timers = TimerService(ctx)
+        self.clock = ClockService(ctx, self.timers)
+        self.definitions = DefinitionService(ctx)
+        self.drafts = DraftService(ctx)
+        self.migrations = MigrationService(ctx)
+        self.testruns = TestRunService(ctx, make_engine=self._throwaway)
+        self.supervision = SupervisionService(ctx)
+        self.handovers = HandoverService(ctx)
+        self.people = PeopleService(ctx)
+        self.imports = ImportService(ctx, self.messages)
+        self.audit = AuditService(ctx)
+
+    def _throwaway(self, start: datetime) -> Staffel:
+        """An in-memory engine for a test run, its simulated clock at ``start``, same rules."""
+        return Staffel("sqlite://", clock="simulated", clock_start=start,
+                       rules=self.context.rules, worker_id="testrun")
+
+    def scheduler_hooks(self) -> SchedulerHooks:
+        """What a :class:`~engine.execution.scheduler.TimerScheduler` of this engine calls."""
+        remind = self.supervision.send_reminders
+        return SchedulerHooks(
+            fire_due=lambda limit: self.timers.fire_due(limit=limit),
+            next_due=self.timers.next_due, simulated=lambda: self.context.time.simulated,
+            send_reminders=(lambda: remind().sent) if self.context.notifier else None)
+
+    @property
+    def rules(self) -> LegalRules:
+        """The legal rules in force for this engine (frozen; adapters read pass marks etc.)."""
+        return self.context.rules
+
+    @property
+    def db(self) -> Database:
+        """The database (tests, benchmarks and maintenance; web and adapters never use it)."""
+        return self.context.db
+
+    @contextlib.contextmanager
+    def unit(self, actor: str) -> Iterator[UnitOfWork]:
+        """One write transaction (tests and benchmarks; services use the context's)."""
+        with self.context.unit(actor) as uow:
+            yield uow
+
+    def init_db(self) -> None:
+        """Create or upgrade the schema, and the simulated clock row if configured."""
+        self.context.db.migrate()
+        with self.context.db.write() as session:
+            self.context.time.ensure_row(session)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.context.db.dispose()

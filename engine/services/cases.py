@@ -1,0 +1,93 @@
+"""Cases: register one and start its process, read it, list and search cases, and the cheap
+visibility checks the web layer's authorization asks for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+
+from engine.definitions import deploy
+from engine.errors import InvalidInput, NotFound
+from engine.execution import cases
+from engine.model import CaseInfo, CaseSummary, Page
+from engine.people import access
+from engine.persistence.models import Case
+from engine.services.context import SYSTEM_ACTOR, EngineContext, check_json, storable
+
+DEFAULT_PROCESS = "refugee_lifecycle"
+
+
+class CaseService:
+    """``staffel.cases``: one method, one transaction."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self.ctx = ctx
+
+    def start(self, person: dict[str, Any], land: str, entry: str = "asylum",
+              bamf_aktenzeichen: str | None = None, process_key: str = DEFAULT_PROCESS,
+              data: dict[str, Any] | None = None, actor: str = SYSTEM_ACTOR) -> CaseInfo:
+        """Create a case and start the newest version of its process with initial data."""
+        with self.ctx.unit(actor) as uow:
+            version = deploy.latest_version(uow.session, process_key)
+            if version is None:
+                raise NotFound(f"process {process_key!r} is not deployed")
+            case = cases.create_case(uow.session, person, land, entry, bamf_aktenzeichen, uow.now)
+            uow.record("case_created", case_id=case.id, entry=entry, land=land)
+            initial = {"case_id": case.id, "land": land, "entry": entry, **(data or {})}
+            check_json("data", initial)
+            self.ctx.runtime.start(uow, case, version, initial).save()
+            return cases.case_info(uow.session, case, uow.now)
+
+    def get(self, case_id: str) -> CaseInfo:
+        """One case with deadlines, open tasks and handovers (NotFound if there is none)."""
+        with self.ctx.db.read() as session:
+            case = session.get(Case, case_id) if storable(case_id, 32) else None
+            if case is None:
+                raise NotFound("no such case")
+            return cases.case_info(session, case, self.ctx.time.now(session))
+
+    def list(self, *, stage: str | None = None, q: str | None = None,
+             case_ids: list[str] | None = None, page: int = 1,
+             per_page: int = 50) -> Page[CaseInfo]:
+        """Cases, newest first, filtered by stage, a search text or visible ids."""
+        with self.ctx.db.read() as session:
+            stmt = select(Case)
+            if stage:
+                stmt = stmt.where(Case.stage == stage)
+            if q:
+                like = f"%{q.strip()}%"
+                stmt = stmt.where(Case.case_number.ilike(like)
+                                  | Case.bamf_aktenzeichen.ilike(like))
+            if case_ids is not None:
+                stmt = stmt.where(Case.id.in_(case_ids))
+            total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+            rows = session.scalars(stmt.order_by(Case.created_at.desc(), Case.id)
+                                   .limit(per_page).offset((page - 1) * per_page))
+            now = self.ctx.time.now(session)
+            return Page([cases.case_info(session, r, now) for r in rows], total, page, per_page)
+
+    def summaries(self, *, teams: Iterable[str] | None = None, stage: str | None = None,
+                  q: str | None = None, page: int = 1,
+                  per_page: int = 50) -> Page[CaseSummary]:
+        """Cases visible to ``teams`` (None: all), newest first, without personal data."""
+        with self.ctx.db.read() as session:
+            return access.list_case_summaries(session, teams=teams, stage=stage, q=q,
+                                              page=page, per_page=per_page)
+
+    def visible(self, case_id: str, teams: Iterable[str] | None) -> bool:
+        """True if the case exists and one of ``teams`` has or had a task on it (None: any)."""
+        if not storable(case_id, 32):
+            return False
+        with self.ctx.db.read() as session:
+            return access.case_visible(session, case_id, teams)
+
+    def find_id(self, case_id: str | None = None,
+                correlation: dict[str, Any] | None = None) -> str:
+        """Resolve a case id or a correlation key to a case id (NotFound / InvalidInput)."""
+        if correlation is not None and not all(isinstance(v, str) for v in correlation.values()):
+            raise InvalidInput("correlation values must be strings",
+                               [{"field": "correlation", "message": "values must be strings"}])
+        with self.ctx.db.read() as session:
+            return cases.find_case(session, case_id, correlation).id
