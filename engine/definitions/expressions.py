@@ -193,12 +193,11 @@ def collect_dmn_expressions(
             text_el = input_el.find(f"{d}inputExpression/{d}text")
             text = text_el.text if text_el is not None else None
             ident = input_el.get("id")
-            if text is None or not text.strip():
+            if text_el is None or text is None or not text.strip():
                 problems.append(_problem(file_name, input_el,
                                          f"input {ident} has no input expression", ident))
                 inputs.append(None)
                 continue
-            assert text_el is not None
             inputs.append(text)
             found.append(Expression(ident, source_line(text_el), text, "eval",
                                     f"input expression of {ident}"))

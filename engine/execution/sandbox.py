@@ -218,7 +218,7 @@ class Sandbox:
                               "reserved names; rename them")
         try:
             data = copy.deepcopy(dict(context))
-        except Exception as exc:
+        except Exception as exc:  # task data is the process's own: any copy failure is a 422
             raise ScriptError(f"task data cannot be copied for the script: {exc}") from exc
         glb = {**self.helpers, **external, **data, **_GUARDS}
         self._run(code, glb)
@@ -268,7 +268,7 @@ class Sandbox:
             if line is not None and not exc.errors:
                 exc.errors.append({"line": line, "message": exc.message})
             raise
-        except Exception as exc:
+        except Exception as exc:  # whatever a script raises is the script's error, never a 500
             line = _line_in(exc.__traceback__)
             where = f"line {line}: " if line and code.co_filename == SCRIPT_FILENAME else ""
             message = f"{where}{type(exc).__name__}: {exc}"

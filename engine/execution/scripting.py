@@ -13,7 +13,7 @@ from engine.errors import ScriptError
 from engine.execution.clock import active_now
 from engine.execution.effects import CASE_HELPERS, current_land
 from engine.execution.sandbox import SandboxScriptEngine
-from engine.execution.tasks import due_at_for
+from engine.execution.tasks import end_of_working_days
 from engine.law import calendar, deadlines
 from engine.law.lands import BERLIN
 from engine.law.rules import LegalRules
@@ -27,9 +27,7 @@ def timer_at(day: Any, hour: int = 0) -> str:
 
 def sla_due(working_days: int) -> str:
     """The ISO instant a task created now with this SLA becomes overdue (case's Land)."""
-    due = due_at_for(active_now(), str(int(working_days)), current_land())
-    assert due is not None
-    return due.isoformat()
+    return end_of_working_days(active_now(), int(working_days), current_land()).isoformat()
 
 
 def today() -> date:

@@ -43,11 +43,17 @@ def ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
 
 
 def due_at_for(created: datetime, sla_days: str | None, land: str) -> datetime | None:
-    """End of the day that lies ``sla_days`` working days after ``created`` (Berlin), in UTC."""
+    """End of the day that lies ``sla_days`` working days after ``created`` (Berlin), in UTC;
+    None for a task without an SLA."""
     if sla_days in (None, ""):
         return None
+    return end_of_working_days(created, int(str(sla_days)), land)
+
+
+def end_of_working_days(created: datetime, working_days: int, land: str) -> datetime:
+    """End of the day that lies ``working_days`` working days after ``created`` (Berlin)."""
     local_day = created.astimezone(BERLIN).date()
-    due_day = calendar.add_working_days(local_day, int(str(sla_days)), land)
+    due_day = calendar.add_working_days(local_day, working_days, land)
     end = datetime.combine(due_day + timedelta(days=1), time.min, tzinfo=BERLIN)
     return end.astimezone(created.tzinfo)
 

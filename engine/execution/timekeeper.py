@@ -65,8 +65,10 @@ class Timekeeper:
             raise Conflict("the clock can only be moved when the simulated clock is configured")
         when = ensure_aware(when)
         self.ensure_row(session)
+        # Locked so that two processes moving the clock at once cannot move it backwards.
         row = session.get(ClockState, 1, with_for_update=True)
-        assert row is not None
+        if row is None:  # ensure_row just wrote it in this transaction
+            raise Conflict("the simulated clock row is missing; run init-db")
         if when < row.now:
             raise InvalidInput(
                 "the simulated clock cannot go back",

@@ -145,6 +145,9 @@ def claim_due(session: Session, now: datetime, worker: str, limit: int,
         .order_by(Timer.due_at, Timer.id)
         .limit(limit)
     )
+    # PostgreSQL: each poller skips rows another has locked, so pollers never wait on each
+    # other and a row is claimed once (without the lock 1,785 of 2,000 fired twice, ADR 0002).
+    # SQLite has no row locks: its write transaction (BEGIN IMMEDIATE) holds the database.
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     ids = list(session.scalars(stmt))
@@ -165,7 +168,7 @@ def lock_claimed(session: Session, timer_id: int,
             .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
             .where(Timer.id == timer_id, Timer.status == TimerStatus.CLAIMED,
                    Timer.claimed_by == worker))
-    if session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":  # SQLite: the write lock suffices
         stmt = stmt.with_for_update(of=Timer)
     found = session.execute(stmt).one_or_none()
     return (found[0], found[1]) if found is not None else None

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, NotFound
 from engine.execution.runtime import UnitOfWork
-from engine.persistence.models import Case, ImportClarification, ImportFile, ImportRow
+from engine.persistence.import_rows import ImportClarification, ImportFile, ImportRow
+from engine.persistence.models import Case
 from engine.states import ClarificationState, ImportRowOutcome
 
 CLARIFICATION_TEAM = "eingangszone"

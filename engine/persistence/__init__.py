@@ -5,3 +5,6 @@ transactions (SQLite ``BEGIN IMMEDIATE`` in WAL mode; PostgreSQL), and the Alemb
 Rooms read and write these rows through sessions that ``services`` open; the rows never leave
 the engine. May import: ``engine.states`` and ``engine.errors`` only.
 """
+
+# Every table on Base.metadata wherever persistence is imported (migrations, tests).
+from engine.persistence import import_rows, models  # noqa: F401

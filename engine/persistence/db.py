@@ -104,7 +104,8 @@ class Database:
                     yield connection
                 return
             raw = connection.connection.driver_connection
-            assert raw is not None
+            if raw is None:  # a pooled SQLite connection always has its sqlite3 connection
+                raise RuntimeError("no SQLite connection to switch foreign keys off")
             raw.execute("PRAGMA foreign_keys=OFF")  # autocommit: no transaction is open yet
             try:
                 with connection.begin():

@@ -21,7 +21,7 @@ from engine.law.permits import (
     with_alternative,
 )
 from engine.model import CaseInfo, Page
-from engine.persistence.models import ImportClarification, ImportFile, ImportRow
+from engine.persistence.import_rows import ImportClarification, ImportFile, ImportRow
 from engine.services.context import EngineContext
 from engine.services.messages import MessageService, check_message
 from engine.states import ClarificationState, ImportFileStatus

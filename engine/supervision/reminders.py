@@ -77,12 +77,13 @@ def claim_task_reminders(session: Session, now: datetime, limit: int) -> list[_C
     emails = _user_emails(session, sorted({r.assignee for r, _n in found if r.assignee}))
     claimed = []
     for row, number in found:
+        if row.due_at is None:  # the query asks for due_at <= now, which NULL never meets
+            continue
         won = session.execute(update(HumanTask).where(
             HumanTask.id == row.id, HumanTask.reminded_at.is_(None)).values(reminded_at=now)
             .execution_options(synchronize_session=False))
         if won.rowcount != 1:  # type: ignore[attr-defined]
             continue  # another scheduler took it
-        assert row.due_at is not None
         address = emails.get(row.assignee or "")
         note = Notification("task_overdue", row.id, number, row.title, row.due_at, row.team,
                             row.assignee, (address,) if address else ())
@@ -92,9 +93,7 @@ def claim_task_reminders(session: Session, now: datetime, limit: int) -> list[_C
 
 def handover_ack_due(handover: Handover, land: str, rules: LegalRules) -> datetime:
     """When the acknowledgment of a proposed handover is overdue (end of the last day)."""
-    due = tasks.due_at_for(handover.proposed_at, str(rules.handover_ack_working_days), land)
-    assert due is not None
-    return due
+    return tasks.end_of_working_days(handover.proposed_at, rules.handover_ack_working_days, land)
 
 
 def _supervisor_emails(session: Session, team: str) -> tuple[str, ...]:
@@ -166,7 +165,7 @@ def deliver(notifier: Notifier, item: _Claimed) -> str:
         log.warning("reminder %s of case %s to %s: %s (%s)", note.ref, note.case_number,
                     note.recipient, outcome, exc)
         return outcome
-    except Exception:
+    except Exception:  # an adapter's unforeseen failure must not lose the reminder: retry
         log.exception("reminder %s of case %s to %s failed; retrying at the next sweep",
                       note.ref, note.case_number, note.recipient)
         return "retry"

@@ -9,16 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine import Staffel
-from engine.persistence.models import (
-    AuditEvent,
-    Case,
-    CaseDeadline,
-    ImportClarification,
-    ImportFile,
-    ImportRow,
-    MessageWait,
-    ProcessInstance,
-)
+from engine.persistence.import_rows import ImportClarification, ImportFile, ImportRow
+from engine.persistence.models import AuditEvent, Case, CaseDeadline, MessageWait, ProcessInstance
 from tests.lifecycle.helpers import (
     ACK,
     ASYLBLG_STOP,

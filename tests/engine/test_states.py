@@ -17,14 +17,12 @@ from sqlalchemy import CheckConstraint, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from engine.persistence.db import MIGRATIONS_DIR, Database
+from engine.persistence.import_rows import ImportClarification, ImportFile, ImportRow
 from engine.persistence.models import (
     Base,
     Case,
     Handover,
     HumanTask,
-    ImportClarification,
-    ImportFile,
-    ImportRow,
     ProcessInstance,
     ProcessVersion,
     Timer,
