@@ -53,6 +53,13 @@ class Conflict(StaffelError):
     code = "conflict"
 
 
+class MessageNotUsable(Conflict):
+    """A message from outside that its case can never use: the case is closed, or none of its
+    processes waits for a message of that name (409; an import makes it a Klärfall)."""
+
+    code = "message_not_usable"
+
+
 class ScriptError(StaffelError):
     """A diagram expression or script failed, was rejected or ran out of time at run time."""
 

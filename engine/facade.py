@@ -18,11 +18,13 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 
 from engine.execution.clock import Clock, SystemClock, install_spiff_clock
-from engine.execution.runtime import Runtime, UnitOfWork
+from engine.execution.runtime import Runtime
 from engine.execution.scheduler import SchedulerHooks
 from engine.execution.scripting import make_script_engine
 from engine.execution.specs import SpecCache
 from engine.execution.timekeeper import Timekeeper
+from engine.execution.unit import UnitOfWork
+from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
 from engine.law.rules import DEFAULT_RULES, LegalRules
 from engine.people.users import DEFAULT_HASHER, DEFAULT_TOKEN_TTL
 from engine.persistence.db import Database
@@ -46,9 +48,10 @@ from engine.services.timers import ClockService, TimerService
 class Staffel:
     """One engine over one database. Thread-safe: every call opens its own transaction.
 
-    Everything it depends on comes in here, once: the clock mode, the legal rules, the notifier
-    (the port reminders go out through; None sends none), the wall clock for leases and token
-    expiry, the password hasher and the token lifetime.
+    Everything it depends on comes in here, once: the clock mode, the legal rules, the
+    outside-event settings (how long early messages are kept, when waits are followed up),
+    the notifier (the port reminders go out through; None sends none), the wall clock for
+    leases and token expiry, the password hasher and the token lifetime.
     """
 
     def __init__(self, database_url: str, *, clock: str = "system",
@@ -56,7 +59,8 @@ class Staffel:
                  worker_id: str | None = None, script_time_limit: float = 1.0,
                  notifier: Notifier | None = None, wall_clock: Clock | None = None,
                  password_hasher: PasswordHasher = DEFAULT_HASHER,
-                 token_ttl: timedelta = DEFAULT_TOKEN_TTL) -> None:
+                 token_ttl: timedelta = DEFAULT_TOKEN_TTL,
+                 outside_events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS) -> None:
         install_spiff_clock()
         specs = SpecCache()
         self.context = EngineContext(
@@ -64,7 +68,8 @@ class Staffel:
             runtime=Runtime(specs, make_script_engine(rules, script_time_limit)),
             worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
             wall_clock=wall_clock or SystemClock(), notifier=notifier,
-            password_hasher=password_hasher, token_ttl=token_ttl, specs=specs)
+            password_hasher=password_hasher, token_ttl=token_ttl,
+            outside_events=outside_events, specs=specs)
         ctx = self.context
         self.cases = CaseService(ctx)
         self.tasks = TaskService(ctx)

@@ -237,3 +237,20 @@ class DraftRunResult:
 
 def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of a message from outside.
+
+    ``outcome``: ``delivered`` (the case waited and took it), ``buffered`` (kept for the case
+    until it gets there, at most until ``expires_at``) or ``duplicate`` (the same
+    ``message_id`` came before; nothing changed, ``state`` says what became of the first).
+    """
+
+    outcome: str
+    case: CaseInfo
+    message: str
+    message_id: str | None
+    state: str
+    expires_at: datetime | None = None

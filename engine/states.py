@@ -60,7 +60,6 @@ class TimerStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-
 class ImportFileStatus(enum.StrEnum):
     """Status of an imported agency file (``import_files.status``): ``RUNNING`` while its
     rows are being booked (an interrupted import resumes), ``DONE`` with its report stored."""
@@ -76,6 +75,7 @@ class ImportRowOutcome(enum.StrEnum):
     CLARIFICATION = "clarification"  # waits for the Eingangszone (an ImportClarification)
     INVALID = "invalid"  # the line itself is wrong
     DUPLICATE = "duplicate"  # the same content was taken in before
+    BUFFERED = "buffered"  # kept for its case, used when the case gets there (migration 0009)
 
 
 class ClarificationState(enum.StrEnum):
@@ -83,4 +83,20 @@ class ClarificationState(enum.StrEnum):
 
     OPEN = "open"
     RESOLVED = "resolved"
+    DISCARDED = "discarded"
+
+
+class InboundState(enum.StrEnum):
+    """State of a message received from outside (``inbound_messages.state``).
+
+    ``DELIVERED`` when a waiting case used it at once; ``BUFFERED`` while it is kept for a case
+    that does not wait for it yet; ``USED`` when the case reached the step and took it;
+    ``EXPIRED`` when its keeping time ran out first (a person then looks at it); ``DISCARDED``
+    when its case closed before using it.
+    """
+
+    DELIVERED = "delivered"
+    BUFFERED = "buffered"
+    USED = "used"
+    EXPIRED = "expired"
     DISCARDED = "discarded"

@@ -64,7 +64,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
                     str(x) for x in (problem.get("file"), problem.get("line")) if x)
                 element = f" [{problem['element_id']}]" if problem.get("element_id") else ""
                 click.echo(f"  - {where}{element}: {problem.get('message')}", err=True)
-            sys.exit(EXIT_CODES.get(type(err), 1))
+            sys.exit(next((EXIT_CODES[c] for c in type(err).__mro__ if c in EXIT_CODES), 1))
     return wrapper
 
 

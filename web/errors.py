@@ -34,7 +34,7 @@ def register_error_handlers(app: Flask) -> None:
     def _engine_error(err: StaffelError) -> ResponseReturnValue:
         body = err.to_dict()
         body["errors"] = [_with_field(e) for e in body["errors"]]
-        return jsonify(body), STATUS.get(type(err), 400)
+        return jsonify(body), status_of(err)
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> ResponseReturnValue:
@@ -47,6 +47,12 @@ def register_error_handlers(app: Flask) -> None:
                 "message": "Something went wrong on our side; the change was not saved.",
                 "errors": []}
         return jsonify(body), 500
+
+
+def status_of(err: StaffelError) -> int:
+    """The HTTP status of an engine error, by its class or the nearest base class that has
+    one (a ``MessageNotUsable`` is a ``Conflict``: 409)."""
+    return next((STATUS[c] for c in type(err).__mro__ if c in STATUS), 400)
 
 
 def http_error_body(err: HTTPException) -> dict[str, Any]:

@@ -31,6 +31,7 @@ def summary(file: FileInfo, problems: list[RowInfo]) -> dict[str, Any]:
             "separator": file.separator, "counts": file.counts,
             "problems": [_line(p) for p in problems[:STORED_PROBLEMS]],
             "problems_truncated": file.counts["rows"] - file.counts["correlated"]
+            - file.counts.get("buffered", 0)
             > len(problems[:STORED_PROBLEMS])}
 
 

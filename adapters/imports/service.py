@@ -29,7 +29,15 @@ from adapters.imports.model import (
     ParsedRow,
 )
 from adapters.imports.normalise import fingerprint
-from engine import Conflict, InvalidInput, NotFound, ScriptError, Staffel, complete_alternative
+from engine import (
+    Conflict,
+    InvalidInput,
+    MessageNotUsable,
+    NotFound,
+    ScriptError,
+    Staffel,
+    complete_alternative,
+)
 
 BATCH = 1000
 Progress = Callable[[int, int], None]  # (lines done, lines in total)
@@ -174,8 +182,8 @@ class _Run:
                 self.engine.imports.deliver_row(self.file_id, self.kind, row.line, fp,
                                                 row.message, payload, case.id, self.actor)
                 return
-            except NotFound as err:
-                self._clarify(row, fp, Match(None, "not_waiting", [case.id]), err.message)
+            except (MessageNotUsable, NotFound) as err:  # closed, or never waits for it
+                self._clarify(row, fp, Match(None, "not_usable", [case.id]), err.message)
                 return
             except InvalidInput as err:
                 self._book(row, INVALID, reason="rejected_by_process", field="payload",

@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
 
+from engine.execution.spiff import SpecBundle
 from engine.persistence.models import MessageWait
 
 
@@ -65,3 +66,16 @@ def find_waits(session: Session, case_id: str, name: str) -> list[MessageWait]:
         select(MessageWait).where(MessageWait.case_id == case_id,
                                   MessageWait.message_name == name)
     ))
+
+
+def catchable_names(bundle: SpecBundle) -> frozenset[str]:
+    """Every message name the process and its called processes can catch."""
+    spec, subprocess_specs = bundle
+    names: set[str] = set()
+    for process in (spec, *subprocess_specs.values()):
+        for task_spec in process.task_specs.values():
+            definition = getattr(task_spec, "event_definition", None)
+            inner = (definition.event_definitions
+                     if isinstance(definition, MultipleEventDefinition) else [definition])
+            names.update(d.name for d in inner if isinstance(d, MessageEventDefinition))
+    return frozenset(names)

@@ -10,7 +10,6 @@ all. The optimistic lock (``lock_version``) makes a concurrent writer fail with
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 from uuid import uuid4
@@ -21,33 +20,16 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from engine.audit import AuditLog, PendingEvent
 from engine.errors import Conflict, NotFound, ScriptError, StaffelError
-from engine.execution import handovers, messages, tasks, timers
-from engine.execution.clock import Clock, using_clock
+from engine.execution import handovers, inbound, messages, tasks, timers
+from engine.execution.clock import using_clock
 from engine.execution.effects import CaseEffects, collecting
 from engine.execution.sandbox import find_script_error
 from engine.execution.specs import SpecCache
 from engine.execution.spiff import SERIALIZER_VERSION, dump_state, load_state, new_workflow
+from engine.execution.unit import UnitOfWork
 from engine.persistence.models import Case, CaseDeadline, ProcessInstance, ProcessVersion, Timer
 from engine.states import InstanceStatus
-
-
-@dataclass
-class UnitOfWork:
-    """The transaction-wide things every step needs: session, time, actor and the audit log."""
-
-    session: Session
-    now: datetime
-    clock: Clock
-    actor: str
-    audit: AuditLog
-
-    def record(self, action: str, *, case_id: str | None = None, instance_id: str | None = None,
-               element_id: str | None = None, **details: Any) -> None:
-        """Queue an audit event of this unit of work."""
-        self.audit.record(PendingEvent(self.now, self.actor, action, case_id, instance_id,
-                                       element_id, details))
 
 
 def translate_engine_error(exc: Exception) -> StaffelError:
@@ -82,6 +64,8 @@ class Run:
                 if step is not None:
                     step(self.workflow)
                 self.workflow.do_engine_steps()
+                if self.case.buffered_messages:  # kept messages this step may now use
+                    inbound.use_buffered(self.uow, self.case, self.workflow, self.row.id)
             except (SpiffWorkflowException, StaffelError, Exception) as exc:
                 raise translate_engine_error(exc) from exc
         self._effects = effects
@@ -181,6 +165,8 @@ def apply_effects(uow: UnitOfWork, case: Case, effects: CaseEffects | None) -> N
     if effects.closed and case.closed_at is None:
         case.closed_at = uow.now
         uow.record("case_closed", case_id=case.id)
+        if case.buffered_messages:
+            inbound.discard_for(uow, case)
 
 
 class Runtime:

@@ -7,6 +7,7 @@ import threading
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from engine.execution.messages import catchable_names
 from engine.execution.spiff import SpecBundle, spec_from_dict
 from engine.persistence.models import ProcessVersion
 
@@ -16,6 +17,7 @@ class SpecCache:
 
     def __init__(self) -> None:
         self._bundles: dict[int, SpecBundle] = {}
+        self._names: dict[int, frozenset[str]] = {}
         self._lock = threading.Lock()
 
     def get(self, session: Session, version_id: int) -> SpecBundle:
@@ -30,7 +32,17 @@ class SpecCache:
         with self._lock:
             return self._bundles.setdefault(version_id, bundle)
 
+    def message_names(self, session: Session, version_id: int) -> frozenset[str]:
+        """Every message name a version (with its called processes) can catch (cached)."""
+        names = self._names.get(version_id)
+        if names is None:
+            names = catchable_names(self.get(session, version_id))
+            with self._lock:
+                self._names[version_id] = names
+        return names
+
     def clear(self) -> None:
         """Forget every cached spec (tests)."""
         with self._lock:
             self._bundles.clear()
+            self._names.clear()

@@ -15,15 +15,15 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, NotFound
-from engine.execution.runtime import UnitOfWork
+from engine.execution.unit import UnitOfWork
 from engine.persistence.import_rows import ImportClarification, ImportFile, ImportRow
 from engine.persistence.models import Case
 from engine.states import ClarificationState, ImportRowOutcome
 
 CLARIFICATION_TEAM = "eingangszone"
-CORRELATED, CLARIFICATION, INVALID, DUPLICATE = (
+CORRELATED, CLARIFICATION, INVALID, DUPLICATE, BUFFERED = (
     ImportRowOutcome.CORRELATED, ImportRowOutcome.CLARIFICATION, ImportRowOutcome.INVALID,
-    ImportRowOutcome.DUPLICATE)
+    ImportRowOutcome.DUPLICATE, ImportRowOutcome.BUFFERED)
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,8 @@ def file_info(row: ImportFile) -> FileInfo:
                     row.separator, row.uploaded_by, row.uploaded_at, row.status,
                     {"rows": row.rows_total, "correlated": row.rows_correlated,
                      "clarification": row.rows_clarification, "invalid": row.rows_invalid,
-                     "duplicate": row.rows_duplicate}, dict(row.report or {}))
+                     "duplicate": row.rows_duplicate, "buffered": row.rows_buffered},
+                    dict(row.report or {}))
 
 
 def find_file(session: Session, kind: str, sha256: str) -> ImportFile | None:
@@ -148,7 +149,8 @@ _INSERT_CLARIFICATIONS = insert(cast(Table, ImportClarification.__table__))
 
 def summary_counts(session: Session, file_id: int) -> dict[str, int]:
     """How many lines of a file had which outcome."""
-    counts = dict.fromkeys(("correlated", "clarification", "invalid", "duplicate"), 0)
+    counts = dict.fromkeys(("correlated", "buffered", "clarification", "invalid", "duplicate"),
+                           0)
     for outcome, n in session.execute(select(ImportRow.outcome, func.count())
                                       .where(ImportRow.file_id == file_id)
                                       .group_by(ImportRow.outcome)):
@@ -166,7 +168,8 @@ def row_infos(session: Session, file_id: int, *, problems_only: bool = False,
             .outerjoin(ImportClarification, ImportClarification.row_id == ImportRow.id)
             .where(ImportRow.file_id == file_id).order_by(ImportRow.line))
     if problems_only:
-        stmt = stmt.where(ImportRow.outcome != ImportRowOutcome.CORRELATED)
+        # delivered now or kept for the case: nothing anyone has to do about those lines
+        stmt = stmt.where(ImportRow.outcome.not_in((CORRELATED, BUFFERED)))
     if limit is not None:
         stmt = stmt.limit(limit)
     return [RowInfo(r.line, r.outcome, number, r.message_name, r.reason, r.field, r.detail,

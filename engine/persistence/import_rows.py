@@ -36,6 +36,7 @@ class ImportFile(Base):
     rows_clarification: Mapped[int] = mapped_column(Integer, default=0)
     rows_invalid: Mapped[int] = mapped_column(Integer, default=0)
     rows_duplicate: Mapped[int] = mapped_column(Integer, default=0)
+    rows_buffered: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     report: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
     __table_args__ = (

@@ -109,6 +109,9 @@ class Case(Base):
     person: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: how many messages are kept for this case (read on every step: only a case with some
+    #: looks at ``inbound_messages``)
+    buffered_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CaseDeadline(Base):

@@ -26,9 +26,11 @@ from engine.audit import AuditLog
 from engine.definitions.forms import SchemaCache
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.execution.clock import Clock, SimulatedClock, SystemClock
-from engine.execution.runtime import Runtime, UnitOfWork
+from engine.execution.runtime import Runtime
 from engine.execution.specs import SpecCache
 from engine.execution.timekeeper import Timekeeper
+from engine.execution.unit import UnitOfWork
+from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
 from engine.law.rules import LegalRules
 from engine.people.users import DEFAULT_HASHER, DEFAULT_TOKEN_TTL
 from engine.persistence.db import Database
@@ -51,6 +53,7 @@ class EngineContext:
     notifier: Notifier | None = None  # None: no reminders are sent (nothing is claimed)
     password_hasher: PasswordHasher = DEFAULT_HASHER
     token_ttl: timedelta = DEFAULT_TOKEN_TTL
+    outside_events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS
     specs: SpecCache = field(default_factory=SpecCache)
     schemas: SchemaCache = field(default_factory=SchemaCache)
 

@@ -20,7 +20,7 @@ from engine.law.permits import (
     complete_alternative,
     with_alternative,
 )
-from engine.model import CaseInfo, Page
+from engine.model import CaseInfo, Page, Receipt
 from engine.persistence.import_rows import ImportClarification, ImportFile, ImportRow
 from engine.services.context import EngineContext
 from engine.services.messages import MessageService, check_message
@@ -56,6 +56,7 @@ class ImportService:
                                  status=ImportFileStatus.RUNNING, rows_total=rows,
                                  rows_correlated=0,
                                  rows_clarification=0, rows_invalid=0, rows_duplicate=0,
+                                 rows_buffered=0,
                                  report={})
                 uow.session.add(row)
                 uow.session.flush()
@@ -90,22 +91,27 @@ class ImportService:
 
     def deliver_row(self, file_id: int, kind: str, line: int, fingerprint: str,
                     message: str, payload: dict[str, Any], case_id: str,
-                    actor: str) -> CaseInfo:
-        """Deliver a line's message to its case and write its row, in one transaction.
+                    actor: str) -> Receipt:
+        """Give a line's message to its case (delivered now, or kept until the case waits for
+        it) and write its row, in one transaction.
 
-        The errors are the delivery's (NotFound: the case does not wait; InvalidInput: the
-        process refuses the payload); Conflict also when a concurrent import took the line.
+        The errors are the message service's (Conflict: the case can never use it, or a
+        concurrent import took the line; InvalidInput: the payload is refused).
         """
         payload = check_message(message, payload)
         with self.ctx.unit(actor) as uow:
-            info = self.messages.deliver(uow, message, payload, case_id=case_id)
+            receipt = self.messages.receive_in(uow, message, payload, case_id=case_id,
+                                               source="import")
+            outcome = (records.BUFFERED if receipt.outcome == "buffered"
+                       else records.CORRELATED)
             uow.session.add(ImportRow(file_id=file_id, kind=kind, line=line,
-                                      fingerprint=fingerprint, outcome=records.CORRELATED,
-                                      case_id=info.id, message_name=message))
+                                      fingerprint=fingerprint, outcome=outcome,
+                                      case_id=receipt.case.id, message_name=message))
             uow.session.flush()  # a concurrent import of the same line fails here, whole
-            uow.record("import_row_correlated", case_id=info.id, import_file=file_id,
-                       line=line, message=message)
-            return info
+            uow.record("import_row_correlated" if outcome == records.CORRELATED
+                       else "import_row_buffered", case_id=receipt.case.id,
+                       import_file=file_id, line=line, message=message)
+            return receipt
 
     def finish(self, file_id: int, actor: str, summarise: Summarise,
                stored_problems: int) -> dict[str, Any]:
@@ -122,6 +128,7 @@ class ImportService:
             row.rows_clarification = counts[records.CLARIFICATION]
             row.rows_invalid, row.rows_duplicate = counts[records.INVALID], \
                 counts[records.DUPLICATE]
+            row.rows_buffered = counts[records.BUFFERED]
             row.status, row.finished_at = ImportFileStatus.DONE, uow.now
             row.report = summarise(records.file_info(row), problems)
             uow.record("import_finished", import_file=file_id, kind=row.kind, counts=counts)

@@ -1,17 +1,25 @@
-"""Messages from outside (BAMF, Ausländerbehörde, course providers, other systems): delivered
-to the case instance that waits for them, validated against the message's JSON Schema."""
+"""Messages from outside (BAMF, Ausländerbehörde, course providers, other systems), in any
+order: delivered to the case instance that waits for them, or kept for a case that will wait
+for them and used when it gets there; refused (409) when the case can never use them. A
+sender's ``message_id`` makes a resend change nothing. Payloads are checked against the
+message's JSON Schema before anything is kept."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.util import BpmnEvent
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from engine.errors import InvalidInput, NotFound
-from engine.execution import cases, messages
-from engine.execution.runtime import UnitOfWork
-from engine.model import CaseInfo
+from engine.errors import Conflict, InvalidInput, MessageNotUsable, NotFound
+from engine.execution import cases, inbound, messages
+from engine.execution.unit import UnitOfWork
+from engine.model import CaseInfo, Receipt
+from engine.persistence.models import Case, MessageWait, ProcessInstance
 from engine.services.context import SYSTEM_ACTOR, EngineContext, check_json
+from engine.states import InboundState, InstanceStatus
 
 
 class MessageService:
@@ -28,18 +36,86 @@ class MessageService:
         with self.ctx.unit(actor) as uow:
             return self.deliver(uow, name, payload, case_id=case_id, correlation=correlation)
 
+    def receive(self, name: str, payload: dict[str, Any] | None, *,
+                case_id: str | None = None, correlation: dict[str, Any] | None = None,
+                message_id: str | None = None, actor: str = SYSTEM_ACTOR,
+                source: str = "api") -> Receipt:
+        """Take a message for a case: deliver it now, or keep it until the case waits for it.
+
+        Conflict (409) when the case is closed or none of its processes can ever use the
+        message; NotFound for an unknown case; InvalidInput for a bad payload or message id.
+        """
+        payload = check_message(name, payload)
+        check_message_id(message_id)
+        with self.ctx.unit(actor) as uow:
+            return self.receive_in(uow, name, payload, case_id=case_id,
+                                   correlation=correlation, message_id=message_id,
+                                   source=source)
+
+    def receive_in(self, uow: UnitOfWork, name: str, payload: dict[str, Any], *,
+                   case_id: str | None = None, correlation: dict[str, Any] | None = None,
+                   message_id: str | None = None, source: str = "api") -> Receipt:
+        """:meth:`receive` inside a unit of work the caller holds (the import bookkeeping)."""
+        case = cases.find_case(uow.session, case_id, correlation)
+        if message_id is not None:
+            earlier = inbound.find_by_message_id(uow.session, name, message_id)
+            if earlier is not None:
+                if earlier.case_id != case.id:
+                    raise Conflict(f"message id {message_id!r} was used for another case", [
+                        {"field": "message_id", "message": "already used for another case"}])
+                return Receipt("duplicate", cases.case_info(uow.session, case, uow.now), name,
+                               message_id, earlier.state, earlier.expires_at)
+        if case.closed_at is not None:
+            raise MessageNotUsable(f"case {case.case_number} is closed (stage {case.stage}): "
+                           f"message {name!r} can no longer be used",
+                           [{"field": "name", "message": "the case is closed",
+                             "stage": case.stage}])
+        waits = messages.find_waits(uow.session, case.id, name)
+        if waits:
+            info, element = self._deliver_to(uow, case, name, payload, waits)
+            inbound.record(uow, case, name, payload, state=InboundState.DELIVERED,
+                           message_id=message_id, source=source, element_id=element)
+            return Receipt("delivered", info, name, message_id, InboundState.DELIVERED)
+        version_id = self._usable_by(uow.session, case, name)
+        self.ctx.schemas.validate_message(uow.session, version_id, name, payload)
+        keep = timedelta(days=self.ctx.outside_events.keep_days(name))
+        row = inbound.record(uow, case, name, payload, state=InboundState.BUFFERED,
+                             message_id=message_id, source=source, keep=keep)
+        uow.record("message_buffered", case_id=case.id, message=name, inbound=row.id,
+                   expires_at=row.expires_at.isoformat() if row.expires_at else None,
+                   fields=sorted(payload), source=source)
+        return Receipt("buffered", cases.case_info(uow.session, case, uow.now), name,
+                       message_id, InboundState.BUFFERED, row.expires_at)
+
+    def _usable_by(self, session: Session, case: Case, name: str) -> int:
+        """The process version of the case that can use ``name`` (Conflict if none can)."""
+        versions = list(session.scalars(select(ProcessInstance.process_version_id).where(
+            ProcessInstance.case_id == case.id,
+            ProcessInstance.status == InstanceStatus.RUNNING)))
+        for version_id in versions:
+            if name in self.ctx.specs.message_names(session, version_id):
+                return version_id
+        raise MessageNotUsable(f"case {case.case_number} (stage {case.stage}) will never use "
+                               f"message {name!r}: none of its processes waits for it",
+                               [{"field": "name", "message": "no process of this case uses it",
+                                 "stage": case.stage}])
+
     def deliver(self, uow: UnitOfWork, name: str, payload: dict[str, Any], *,
                 case_id: str | None = None,
                 correlation: dict[str, Any] | None = None) -> CaseInfo:
-        """The delivery inside a unit of work the caller holds.
+        """The delivery inside a unit of work the caller holds (NotFound if it does not wait).
 
-        For other services that write their own rows in the same transaction (the import
-        bookkeeping), so that delivery and bookkeeping commit together or not at all.
+        For other services that write their own rows in the same transaction, so that the
+        delivery and their bookkeeping commit together or not at all.
         """
         case = cases.find_case(uow.session, case_id, correlation)
         waits = messages.find_waits(uow.session, case.id, name)
         if not waits:
             raise NotFound(f"case {case.case_number} is not waiting for message {name!r}")
+        return self._deliver_to(uow, case, name, payload, waits)[0]
+
+    def _deliver_to(self, uow: UnitOfWork, case: Case, name: str, payload: dict[str, Any],
+                    waits: list[MessageWait]) -> tuple[CaseInfo, str]:
         run = self.ctx.runtime.load(uow, waits[0].instance_id)
         self.ctx.schemas.validate_message(uow.session, run.row.process_version_id, name, payload)
         waiting = [t for t in messages.waiting_message_tasks(run.workflow)
@@ -53,7 +129,7 @@ class MessageService:
         uow.record("message_correlated", case_id=case.id, instance_id=run.row.id,
                    element_id=waits[0].element_id, message=name, fields=sorted(payload))
         run.save()
-        return cases.case_info(uow.session, case, uow.now)
+        return cases.case_info(uow.session, case, uow.now), waits[0].element_id
 
 
 def check_message(name: Any, payload: Any) -> dict[str, Any]:
@@ -67,3 +143,13 @@ def check_message(name: Any, payload: Any) -> dict[str, Any]:
                                                          "message": "must be an object"}])
     check_json("payload", payload)
     return payload
+
+
+def check_message_id(message_id: Any) -> None:
+    """InvalidInput unless ``message_id`` is None or 1-200 printable characters."""
+    if message_id is None:
+        return
+    if not isinstance(message_id, str) or not 0 < len(message_id) <= 200 \
+            or not message_id.isprintable():
+        raise InvalidInput("message_id must be 1 to 200 printable characters",
+                           [{"field": "message_id", "message": "1 to 200 printable characters"}])

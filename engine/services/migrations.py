@@ -12,8 +12,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.definitions import versions
 from engine.errors import Conflict, InvalidInput, StaffelError
-from engine.execution.runtime import Run, UnitOfWork
+from engine.execution.runtime import Run
 from engine.execution.spiff import load_state
+from engine.execution.unit import UnitOfWork
 from engine.persistence.models import Case, ProcessInstance, ProcessVersion
 from engine.services.context import EngineContext
 from engine.states import InstanceStatus

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from engine.errors import InvalidInput
 from engine.execution import timers
 from engine.execution.clock import SimulatedClock, ensure_aware
-from engine.execution.runtime import Run, UnitOfWork
+from engine.execution.runtime import Run
+from engine.execution.unit import UnitOfWork
 from engine.model import FireReport
 from engine.services.context import SYSTEM_ACTOR, EngineContext
 from engine.states import TimerStatus

@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 from engine.errors import NotFound
 from engine.execution.cases import case_deadlines
 from engine.execution.handovers import handover_info
-from engine.execution.runtime import UnitOfWork
 from engine.execution.specs import SpecCache
 from engine.execution.spiff import load_state
+from engine.execution.unit import UnitOfWork
 from engine.model import DeadlineInfo, HandoverInfo
 from engine.persistence.models import (
     AuditEvent,

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from engine.persistence.db import MIGRATIONS_DIR, Database
 from engine.persistence.import_rows import ImportClarification, ImportFile, ImportRow
+from engine.persistence.inbound import InboundMessage
 from engine.persistence.models import (
     Base,
     Case,
@@ -33,6 +34,7 @@ from engine.states import (
     HumanTaskState,
     ImportFileStatus,
     ImportRowOutcome,
+    InboundState,
     InstanceStatus,
     TimerStatus,
 )
@@ -47,17 +49,31 @@ COLUMNS: list[tuple[str, str, type[enum.StrEnum]]] = [
     ("import_files", "status", ImportFileStatus),
     ("import_rows", "outcome", ImportRowOutcome),
     ("import_clarifications", "state", ClarificationState),
+    ("inbound_messages", "state", InboundState),
 ]
 IDS = [f"{table}.{column}" for table, column, _ in COLUMNS]
 
 
-def _migration_0008():  # type: ignore[no-untyped-def]
-    path = MIGRATIONS_DIR / "versions" / "0008_state_check_constraints.py"
-    spec = importlib.util.spec_from_file_location("migration_0008", path)
+def _migration(name: str):  # type: ignore[no-untyped-def]
+    path = MIGRATIONS_DIR / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _migration_0008():  # type: ignore[no-untyped-def]
+    return _migration("0008_state_check_constraints")
+
+
+def _newest_lists() -> dict[tuple[str, str], tuple[str, ...]]:
+    """The allowed values each state column got from the newest migration that set them."""
+    lists = {(t, c): tuple(v) for t, c, v in _migration_0008().STATE_COLUMNS}
+    inbound = _migration("0009_inbound_messages")
+    lists[("import_rows", "outcome")] = inbound.OUTCOMES_AFTER
+    lists[("inbound_messages", "state")] = inbound.INBOUND_STATES
+    return lists
 
 
 def _listed(sql: str) -> list[str]:
@@ -111,6 +127,9 @@ def seed(db: Database) -> None:
                                   state=ClarificationState.OPEN, reason="no_case", fields={},
                                   message_name="permit_issued", payload={}, candidates=[],
                                   created_at=START))
+        s.add(InboundMessage(case_id="c1", name="bamf_decision", state=InboundState.BUFFERED,
+                             payload={}, fields=[], source="api", received_by="tester",
+                             received_at=START))
 
 
 @pytest.fixture
@@ -120,11 +139,14 @@ def db(make_engine: Callable[..., Any]) -> Database:
     return database
 
 
-def _one_of_each(db: Database) -> dict[str, tuple[str, object]]:
+def _one_of_each(db: Database, skip: set[str] | None = None
+                 ) -> dict[str, tuple[str, object]]:
     """{table: (state, primary key)} of one row of each table."""
     found = {}
     with db.read() as s:
         for table, column, _ in COLUMNS:
+            if table in (skip or set()):
+                continue
             t = Base.metadata.tables[table]
             pk = t.primary_key.columns.values()[0]
             key, value = s.execute(select(pk, t.c[column]).order_by(pk).limit(1)).one()
@@ -190,7 +212,7 @@ def test_states_are_stored_as_their_plain_strings(db: Database) -> None:
     assert raw == {"process_instances": {"running"}, "human_tasks": {"open"},
                    "timers": {"fired", "waiting"}, "handovers": {"proposed"},
                    "import_files": {"done"}, "import_rows": {"clarification"},
-                   "import_clarifications": {"open"}}
+                   "import_clarifications": {"open"}, "inbound_messages": {"buffered"}}
     assert status is InstanceStatus.RUNNING and status == "running" and waiting == ["x2"]
 
 
@@ -199,18 +221,24 @@ def _check_names(db: Database, table: str) -> set[str]:
     return {c["name"] for c in inspect(db.engine).get_check_constraints(table)}
 
 
+NEWER_THAN_0008 = {"inbound_messages"}  # tables of migration 0009 and later
+
+
 def _counts(db: Database) -> dict[str, int]:
     with db.read() as s:
         return {t: s.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
-                for t in Base.metadata.tables}
+                for t in Base.metadata.tables if t not in NEWER_THAN_0008}
 
 
 def test_the_0008_migration_goes_down_and_up(db: Database) -> None:
     seed(db)
-    before, counts = _one_of_each(db), _counts(db)
+    with db.write() as s:  # rows of later migrations cannot survive the way down to 0007
+        s.execute(text("DELETE FROM inbound_messages"))
+    before, counts = _one_of_each(db, skip=NEWER_THAN_0008), _counts(db)
     migrate_down(db, "0007_reverts")
     for table, column, _ in COLUMNS:
-        assert f"ck_{table}_{column}" not in _check_names(db, table)
+        if table not in NEWER_THAN_0008:
+            assert f"ck_{table}_{column}" not in _check_names(db, table)
     assert _counts(db) == counts
     with db.write() as s:  # without the constraints an unknown value goes in
         s.execute(text("UPDATE handovers SET state = 'bogus'"))
@@ -222,7 +250,7 @@ def test_the_0008_migration_goes_down_and_up(db: Database) -> None:
     db.migrate()
     for table, column, _ in COLUMNS:
         assert f"ck_{table}_{column}" in _check_names(db, table)
-    assert _one_of_each(db) == before and _counts(db) == counts
+    assert _one_of_each(db, skip=NEWER_THAN_0008) == before and _counts(db) == counts
     if db.is_sqlite:  # foreign keys are enforced again on the pooled connections
         with db.read() as s:
             assert s.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
@@ -239,15 +267,14 @@ def test_enum_model_and_migration_list_the_same_values(table: str, column: str,
     check = _model_check(table, column)
     assert str(check.sqltext).startswith(f"{column} IN (")
     assert _listed(str(check.sqltext)) == values
-    migration = {(t, c): v for t, c, v in _migration_0008().STATE_COLUMNS}
-    assert list(migration[(table, column)]) == values
+    assert list(_newest_lists()[(table, column)]) == values
     model_column = Base.metadata.tables[table].c[column]
     assert list(model_column.type.enums) == values  # type: ignore[attr-defined]
     assert model_column.type.length >= max(map(len, values))  # type: ignore[attr-defined]
 
 
 def test_every_state_column_is_listed() -> None:
-    migration = {(t, c) for t, c, _ in _migration_0008().STATE_COLUMNS}
+    migration = set(_newest_lists())
     typed = {(t.name, c.name) for t in Base.metadata.tables.values()
              for c in t.columns if hasattr(c.type, "enums")}
     assert typed == migration == {(t, c) for t, c, _ in COLUMNS}
@@ -264,3 +291,24 @@ def test_members_equal_their_strings() -> None:
     assert HumanTaskState.OPEN == "open" and f"{TimerStatus.FIRED}" == "fired"
     assert str(ImportRowOutcome.DUPLICATE) == "duplicate"
     assert "running" in {InstanceStatus.RUNNING} and InstanceStatus("completed").name == "COMPLETED"
+
+
+def test_the_0009_migration_goes_down_and_up(db: Database) -> None:
+    seed(db)
+    with db.write() as s:
+        s.execute(text("UPDATE cases SET buffered_messages = 1"))
+        s.execute(text("UPDATE import_rows SET outcome = 'buffered'"))
+    with pytest.raises(RuntimeError, match="import rows are 'buffered'"):
+        migrate_down(db, "0008_state_checks")
+    assert "inbound_messages" in inspect(db.engine).get_table_names()
+    with db.write() as s:
+        s.execute(text("UPDATE import_rows SET outcome = 'clarification'"))
+    migrate_down(db, "0008_state_checks")
+    assert "inbound_messages" not in inspect(db.engine).get_table_names()
+    assert "buffered_messages" not in {c["name"] for c in inspect(db.engine).get_columns("cases")}
+    with pytest.raises(IntegrityError, match="ck_import_rows_outcome"), db.write() as s:
+        s.execute(text("UPDATE import_rows SET outcome = 'buffered'"))
+    db.migrate()
+    with db.write() as s:
+        s.execute(text("UPDATE import_rows SET outcome = 'buffered'"))
+        assert s.execute(text("SELECT buffered_messages FROM cases")).scalar_one() == 0

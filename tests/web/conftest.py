@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine import Staffel
+from engine.persistence.inbound import InboundMessage
 from engine.persistence.models import (
     ApiToken,
     AuditEvent,
@@ -118,7 +119,9 @@ def snapshot(engine: Staffel) -> tuple[Any, ...]:
     """Everything a failed request must leave as it was."""
     with engine.db.read() as s:
         return (
-            sorted((r.id, r.stage, r.closed_at) for r in s.scalars(select(Case))),
+            sorted((r.id, r.stage, r.closed_at, r.buffered_messages)
+                   for r in s.scalars(select(Case))),
+            s.scalar(select(func.count()).select_from(InboundMessage)),
             sorted((r.id, r.status, r.lock_version) for r in s.scalars(select(ProcessInstance))),
             sorted((r.id, r.state, r.assignee) for r in s.scalars(select(HumanTask))),
             sorted((r.id, r.status) for r in s.scalars(select(Timer))),

@@ -19,14 +19,16 @@ from web.api.durations import parse_duration
 DECISION = {"name": "bamf_decision", "payload": {"outcome": "refugee"}}
 
 
-def test_message_by_aktenzeichen_is_202_and_moves_the_case(api: Api,
+def test_message_by_aktenzeichen_is_200_and_moves_the_case(api: Api,
                                                          api_engine: Staffel) -> None:
     case = start_waiting(api_engine, "8000000-001")
     response = api.post("/api/v1/messages",
                         {**DECISION, "correlation": {"bamf_aktenzeichen": "8000000-001"}})
-    assert response.status_code == 202
-    assert response.get_json() == {"case_id": case.id, "case_number": case.case_number,
-                                   "stage": "S1", "status": "completed"}
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "outcome": "delivered", "state": "delivered", "message": "bamf_decision",
+        "message_id": None, "expires_at": None, "case_id": case.id,
+        "case_number": case.case_number, "stage": "S1", "status": "completed"}
     assert "message_correlated" in [e.action for e in api_engine.audit.events(case.id)]
 
 
@@ -34,7 +36,7 @@ def test_message_by_case_id_from_a_team_member(api: Api, api_engine: Staffel) ->
     case = start_waiting(api_engine)
     # cw_multi is in jc_leistung (a message team) and sozialamt (which worked on the case)
     response = api.post("/api/v1/messages", {**DECISION, "case_id": case.id}, as_="cw_multi")
-    assert response.status_code == 202
+    assert response.status_code == 200
     assert api_engine.cases.get(case.id).status == "completed"
 
 
@@ -42,7 +44,8 @@ def test_message_by_case_id_from_a_team_member(api: Api, api_engine: Staffel) ->
     ({**DECISION, "correlation": {"bamf_aktenzeichen": "0000000-000"}}, 404, None),
     ({**DECISION, "case_id": "0" * 32}, 404, None),
     ({"name": "permit_issued", "payload": {}, "correlation": {"bamf_aktenzeichen":
-                                                              "8000000-001"}}, 404, None),
+                                                              "8000000-001"}}, 409, {"name"}),
+    ({**DECISION, "case_id": "a", "message_id": ""}, 422, {"message_id"}),
     ({"name": "bamf_decision", "payload": {},  # the diagram's script needs 'outcome'
       "correlation": {"bamf_aktenzeichen": "8000000-001"}}, 422, {"line 1"}),
     (DECISION, 422, {"case_id"}),
@@ -76,14 +79,36 @@ def test_payloads_are_checked_against_the_message_schema(api: Api, api_engine: S
         assert_error(api.post("/api/v1/messages", body), 422, "invalid_input", fields)
     assert snapshot(api_engine) == before
     body = {"name": "bamf_decision", "case_id": case.id, "payload": {"outcome": "refugee"}}
-    assert api.post("/api/v1/messages", body).status_code == 202
+    assert api.post("/api/v1/messages", body).status_code == 200
 
 
-def test_message_to_a_case_that_waits_for_nothing_yet_is_404(api: Api,
-                                                           api_engine: Staffel) -> None:
+def test_an_early_message_is_kept_202_and_used_when_the_case_gets_there(
+        api: Api, api_engine: Staffel) -> None:
     case = start_basic(api_engine)
-    assert_error(api.post("/api/v1/messages", {**DECISION, "case_id": case.id}), 404,
-                 "not_found")
+    body = {**DECISION, "case_id": case.id, "message_id": "bamf-2027-0001"}
+    response = api.post("/api/v1/messages", body)
+    assert response.status_code == 202
+    answer = response.get_json()
+    assert (answer["outcome"], answer["state"], answer["status"]) == (
+        "buffered", "buffered", "running")
+    assert answer["expires_at"] == (START + timedelta(days=365)).isoformat()
+    again = api.post("/api/v1/messages", body)  # a resend changes nothing
+    assert (again.status_code, again.get_json()["outcome"]) == (200, "duplicate")
+    task = api_engine.cases.get(case.id).open_tasks[0]
+    api_engine.tasks.complete(task.id, {"interpreter_needed": False}, "cw_soz")
+    assert api_engine.cases.get(case.id).status == "completed"
+
+
+def test_a_message_the_case_never_uses_is_409_naming_the_stage(api: Api,
+                                                               api_engine: Staffel) -> None:
+    case = start_basic(api_engine)
+    before = snapshot(api_engine)
+    response = api.post("/api/v1/messages", {"name": "course_result", "case_id": case.id,
+                                             "payload": {}})
+    assert_error(response, 409, "message_not_usable", {"name"})
+    assert "(stage S1)" in response.get_json()["message"]
+    assert response.get_json()["errors"][0]["stage"] == "S1"
+    assert snapshot(api_engine) == before
 
 
 def test_clock_shows_engine_time_and_advances_by_duration_or_to_a_time(

@@ -28,24 +28,36 @@ blp = protect(Blueprint("system", __name__, url_prefix="/api/v1",
 
 @blp.post("/messages")
 @blp.arguments(MessageSchema)
-@blp.response(202, MessageAcceptedSchema)
+@blp.response(200, MessageAcceptedSchema)
+@blp.alt_response(202, schema=MessageAcceptedSchema,
+                  description="kept for the case until it waits for the message")
 @errors(blp, 400, 401, 403, 404, 409)
-def send_message(body: dict[str, Any]) -> dict[str, Any]:
-    """Deliver a message to the case that waits for it (by id or BAMF Aktenzeichen).
+def send_message(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """Give a case (by id or BAMF Aktenzeichen) a message from outside, in any order.
+
+    200 when the case waited and took it; 202 when it is kept ("stored, will be used when the
+    case gets there") until the case reaches the step that waits for it; 200 with outcome
+    ``duplicate`` when the same ``message_id`` came before (nothing changes). 409 when the
+    case is closed or none of its processes ever waits for this message (the reason names
+    the case's stage); 404 for an unknown case; 422 for an invalid payload.
 
     Senders: admins (integration tokens) and caseworkers/supervisors of eingangszone,
     auslaenderbehoerde, kurstraeger, jc_leistung, jc_vermittlung, jc_regel for cases their
-    teams work on. 404 when no such case waits for this message, 422 for an invalid payload.
+    teams work on.
     """
     who = actor()
     case_id = authz.authorize_message(engine(), who, body.get("case_id"),
                                       body.get("correlation"))
-    case = engine().messages.correlate(body["name"], body["payload"], case_id=case_id,
-                              actor=who.username)
-    log.info("message %s delivered to case %s by %s", body["name"], case.case_number,
-             who.username)
-    return {"case_id": case.id, "case_number": case.case_number, "stage": case.stage,
-            "status": case.status}
+    receipt = engine().messages.receive(body["name"], body["payload"], case_id=case_id,
+                                        message_id=body.get("message_id"), actor=who.username)
+    case = receipt.case
+    log.info("message %s for case %s by %s: %s", body["name"], case.case_number,
+             who.username, receipt.outcome)
+    answer = {"outcome": receipt.outcome, "state": receipt.state, "message": receipt.message,
+              "message_id": receipt.message_id, "expires_at": receipt.expires_at,
+              "case_id": case.id, "case_number": case.case_number, "stage": case.stage,
+              "status": case.status}
+    return answer, 202 if receipt.outcome == "buffered" else 200
 
 
 @blp.get("/clock")

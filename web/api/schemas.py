@@ -296,6 +296,8 @@ class MessageSchema(ma.Schema):
     case_id = Text(validate=validate.Length(min=1, max=64))
     correlation = fields.Nested(CorrelationSchema)
     payload = JsonObject(load_default=dict)
+    message_id = Text(validate=validate.Length(min=1, max=200), metadata={
+        "description": "the sender's id of this message: sending it again changes nothing"})
 
     @ma.validates_schema
     def _one_target(self, data: dict[str, Any], **_kwargs: Any) -> None:
@@ -304,8 +306,18 @@ class MessageSchema(ma.Schema):
 
 
 class MessageAcceptedSchema(ma.Schema):
-    """The case a message was delivered to."""
+    """What became of a message: delivered to the waiting case (200), kept until the case gets
+    there (202), or a resend of a message id seen before (200, nothing changed)."""
 
+    outcome = fields.String(required=True, metadata={
+        "enum": ["delivered", "buffered", "duplicate"]})
+    state = fields.String(required=True, metadata={
+        "description": "delivered, buffered, used, expired or discarded (for a duplicate: "
+                       "what became of the first one)"})
+    message = fields.String(required=True)
+    message_id = fields.String(allow_none=True)
+    expires_at = fields.DateTime(allow_none=True, metadata={
+        "description": "a kept message is used until then; afterwards a person looks at it"})
     case_id = fields.String(required=True)
     case_number = fields.String(required=True)
     stage = fields.String(required=True)

@@ -22,14 +22,14 @@ from flask_babel import gettext as _
 
 from engine import Conflict, InvalidInput, NotFound, StaffelError
 from web.auth import page_login_required
-from web.errors import STATUS
+from web.errors import status_of
 from web.pages.common import bp, engine
 from web.pages.editor import MAX_XML, _owner
 
 
 def json_error(err: StaffelError) -> ResponseReturnValue:
     """The one JSON error shape for a failure of an editor's JSON route."""
-    return jsonify(err.to_dict()), STATUS.get(type(err), 400)
+    return jsonify(err.to_dict()), status_of(err)
 
 
 def _number(value: str | None) -> Any:
