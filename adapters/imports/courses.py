@@ -34,7 +34,9 @@ DTZ = {"unter a2": "below_A2", "unter_a2": "below_A2", "below_a2": "below_A2",
 def _lid(value: str, rules: LegalRules) -> tuple[bool | None, RowError | None]:
     text = clean(value).casefold()
     points = text.split("/")[0].strip()
-    if points.isdigit():
+    # ASCII digits only: str.isdigit() is also true for "²" or "١٧", which int() refuses or
+    # reads as another number
+    if points.isascii() and points.isdigit():
         score = int(points)
         if score > rules.lid_questions:
             return None, RowError("LiD", "bad_lid", f"LiD: more than {rules.lid_questions} "

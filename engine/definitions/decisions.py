@@ -59,8 +59,8 @@ def decision_files(session: Session) -> list[DecisionFileInfo]:
                                                       row.content.encode("utf-8")))
         except DeployError:
             continue
-        for _task, _line, decision in refs.called_decisions:
-            for process in refs.process_ids:
+        for decision, processes in refs.decision_callers.items():
+            for process in processes:
                 if process not in callers.setdefault(decision, []):
                     callers[decision].append(process)
     result = []

@@ -91,9 +91,13 @@ def schema_errors(schema: dict[str, Any], data: Any, prefix: str = "") -> list[d
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = [str(p) for p in error.absolute_path]
         if error.validator == "required" and isinstance(error.instance, dict):
+            # jsonschema reports one error per missing key, each carrying the whole list:
+            # name every missing key once
             missing = [k for k in error.validator_value if k not in error.instance]
             for key in missing:
-                errors.append({"field": prefix + ".".join([*path, key]), "message": "is required"})
+                entry = {"field": prefix + ".".join([*path, key]), "message": "is required"}
+                if entry not in errors:
+                    errors.append(entry)
             continue
         if error.validator == "additionalProperties":
             message = "unknown field(s): " + error.message.split("(")[-1].rstrip(")")

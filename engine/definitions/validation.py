@@ -72,6 +72,8 @@ class References:
     called_elements: list[tuple[str, int | None, str]] = field(default_factory=list)
     decision_ids: list[str] = field(default_factory=list)
     called_decisions: list[tuple[str, int | None, str]] = field(default_factory=list)
+    #: decision id -> the processes (of this document) whose business-rule tasks call it
+    decision_callers: dict[str, list[str]] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
 
 
@@ -265,9 +267,13 @@ def document_references(tree: etree._ElementTree) -> References:
         (a.get("id") or "", source_line(a), (a.get("calledElement") or "").strip())
         for a in root.iter(B + "callActivity")
     ]
-    for task in root.iter(B + "businessRuleTask"):
-        holder, decision = _called_decision(task)
-        refs.called_decisions.append((task.get("id") or "", source_line(holder), decision))
+    for process in root.findall(B + "process"):
+        for task in process.iter(B + "businessRuleTask"):
+            holder, decision = _called_decision(task)
+            refs.called_decisions.append((task.get("id") or "", source_line(holder), decision))
+            callers = refs.decision_callers.setdefault(decision, [])
+            if process.get("id") and process.get("id") not in callers:
+                callers.append(process.get("id") or "")
     refs.messages = [m.get("name") or m.get("id") or "" for m in root.iter(B + "message")]
     return refs
 

@@ -4,6 +4,7 @@ the legal basis of the team pair and the recorded consent; the audit event with 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -170,9 +171,10 @@ def test_sharing_is_audited_with_field_names_only(eng: Staffel) -> None:
 def test_unknown_or_malformed_ids_are_not_found(eng: Staffel, bad: str) -> None:
     resettlement_handover(eng)
     before = len(eng.audit.events(limit=10_000))
-    with pytest.raises(NotFound):
+    message = f"^handover {re.escape(bad)} does not exist$"
+    with pytest.raises(NotFound, match=message):
         eng.handovers.record(bad)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=message):
         eng.handovers.record_shared(bad, ["family_name"], "x", "json", actor="cw")
     assert eng.handovers.teams(bad) is None
     assert len(eng.audit.events(limit=10_000)) == before

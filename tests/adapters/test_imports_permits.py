@@ -4,6 +4,7 @@ move on, the right clarifications appear, nothing twice, nothing lost, clear rej
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -161,7 +162,8 @@ def test_a_file_that_is_no_list_is_rejected_whole(eng: Staffel, name: str, needl
                                                   line: int | None) -> None:
     world(eng)
     before = counts(eng)
-    with pytest.raises(ImportRejected) as caught:
+    with pytest.raises(ImportRejected,
+                       match=f"^{re.escape(name)}: file rejected: {re.escape(needle)}") as caught:
         run(eng, name)
     assert needle in caught.value.message
     assert caught.value.line == line
@@ -173,7 +175,7 @@ def test_empty_file_and_unknown_kind(eng: Staffel) -> None:
     with pytest.raises(ImportRejected, match="empty"):
         Importer(eng).import_file("permits", "x.csv", b"  \n", "u")
     from engine.errors import InvalidInput
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(InvalidInput, match=r"^unknown import kind 'visa'$") as caught:
         Importer(eng).import_file("visa", "x.csv", read("permits_semicolon.csv"), "u")
     assert caught.value.errors[0]["field"] == "kind"
     assert counts(eng) == before
@@ -184,9 +186,9 @@ def test_an_interrupted_import_resumes_without_losing_or_repeating(eng: Staffel)
 
     def crash(done: int, _total: int) -> None:
         if done == 6:
-            raise KeyboardInterrupt
+            raise KeyboardInterrupt("simulated crash after row 6")
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt, match=r"^simulated crash after row 6$"):
         Importer(eng).import_file("permits", "m.csv", read("permits_mixed.csv"), "u", crash)
     assert "permit_issued" not in waits(eng, w.haddad)  # line 2 was delivered and booked
     result = run(eng, "permits_mixed.csv")

@@ -4,6 +4,7 @@ choice made from the app config, and reminders travelling from the engine to the
 from __future__ import annotations
 
 import io
+import re
 import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -55,17 +56,21 @@ def test_starttls_is_used_and_verified(tls_smtp_server: SmtpServer) -> None:
     SmtpNotifier(settings(tls_smtp_server, starttls=True, cafile=tls_smtp_server.cafile)
                  ).send(NOTE)
     assert len(tls_smtp_server.inbox.messages) == 1
-    with pytest.raises(DeliveryError) as untrusted:  # a certificate we do not trust
+    # a certificate we do not trust
+    untrusted_cert = r"^cannot reach the mail server: SSLCertVerificationError$"
+    with pytest.raises(DeliveryError, match=untrusted_cert) as untrusted:
         SmtpNotifier(settings(tls_smtp_server, starttls=True)).send(NOTE)
     assert untrusted.value.permanent is False
-    with pytest.raises(DeliveryError):  # the server insists on STARTTLS
+    with pytest.raises(DeliveryError,  # the server insists on STARTTLS
+                       match=r"^the mail server answered 530$"):
         SmtpNotifier(settings(tls_smtp_server)).send(NOTE)
     assert len(tls_smtp_server.inbox.messages) == 1
 
 
 def test_failures_say_whether_a_retry_can_help(smtp_server: SmtpServer) -> None:
     no_mailbox = Notification("task_overdue", "t", "ST-1", "x", NOTE.due_at, "kurstraeger")
-    with pytest.raises(DeliveryError) as missing:
+    with pytest.raises(DeliveryError, match=re.escape(
+            "no e-mail address for team:kurstraeger (set TEAM_EMAILS")) as missing:
         SmtpNotifier(settings(smtp_server)).send(no_mailbox)
     assert missing.value.permanent is True
     with socket.socket() as probe:  # a port nobody listens on
@@ -73,7 +78,8 @@ def test_failures_say_whether_a_retry_can_help(smtp_server: SmtpServer) -> None:
         closed_port = probe.getsockname()[1]
     down = SmtpNotifier(SmtpSettings("127.0.0.1", "staffel@stadt.example", port=closed_port,
                                      timeout=2, team_emails={"sozialamt": "s@stadt.example"}))
-    with pytest.raises(DeliveryError) as unreachable:
+    refused = r"^cannot reach the mail server: ConnectionRefusedError$"
+    with pytest.raises(DeliveryError, match=refused) as unreachable:
         down.send(NOTE)
     assert unreachable.value.permanent is False
     with pytest.raises(ValueError, match="STARTTLS"):

@@ -118,7 +118,7 @@ def test_a_supervisors_export_counts_his_teams_only(eng: Staffel) -> None:
 
 @pytest.mark.parametrize("weeks", [0, -1, 105, True, "4"])
 def test_bad_weeks_are_refused(eng: Staffel, weeks: Any) -> None:
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(InvalidInput, match=r"^weeks must be a whole number from 1 to 104$") as err:
         eng.supervision.statistics(weeks=weeks)
     assert err.value.errors[0]["field"] == "weeks"
 

@@ -67,7 +67,7 @@ def test_invalid_form_data_is_rejected_and_nothing_changes(engine: Staffel) -> N
     case = start_basic(engine)
     task_id = case.open_tasks[0].id
     before = snapshot(engine)
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(InvalidInput, match=r"^the form data is not valid$") as err:
         engine.tasks.complete(task_id, {"language": "xx"}, actor="cw_sozialamt")
     fields = {e["field"] for e in err.value.errors}
     assert fields == {"interpreter_needed", "language"}
@@ -90,16 +90,17 @@ def test_complete_then_correlate_by_aktenzeichen(engine: Staffel) -> None:
     done = engine.tasks.complete(task_id, {"interpreter_needed": True, "language": "ar"},
                                 actor="cw_sozialamt")
     assert done.state == "completed" and done.completed_by == "cw_sozialamt"
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=f"^task {task_id} is already completed$"):
         engine.tasks.complete(task_id, {"interpreter_needed": True}, actor="cw_sozialamt")
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound,
+                       match=r"^task 4c7e1f0e-0000-4000-8000-000000000000 does not exist$"):
         engine.tasks.complete("4c7e1f0e-0000-4000-8000-000000000000", {}, actor="x")
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^task not-a-uuid does not exist$"):
         engine.tasks.complete("not-a-uuid", {}, actor="x")
     before = snapshot(engine)
     with pytest.raises(NotFound, match="not waiting"):
         engine.messages.correlate("permit_issued", {}, case_id=case.id)
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^no such case$"):
         engine.messages.correlate("bamf_decision", {},
                                   correlation={"bamf_aktenzeichen": "0000000-000"})
     assert snapshot(engine) == before
@@ -200,7 +201,8 @@ def test_a_changed_message_schema_makes_a_new_version(engine: Staffel) -> None:
     case = start_basic(engine)
     engine.tasks.complete(case.open_tasks[0].id, {"interpreter_needed": True}, actor="x")
     before = snapshot(engine)
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(InvalidInput,
+                       match=r"^the payload of message 'bamf_decision' is not valid$") as err:
         engine.messages.correlate("bamf_decision", {}, case_id=case.id)
     assert err.value.errors == [{"field": "payload.outcome", "message": "is required"}]
     assert snapshot(engine) == before

@@ -36,7 +36,7 @@ def test_rule_reads_the_configured_legal_parameters() -> None:
 
 def test_rule_refuses_unknown_and_private_names() -> None:
     for name in ("nope", "__class__", "with_overrides"):
-        with pytest.raises(ScriptError):
+        with pytest.raises(ScriptError, match=f"^unknown legal rule '{name}'$"):
             evaluate(f"rule({name!r})")
 
 
@@ -72,6 +72,7 @@ def test_timer_behind_an_event_based_gateway_still_wins_when_due(make_engine) ->
     case = eng.cases.start(PERSON, "NW", process_key="event_gateway")
     eng.clock.advance(to=datetime(2027, 3, 30, 22, 0, tzinfo=UTC))  # 31 March 00:00 Berlin
     assert eng.cases.get(case.id).status == "completed"
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=f"^case {case.case_number} is not waiting for message "
+                                       "'sgb2_application_received'$"):
         eng.messages.correlate("sgb2_application_received", {"received_on": "2027-03-31"},
                       case_id=case.id)

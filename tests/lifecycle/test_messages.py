@@ -63,7 +63,8 @@ def test_bad_bamf_payload_is_rejected_and_nothing_changes(make_engine: Any,
     register_asylum(eng, case.id)
     advance_to(eng, "2027-05-12")
     before = snapshot(eng, case.id)
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(InvalidInput,
+                       match=r"^the payload of message 'bamf_decision' is not valid$") as err:
         eng.messages.correlate("bamf_decision", payload, correlation={"bamf_aktenzeichen": AZ})
     assert field in {e["field"] for e in err.value.errors}
     assert snapshot(eng, case.id) == before
@@ -89,7 +90,8 @@ def test_bad_permit_payload_is_rejected(make_engine: Any) -> None:
                            ({"paragraph": "§25(3)"}, "payload.valid_until"),
                            ({"paragraph": "§25(3)", "valid_until": "19.04.2028"},
                             "payload.valid_until")):
-        with pytest.raises(InvalidInput) as err:
+        with pytest.raises(InvalidInput,
+                           match=r"^the payload of message 'permit_issued' is not valid$") as err:
             eng.messages.correlate("permit_issued", payload, case_id=case.id)
         assert field in {e["field"] for e in err.value.errors}
     assert snapshot(eng, case.id) == before

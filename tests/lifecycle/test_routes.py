@@ -83,7 +83,7 @@ def application_in_time(expected: bool) -> Any:
 
 
 def course_wait_cancelled(eng: Staffel, case: str) -> None:
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^case ST-.* is not waiting for message 'course_result'$"):
         eng.messages.correlate("course_result", {"dtz_level": "B1", "lid_passed": True,
                                         "date": "2028-12-01"}, case_id=case)
 

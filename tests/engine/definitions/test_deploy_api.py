@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -19,9 +21,9 @@ def counts(engine: Staffel) -> tuple[int, int, int]:
                      for t in (DefinitionFile, ProcessVersion, AuditEvent))
 
 
-def rejected(engine: Staffel, files: dict[str, bytes | str]) -> DeployError:
+def rejected(engine: Staffel, files: dict[str, bytes | str], match: str) -> DeployError:
     before = counts(engine)
-    with pytest.raises(DeployError) as err:
+    with pytest.raises(DeployError, match=match) as err:
         engine.definitions.deploy(files)
     assert counts(engine) == before
     assert engine.definitions.validate(files), "validate() must report the same problems"
@@ -47,7 +49,7 @@ XXE = b"""<?xml version="1.0"?>
 def test_hostile_or_foreign_documents_are_rejected(make_engine, content: bytes,  # type: ignore[no-untyped-def]
                                                    needle: str) -> None:
     engine = make_engine()
-    err = rejected(engine, {"upload.bpmn": content})
+    err = rejected(engine, {"upload.bpmn": content}, match=re.escape(needle))
     assert any(needle in p.message for p in err.problems), err.problems
     assert all(p.file == "upload.bpmn" for p in err.problems)
 
@@ -57,7 +59,8 @@ def test_xsd_failure_names_line_and_element(make_engine) -> None:  # type: ignor
     bad = BASIC.replace('<bpmn:startEvent id="Start_basic">',
                         '<bpmn:startEvent id="Start_basic" bogus="1">')
     err = rejected(engine, {"basic.bpmn": bad, "forms/register.schema.json": "{}",
-                            "forms/note.schema.json": "{}"})
+                            "forms/note.schema.json": "{}"},
+                   match=re.escape("[Start_basic]: does not match the BPMN 2.0 schema"))
     (problem,) = [p for p in err.problems if p.rule == "xsd"]
     assert problem.element_id == "Start_basic" and problem.line == 19
 
@@ -70,7 +73,8 @@ def test_unknown_team_bad_condition_and_script_escape_are_all_reported(make_engi
                     "outcome = ().__class__.__base__.__subclasses__()"))
     call = (ENGINE_DIAGRAMS / "call.bpmn").read_text().replace(
         "team == 'jc_leistung'", "team ==")
-    err = rejected(engine, {"basic.bpmn": bad, "call.bpmn": call})
+    err = rejected(engine, {"basic.bpmn": bad, "call.bpmn": call},
+                   match=re.escape("[Lane_soz]: lane 'Poststelle' maps to no team"))
     by_element = {p.element_id: p for p in err.problems}
     assert "maps to no team" in by_element["Lane_soz"].message
     assert by_element["Script_after"].file == "basic.bpmn"
@@ -83,16 +87,19 @@ def test_call_activity_must_resolve(make_engine) -> None:  # type: ignore[no-unt
     call = (ENGINE_DIAGRAMS / "call.bpmn").read_text().replace('calledElement="child"',
                                                                 'calledElement="nowhere"')
     err = rejected(engine, {"call.bpmn": call, "route.dmn": (ENGINE_DIAGRAMS / "route.dmn")
-                            .read_text(), "forms/note.schema.json": "{}"})
+                            .read_text(), "forms/note.schema.json": "{}"},
+                   match=re.escape("call activity Call_child calls unknown process 'nowhere'"))
     assert any(p.element_id == "Call_child" and "nowhere" in p.message for p in err.problems)
 
 
 def test_unknown_file_type_and_bad_form_schema(make_engine) -> None:  # type: ignore[no-untyped-def]
     engine = make_engine()
-    err = rejected(engine, {"notes.txt": "hello", "forms/x.schema.json": "{not json"})
+    err = rejected(engine, {"notes.txt": "hello", "forms/x.schema.json": "{not json"},
+                   match="notes.txt: unknown file type")
     files = {p.file for p in err.problems}
     assert files == {"notes.txt"}
-    err = rejected(engine, {"forms/x.schema.json": '{"type": 12}'})
+    err = rejected(engine, {"forms/x.schema.json": '{"type": 12}'},
+                   match="forms/x.schema.json: not a valid JSON Schema")
     assert "JSON Schema" in err.problems[0].message
 
 
@@ -107,7 +114,8 @@ def test_endless_script_is_stopped_and_the_instance_is_unchanged(make_engine) ->
     with engine.db.read() as s:
         from engine.persistence.models import ProcessInstance
         state_before = s.scalars(select(ProcessInstance.state)).one()
-    with pytest.raises(ScriptError) as err:
+    with pytest.raises(ScriptError,
+                       match=re.escape("ran longer than the time limit of 0.3 s")) as err:
         engine.tasks.complete(task.id, {"note": "go"}, actor="cw_sozialamt")
     assert "time" in err.value.message.lower()
     assert counts(engine) == before

@@ -4,6 +4,7 @@ migration goes down and up again; the dry run of a migration says where each cas
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -27,7 +28,8 @@ def test_save_overwrites_with_the_current_revision_only(engine: Staffel) -> None
     second = engine.drafts.save("basic", xml(engine, "Second"), 1, 1, actor="ben")
     assert second.revision == 2 and 'name="Second"' in second.xml
     for stale in (0, 1, 3):
-        with pytest.raises(Conflict) as err:
+        with pytest.raises(Conflict, match=re.escape(
+                "the draft was saved meanwhile by ben (revision 2); reload the editor")) as err:
             engine.drafts.save("basic", xml(engine, "Lost"), 1, stale, actor="anna")
         assert "ben" in err.value.message
     draft = engine.drafts.get("basic")
@@ -35,41 +37,41 @@ def test_save_overwrites_with_the_current_revision_only(engine: Staffel) -> None
     assert list(engine.drafts.all()) == ["basic"]
 
 
-@pytest.mark.parametrize(("content", "base", "revision", "field"), [
-    ("", 1, 0, "xml"),
-    ("<bpmn:definitions", 1, 0, "xml"),
-    ("<definitions/>", 1, 0, "xml"),
-    (None, 0, 0, "base_version"),
-    (None, 2, 0, "base_version"),
-    (None, True, 0, "base_version"),
-    (None, 1, -1, "revision"),
-    (None, 1, "1", "revision"),
-    (None, 1, None, "revision"),
+@pytest.mark.parametrize(("content", "base", "revision", "field", "message"), [
+    ("", 1, 0, "xml", "xml file is empty"),
+    ("<bpmn:definitions", 1, 0, "xml", "xml not well-formed XML: "),
+    ("<definitions/>", 1, 0, "xml", "xml is not a BPMN document (bpmn:definitions expected)"),
+    (None, 0, 0, "base_version", "base_version must be a version of 'basic' (1 to 1)"),
+    (None, 2, 0, "base_version", "base_version must be a version of 'basic' (1 to 1)"),
+    (None, True, 0, "base_version", "base_version must be a version of 'basic' (1 to 1)"),
+    (None, 1, -1, "revision", "revision must be a whole number from 0"),
+    (None, 1, "1", "revision", "revision must be a whole number from 0"),
+    (None, 1, None, "revision", "revision must be a whole number from 0"),
 ])
 def test_bad_input_names_the_field_and_stores_nothing(
         engine: Staffel, content: str | None, base: object, revision: object,
-        field: str) -> None:
+        field: str, message: str) -> None:
     before = len(engine.audit.events())
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(InvalidInput, match=f"^{re.escape(message)}") as err:
         engine.drafts.save("basic", xml(engine) if content is None else content, base, revision,
                           actor="anna")
     assert [e["field"] for e in err.value.errors] == [field]
     assert engine.drafts.get("basic") is None and len(engine.audit.events()) == before
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^process 'nope' is not deployed$"):
         engine.drafts.save("nope", xml(engine), 1, 0, actor="anna")
 
 
 def test_discard_and_deploy_from_the_editor(engine: Staffel) -> None:
     engine.drafts.save("basic", xml(engine), 1, 0, actor="anna")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=re.escape("saved meanwhile by anna (revision 1)")):
         engine.drafts.discard("basic", 0, actor="anna")
     engine.drafts.discard("basic", 1, actor="anna")
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^process 'basic' has no draft$"):
         engine.drafts.discard("basic", 1, actor="anna")
 
     engine.drafts.save("basic", xml(engine), 1, 0, actor="anna")
     broken = xml(engine).replace('value="register.schema.json"', 'value="missing.schema.json"')
-    with pytest.raises(DeployError):
+    with pytest.raises(DeployError, match=re.escape("form 'missing.schema.json' not found")):
         engine.drafts.deploy("basic", broken, actor="anna")
     assert engine.drafts.get("basic") is not None  # a rejected deploy keeps the draft
     result = engine.drafts.deploy("basic", xml(engine), actor="anna")
@@ -82,7 +84,7 @@ def test_discard_and_deploy_from_the_editor(engine: Staffel) -> None:
                           ("draft_saved", "basic", None), ("deployed", "basic", None),
                           ("draft_discarded", "basic", "deployed")]
     assert engine.audit.verify().ok
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^process 'nope' is not deployed$"):
         engine.drafts.deploy("nope", xml(engine), actor="anna")
 
 

@@ -170,7 +170,9 @@ def test_a_runtime_failure_stops_with_the_reason(real: Staffel) -> None:
 def test_bad_settings_are_rejected_and_change_nothing(real: Staffel, settings: dict[str, Any],
                                                      field: str) -> None:
     before = counts(real)
-    with pytest.raises(InvalidInput) as caught:
+    message = ("the process to start is not deployed" if field == "process_key"
+               else "the test run settings are not valid")
+    with pytest.raises(InvalidInput, match=f"^{message}$") as caught:
         real.testruns.run({MAIN: main_xml()}, **settings)
     assert field in {e["field"] for e in caught.value.errors}
     assert counts(real) == before

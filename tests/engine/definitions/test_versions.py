@@ -91,7 +91,7 @@ def test_diff_shows_renamed_task_changed_sla_and_added_task(engine: Staffel) -> 
         "name": {"from": "Register person", "to": "Register the person"},
         "sla_days": {"from": "3", "to": "5"}}
     assert set(changed) == {"Task_register"}
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^process 'basic' has no version 9$"):
         engine.definitions.diff("basic", 1, 9)
 
 
@@ -99,7 +99,7 @@ def test_history_counts_running_cases(engine: Staffel) -> None:
     _start(engine, "8000000-001", waiting=False)
     _start(engine, "8000000-002", waiting=True)
     assert engine.definitions.history("basic")[0]["running_cases"] == 2
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^process 'nope' is not deployed$"):
         engine.definitions.history("nope")
 
 

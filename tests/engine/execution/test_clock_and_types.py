@@ -23,9 +23,9 @@ def test_spiffworkflow_reads_the_injected_clock() -> None:
 
 def test_simulated_clock_never_goes_back_and_refuses_naive_times() -> None:
     clock = SimulatedClock(datetime(2030, 1, 1, tzinfo=UTC))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^the simulated clock cannot go back from 2030-01-01 "):
         clock.set(datetime(2029, 1, 1, tzinfo=UTC))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^naive datetime .*: give a timezone"):
         SimulatedClock(datetime(2030, 1, 1))
 
 

@@ -45,7 +45,7 @@ def test_add_user_hashes_the_password_and_audits_without_it(eng: Staffel) -> Non
     assert eng.people.authenticate("cw_soz", "a long password") == info
     assert eng.people.authenticate("cw_soz", "A long password") is None
     assert eng.people.authenticate("nobody", "a long password") is None
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match=r"^user 'cw_soz' exists already$"):
         eng.people.add("cw_soz", "another password", ["caseworker"], ["sozialamt"])
 
 
@@ -62,7 +62,7 @@ def test_add_user_hashes_the_password_and_audits_without_it(eng: Staffel) -> Non
 def test_invalid_users_are_rejected(eng: Staffel, username: str, password: str,
                                     roles: list[str], teams: list[str],
                                     fields: set[str]) -> None:
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(InvalidInput, match=r"^the user data is not valid$") as err:
         eng.people.add(username, password, roles, teams)
     assert {e["field"] for e in err.value.errors} == fields
     assert eng.people.list() == []
@@ -91,7 +91,7 @@ def test_tokens_expire_by_the_wall_clock_and_can_be_revoked(eng: Staffel) -> Non
     eng.people.issue_token("admin")  # drops the expired tokens of the user
     with eng.db.read() as s:
         assert len(s.scalars(select(ApiToken)).all()) == 1  # only the new one
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^no active user 'nobody'$"):
         eng.people.issue_token("nobody")
 
 
@@ -113,5 +113,5 @@ def test_cases_are_visible_to_teams_that_have_or_had_a_task(eng: Staffel) -> Non
     assert eng.cases.summaries(teams=["sozialamt"], stage="S5").total == 0
     assert eng.cases.find_id(correlation={"bamf_aktenzeichen": "8000000-001"}) == soz.id
     assert eng.tasks.info(soz.open_tasks[0].id).team == "sozialamt"
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^task nope does not exist$"):
         eng.tasks.info("nope")

@@ -106,11 +106,11 @@ def test_the_assignee_is_reminded_at_his_address(eng: Staffel) -> None:
 
 def test_set_user_email_checks_its_input(eng: Staffel) -> None:
     eng.people.add("cw_soz", "correct horse battery", ["caseworker"], ["sozialamt"])
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput, match=r"^not an e-mail address$"):
         eng.people.set_email("cw_soz", "not an address")
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput, match=r"^not an e-mail address$"):
         eng.people.set_email("cw_soz", "a@b.example\nBcc: x@y.example")
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match=r"^no user 'nobody'$"):
         eng.people.set_email("nobody", "a@b.example")
     eng.people.set_email("cw_soz", "a@b.example")
     eng.people.set_email("cw_soz", None)
