@@ -87,6 +87,33 @@ class HandoverInfo:
 
 
 @dataclass(frozen=True)
+class WaitInfo:
+    """A message from outside the case waits for: since when, whose move, when it is
+    followed up (the due time of its ``Watch_<message>`` timer), whether one is kept already."""
+
+    message: str
+    label: str
+    element_id: str
+    since: datetime | None
+    expected_team: str | None
+    watchdog_due: datetime | None
+    buffered: bool = False
+
+
+@dataclass(frozen=True)
+class KeptMessage:
+    """A message kept for the case until it waits for it (used then; expires otherwise)."""
+
+    id: int
+    message: str
+    label: str
+    received_at: datetime
+    expires_at: datetime | None
+    source: str
+    received_by: str
+
+
+@dataclass(frozen=True)
 class CaseInfo:
     """A case with what the case view needs."""
 
@@ -104,6 +131,8 @@ class CaseInfo:
     deadlines: dict[str, DeadlineInfo] = field(default_factory=dict)
     open_tasks: list[TaskInfo] = field(default_factory=list)
     handovers: list[HandoverInfo] = field(default_factory=list)
+    waiting_for: list[WaitInfo] = field(default_factory=list)
+    buffered: list[KeptMessage] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -71,5 +71,6 @@ def text_summary(result_report: dict[str, Any], already: bool) -> list[str]:
     lines = [head + (": already imported, nothing changed" if already else "")]
     lines.append(f"  rows {counts.get('rows', 0)}: correlated {counts.get('correlated', 0)}, "
                  f"clarification {counts.get('clarification', 0)}, "
-                 f"invalid {counts.get('invalid', 0)}, duplicate {counts.get('duplicate', 0)}")
+                 f"invalid {counts.get('invalid', 0)}, duplicate {counts.get('duplicate', 0)}, "
+                 f"kept for later {counts.get('buffered', 0)}")
     return lines

@@ -10,15 +10,24 @@ from datetime import date, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput, NotFound
-from engine.execution import handovers, tasks
+from engine.execution import handovers, inbound, tasks
 from engine.law.lands import LANDS
-from engine.model import CaseInfo, DeadlineInfo
-from engine.persistence.models import Case, CaseDeadline, HumanTask, ProcessInstance
-from engine.states import HumanTaskState, InstanceStatus
+from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, WATCH_PREFIX, OutsideEvents
+from engine.model import CaseInfo, DeadlineInfo, KeptMessage, WaitInfo
+from engine.persistence.inbound import InboundMessage
+from engine.persistence.models import (
+    Case,
+    CaseDeadline,
+    HumanTask,
+    MessageWait,
+    ProcessInstance,
+    Timer,
+)
+from engine.states import HumanTaskState, InstanceStatus, TimerStatus
 
 ENTRIES = ("asylum", "resettlement")
 PERSON_FIELDS = {"family_name", "given_name", "birth_date", "nationality", "languages",
@@ -113,9 +122,11 @@ def case_deadlines(session: Session, case_id: str) -> list[DeadlineInfo]:
         .order_by(CaseDeadline.due_on, CaseDeadline.key))]
 
 
-def case_info(session: Session, case: Case, now: datetime) -> CaseInfo:
-    """Assemble the case view: deadlines and open tasks."""
+def case_info(session: Session, case: Case, now: datetime,
+              events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS) -> CaseInfo:
+    """Assemble the case view: deadlines, open tasks, handovers, waits and kept messages."""
     deadlines = {d.key: d for d in case_deadlines(session, case.id)}
+    kept = inbound.buffered_of(session, case.id) if case.buffered_messages else []
     open_rows = session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.state == HumanTaskState.OPEN)
         .order_by(HumanTask.created_at))
@@ -132,4 +143,35 @@ def case_info(session: Session, case: Case, now: datetime) -> CaseInfo:
         deadlines=deadlines,
         open_tasks=[tasks.to_info(r, case.case_number, now) for r in open_rows],
         handovers=handovers.list_handovers(session, case.id),
+        waiting_for=waits_of(session, case, kept, events),
+        buffered=[KeptMessage(r.id, r.name, _label(events, r.name), r.received_at,
+                              r.expires_at, r.source, r.received_by) for r in kept],
     )
+
+
+def waits_of(session: Session, case: Case, kept: list[InboundMessage],
+             events: OutsideEvents) -> list[WaitInfo]:
+    """The messages the case waits for, each with its follow-up timer (``Watch_<name>``)."""
+    waits = list(session.scalars(select(MessageWait).where(MessageWait.case_id == case.id)
+                                 .order_by(MessageWait.since, MessageWait.id)))
+    if not waits:
+        return []
+    watches = {element: due for element, due in session.execute(
+        select(Timer.element_id, func.min(Timer.due_at))
+        .where(Timer.case_id == case.id, Timer.element_id.like(f"{WATCH_PREFIX}%"),
+               Timer.status.in_((TimerStatus.WAITING, TimerStatus.CLAIMED)))
+        .group_by(Timer.element_id))}
+    kept_names = {r.name for r in kept}
+    found = []
+    for wait in waits:
+        event = events.get(wait.message_name)
+        found.append(WaitInfo(
+            wait.message_name, _label(events, wait.message_name), wait.element_id, wait.since,
+            event.expected_team if event else None,
+            watches.get(WATCH_PREFIX + wait.message_name), wait.message_name in kept_names))
+    return found
+
+
+def _label(events: OutsideEvents, name: str) -> str:
+    event = events.get(name)
+    return event.label_de if event else name

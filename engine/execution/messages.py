@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import (
@@ -47,7 +48,7 @@ def wait_keys(workflow: BpmnWorkflow) -> set[tuple[str, str]]:
 
 
 def sync_waits(session: Session, instance_id: str, case_id: str, workflow: BpmnWorkflow,
-               waiting_before: set[tuple[str, str]]) -> None:
+               waiting_before: set[tuple[str, str]], now: datetime) -> None:
     """Write the difference between the waits at load (= the rows) and the waits now."""
     wanted = wait_keys(workflow)
     for name, element_id in waiting_before - wanted:
@@ -55,7 +56,8 @@ def sync_waits(session: Session, instance_id: str, case_id: str, workflow: BpmnW
             MessageWait.instance_id == instance_id, MessageWait.message_name == name,
             MessageWait.element_id == element_id))
     rows = [{"instance_id": instance_id, "case_id": case_id, "message_name": name,
-             "element_id": element_id} for name, element_id in sorted(wanted - waiting_before)]
+             "element_id": element_id, "since": now}
+            for name, element_id in sorted(wanted - waiting_before)]
     if rows:
         session.connection().execute(insert(cast(Table, MessageWait.__table__)), rows)
 

@@ -96,7 +96,7 @@ class Run:
         for element_id, due in timer_changes.fired:
             uow.record("timer_fired", case_id=case.id, instance_id=row.id,
                        element_id=element_id, due_at=due.isoformat())
-        messages.sync_waits(uow.session, row.id, case.id, wf, self.waits_before)
+        messages.sync_waits(uow.session, row.id, case.id, wf, self.waits_before, uow.now)
         apply_effects(uow, case, self._effects)
         if wf.completed:
             uow.record("instance_completed", case_id=case.id, instance_id=row.id)

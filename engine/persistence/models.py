@@ -213,6 +213,7 @@ class MessageWait(Base):
     case_id: Mapped[str] = mapped_column(String(32), index=True)
     message_name: Mapped[str] = mapped_column(String(100))
     element_id: Mapped[str] = mapped_column(String(200))
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: before migration 0009
 
     __table_args__ = (Index("ix_message_waits_case_name", "case_id", "message_name"),)
 

@@ -38,7 +38,7 @@ class CaseService:
             initial = {"case_id": case.id, "land": land, "entry": entry, **(data or {})}
             check_json("data", initial)
             self.ctx.runtime.start(uow, case, version, initial).save()
-            return cases.case_info(uow.session, case, uow.now)
+            return cases.case_info(uow.session, case, uow.now, self.ctx.outside_events)
 
     def get(self, case_id: str) -> CaseInfo:
         """One case with deadlines, open tasks and handovers (NotFound if there is none)."""
@@ -46,7 +46,8 @@ class CaseService:
             case = session.get(Case, case_id) if storable(case_id, 32) else None
             if case is None:
                 raise NotFound("no such case")
-            return cases.case_info(session, case, self.ctx.time.now(session))
+            return cases.case_info(session, case, self.ctx.time.now(session),
+                                   self.ctx.outside_events)
 
     def list(self, *, stage: str | None = None, q: str | None = None,
              case_ids: list[str] | None = None, page: int = 1,
@@ -66,7 +67,8 @@ class CaseService:
             rows = session.scalars(stmt.order_by(Case.created_at.desc(), Case.id)
                                    .limit(per_page).offset((page - 1) * per_page))
             now = self.ctx.time.now(session)
-            return Page([cases.case_info(session, r, now) for r in rows], total, page, per_page)
+            return Page([cases.case_info(session, r, now, self.ctx.outside_events)
+                         for r in rows], total, page, per_page)
 
     def summaries(self, *, teams: Iterable[str] | None = None, stage: str | None = None,
                   q: str | None = None, page: int = 1,

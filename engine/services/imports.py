@@ -20,7 +20,7 @@ from engine.law.permits import (
     complete_alternative,
     with_alternative,
 )
-from engine.model import CaseInfo, Page, Receipt
+from engine.model import Page, Receipt
 from engine.persistence.import_rows import ImportClarification, ImportFile, ImportRow
 from engine.services.context import EngineContext
 from engine.services.messages import MessageService, check_message
@@ -201,14 +201,15 @@ class ImportService:
             return records.clarification_info(session, row)
 
     def resolve(self, clarification_id: int, case_number: str, actor: str,
-                alternative: str | None = None) -> CaseInfo:
+                alternative: str | None = None) -> Receipt:
         """Deliver the row's message to the case with this number.
 
         For a §25(2) permit without Alt. 1/2, ``alternative`` ("1" or "2") says which one the
         caseworker found out; without it the case's stage decides. 422 (field ``case_number``)
         for an unknown number, (field ``alternative``) for another value or when neither tells;
-        409 when the clarification is decided already or the case does not wait for the
-        message; 404 for an unknown clarification.
+        The message is delivered, or kept until the case waits for it. 409 when the
+        clarification is decided already or the case can never use the message (closed, or
+        none of its processes waits for it); 404 for an unknown clarification.
         """
         clar = self.clarification(clarification_id)
         if clar.state != ClarificationState.OPEN:
@@ -227,22 +228,22 @@ class ImportService:
         payload = clar.payload
         if clar.message_name == PERMIT_MESSAGE and payload.get("paragraph") == AMBIGUOUS_PARAGRAPH:
             payload = _with_alternative(payload, alternative, stage)
-        try:
-            with self.ctx.unit(actor) as uow:
-                info = self.messages.deliver(uow, clar.message_name, payload, case_id=case_id)
-                decided = records.decide_clarification(
-                    uow, clarification_id, ClarificationState.RESOLVED,
-                    {"case_id": info.id, "case_number": info.case_number})
-                row = uow.session.get(ImportRow, decided.row_id)
-                if row is not None:  # FK: always there
-                    row.outcome, row.case_id = records.CORRELATED, info.id
-                    row.reason = "resolved_by_hand"
-                uow.record("import_clarification_resolved", case_id=info.id,
-                           clarification=clarification_id, import_file=clar.file_id,
-                           line=clar.line, message=clar.message_name)
-                return info
-        except NotFound as err:  # the case exists but does not wait: someone must look again
-            raise Conflict(err.message) from None
+        with self.ctx.unit(actor) as uow:
+            receipt = self.messages.receive_in(uow, clar.message_name, payload,
+                                               case_id=case_id, source="import")
+            info = receipt.case
+            kept = receipt.outcome == "buffered"
+            decided = records.decide_clarification(
+                uow, clarification_id, ClarificationState.RESOLVED,
+                {"case_id": info.id, "case_number": info.case_number, "kept": kept})
+            row = uow.session.get(ImportRow, decided.row_id)
+            if row is not None:  # FK: always there
+                row.outcome = records.BUFFERED if kept else records.CORRELATED
+                row.case_id, row.reason = info.id, "resolved_by_hand"
+            uow.record("import_clarification_resolved", case_id=info.id,
+                       clarification=clarification_id, import_file=clar.file_id,
+                       line=clar.line, message=clar.message_name, kept=kept)
+            return receipt
 
     def discard(self, clarification_id: int, reason: str, actor: str) -> None:
         """Close a clarification without delivering anything (a reason is required)."""

@@ -63,8 +63,8 @@ class MessageService:
                 if earlier.case_id != case.id:
                     raise Conflict(f"message id {message_id!r} was used for another case", [
                         {"field": "message_id", "message": "already used for another case"}])
-                return Receipt("duplicate", cases.case_info(uow.session, case, uow.now), name,
-                               message_id, earlier.state, earlier.expires_at)
+                return Receipt("duplicate", self._info(uow, case), name, message_id,
+                               earlier.state, earlier.expires_at)
         if case.closed_at is not None:
             raise MessageNotUsable(f"case {case.case_number} is closed (stage {case.stage}): "
                            f"message {name!r} can no longer be used",
@@ -84,8 +84,8 @@ class MessageService:
         uow.record("message_buffered", case_id=case.id, message=name, inbound=row.id,
                    expires_at=row.expires_at.isoformat() if row.expires_at else None,
                    fields=sorted(payload), source=source)
-        return Receipt("buffered", cases.case_info(uow.session, case, uow.now), name,
-                       message_id, InboundState.BUFFERED, row.expires_at)
+        return Receipt("buffered", self._info(uow, case), name, message_id,
+                       InboundState.BUFFERED, row.expires_at)
 
     def _usable_by(self, session: Session, case: Case, name: str) -> int:
         """The process version of the case that can use ``name`` (Conflict if none can)."""
@@ -129,7 +129,10 @@ class MessageService:
         uow.record("message_correlated", case_id=case.id, instance_id=run.row.id,
                    element_id=waits[0].element_id, message=name, fields=sorted(payload))
         run.save()
-        return cases.case_info(uow.session, case, uow.now), waits[0].element_id
+        return self._info(uow, case), waits[0].element_id
+
+    def _info(self, uow: UnitOfWork, case: Case) -> CaseInfo:
+        return cases.case_info(uow.session, case, uow.now, self.ctx.outside_events)
 
 
 def check_message(name: Any, payload: Any) -> dict[str, Any]:

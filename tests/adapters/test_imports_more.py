@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from adapters.imports import Importer, ImportRejected
 from engine import Staffel
-from engine.errors import Conflict, InvalidInput, NotFound
+from engine.errors import Conflict, InvalidInput, MessageNotUsable, NotFound
 from tests.adapters.imports_world import (
     counts,
     new_engine,
@@ -21,6 +22,7 @@ from tests.adapters.imports_world import (
     waits,
     world,
 )
+from tests.conftest import START
 from tests.data.imports.make_large import write
 
 
@@ -84,12 +86,15 @@ def test_resolve_and_discard_clarifications(eng: Staffel) -> None:
     desk = eng.imports
     by_line = {c.line: c for c in desk.clarifications().items}
     tesfay = eng.cases.get(w.tesfay).case_number
+    with eng.db.write() as session:  # a closed case can use no message any more
+        session.execute(text("UPDATE cases SET closed_at = :at WHERE id = :id"),
+                        {"at": START, "id": w.ahmadi[0]})
     before = counts(eng)
     with pytest.raises(InvalidInput, match=r"^there is no case ST-0000-0000-0000$") as caught:
         desk.resolve(by_line[5].id, "ST-0000-0000-0000", "cw_ez")
     assert caught.value.errors == [{"field": "case_number", "message": "no such case"}]
-    with pytest.raises(Conflict, match="not waiting"):
-        desk.resolve(by_line[5].id, eng.cases.get(w.karimi).case_number, "cw_ez")
+    with pytest.raises(MessageNotUsable, match=r"is closed \(stage S2\)"):
+        desk.resolve(by_line[5].id, eng.cases.get(w.ahmadi[0]).case_number, "cw_ez")
     with pytest.raises(InvalidInput, match=r"^give a reason$"):
         desk.discard(by_line[6].id, "   ", "cw_ez")
     with pytest.raises(NotFound, match=r"^no such clarification$"):
@@ -97,10 +102,11 @@ def test_resolve_and_discard_clarifications(eng: Staffel) -> None:
     assert counts(eng) == before
 
     info = desk.resolve(by_line[5].id, f" {tesfay.lower()} ", "cw_ez")
-    assert info.id == w.tesfay and "permit_issued" not in waits(eng, w.tesfay)
+    assert (info.outcome, info.case.id) == ("delivered", w.tesfay)
+    assert "permit_issued" not in waits(eng, w.tesfay)
     done = desk.clarification(by_line[5].id)
     assert (done.state, done.resolved_by, done.fields) == ("resolved", "cw_ez", {})
-    assert done.resolution == {"case_id": w.tesfay, "case_number": tesfay}
+    assert done.resolution == {"case_id": w.tesfay, "case_number": tesfay, "kept": False}
     assert lines(eng, result.file_id)[5] == ("correlated", "resolved_by_hand")
     with pytest.raises(Conflict, match="already resolved"):
         desk.resolve(by_line[5].id, tesfay, "cw_ez")
@@ -111,7 +117,7 @@ def test_resolve_and_discard_clarifications(eng: Staffel) -> None:
     assert gone.resolution == {"reason": "Doppelte Akte, mit ABH geklärt"}
     with pytest.raises(Conflict, match=r"^the clarification is already discarded$"):
         desk.discard(by_line[6].id, "again", "cw_ez")
-    assert desk.open_count() == 2
+    assert desk.open_count() == 1
     events = [e for e in eng.audit.events() if e.action.startswith("import_clarification")]
     assert [(e.action, e.actor, e.case_id) for e in events] == [
         ("import_clarification_resolved", "cw_ez", w.tesfay),
@@ -132,7 +138,7 @@ def test_fifty_thousand_rows(eng: Staffel, tmp_path: Path) -> None:
     elapsed = time.perf_counter() - started
     c = result.report["counts"]
     assert c == {"rows": 50_000, "correlated": 1, "invalid": 49, "duplicate": 0,
-                 "clarification": 50_000 - 1 - 49}
+                 "buffered": 0, "clarification": 50_000 - 1 - 49}
     assert seen[-1] == 50_000 and len(seen) == 50_000
     assert "permit_issued" not in waits(eng, w.haddad)
     assert result.report["problems_truncated"] is True

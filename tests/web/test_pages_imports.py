@@ -166,20 +166,35 @@ def test_clarifications_resolve_and_discard(client: FlaskClient, users: Staffel)
     assert "import_clarification_discarded" in actions
 
 
-def test_resolving_to_a_case_that_does_not_wait_is_409(client: FlaskClient,
-                                                       users: Staffel) -> None:
+def test_resolving_to_a_case_that_can_no_longer_use_it_is_409(client: FlaskClient,
+                                                              users: Staffel) -> None:
+    done = start_waiting(users, "8000000-002")
+    users.messages.correlate("bamf_decision", {"outcome": "refugee"}, case_id=done.id)
+    login(client, "cw_ez")
+    upload(client, "decisions", "a.xml", decisions("9999999-991", "Unbekannt"))
+    (clar,) = users.imports.clarifications().items
+    before = counts(users)
+    response = post(client, f"/imports/clarifications/{clar.id}/resolve",
+                    {"case_number": done.case_number})
+    assert response.status_code == 409
+    assert f"Fall {done.case_number} (Phase S1) kann diese Nachricht nicht mehr" in text(response)
+    assert counts(users) == before
+
+
+def test_resolving_to_a_case_that_does_not_wait_yet_keeps_the_message(
+        client: FlaskClient, users: Staffel) -> None:
     from tests.web.conftest import start_basic
 
     busy = start_basic(users, "8000000-002")  # its sozialamt task is still open
     login(client, "cw_ez")
     upload(client, "decisions", "a.xml", decisions("9999999-991", "Unbekannt"))
     (clar,) = users.imports.clarifications().items
-    before = counts(users)
     response = post(client, f"/imports/clarifications/{clar.id}/resolve",
                     {"case_number": busy.case_number})
-    assert response.status_code == 409
-    assert "wartet nicht auf diese Nachricht" in text(response)
-    assert counts(users) == before
+    assert response.status_code == 302
+    assert [k.message for k in users.cases.get(busy.id).buffered] == ["bamf_decision"]
+    assert users.imports.clarification(clar.id).resolution == {
+        "case_id": busy.id, "case_number": busy.case_number, "kept": True}
 
 
 def test_a_bare_25_2_asks_for_the_alternative(client: FlaskClient, users: Staffel) -> None:

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine import Conflict, InvalidInput
+from engine import Conflict, InvalidInput, MessageNotUsable
 from web.auth import page_login_required
 from web.pages.common import bp, engine
 from web.pages.imports_access import PER_PAGE, allowed, page_arg
@@ -41,7 +41,8 @@ def clarification_resolve(clarification_id: int) -> ResponseReturnValue:
     number = request.form.get("case_number", "")[:60]
     alternative = request.form.get("alternative", "")[:5]
     try:
-        case = engine().imports.resolve(clarification_id, number, actor.username, alternative)
+        receipt = engine().imports.resolve(clarification_id, number, actor.username,
+                                           alternative)
     except InvalidInput as err:
         field = err.errors[0].get("field", "case_number") if err.errors else "case_number"
         message = (_("There is no case with this number.") if "no such case" in str(err.errors)
@@ -52,10 +53,19 @@ def clarification_resolve(clarification_id: int) -> ResponseReturnValue:
         return _list(errors={clarification_id: {field: message}},
                      values={clarification_id: {"case_number": number,
                                                 "alternative": alternative}}, status=422)
+    except MessageNotUsable as err:
+        stage = (err.errors[0].get("stage") if err.errors else None) or "?"
+        flash(_("Not possible: case %(case)s (stage %(stage)s) can no longer use this "
+                "message.", case=number, stage=stage), "error")
+        return _list(status=409)
     except Conflict as err:
         flash(_("Not possible: %(reason)s", reason=_conflict_text(err.message)), "error")
         return _list(status=409)
-    flash(_("Delivered to case %(case)s.", case=case.case_number), "success")
+    if receipt.outcome == "buffered":
+        flash(_("Kept for case %(case)s: it is used as soon as the case gets there.",
+                case=receipt.case.case_number), "success")
+    else:
+        flash(_("Delivered to case %(case)s.", case=receipt.case.case_number), "success")
     return redirect(url_for("pages.clarifications"))
 
 

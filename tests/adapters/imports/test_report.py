@@ -186,7 +186,7 @@ def test_text_summary_of_a_csv_import() -> None:
                                               "invalid": 1, "duplicate": 1}), [])
     assert text_summary(report, already=False) == [
         "import 7 (permits, csv, utf-8, separator ';')",
-        "  rows 10: correlated 6, clarification 2, invalid 1, duplicate 1"]
+        "  rows 10: correlated 6, clarification 2, invalid 1, duplicate 1, kept for later 0"]
 
 
 def test_text_summary_of_a_repeated_xml_import() -> None:

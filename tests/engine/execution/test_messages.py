@@ -89,7 +89,7 @@ def test_sync_writes_only_the_difference(engine: Staffel) -> None:
     with engine.unit("test") as uow:
         run = engine.context.runtime.load(uow, instance)
         before = wait_keys(run.workflow) | {("permit_issued", "Wait_old")}
-        sync_waits(uow.session, instance, case.id, run.workflow, before)
+        sync_waits(uow.session, instance, case.id, run.workflow, before, uow.now)
     assert waits(engine, case.id, "permit_issued") == []
     assert waits(engine, case.id, "bamf_decision") == [(*DECISION, instance)]  # not doubled
 
@@ -102,5 +102,5 @@ def test_sync_adds_a_missing_wait(engine: Staffel) -> None:
     assert waits(engine, case.id, "bamf_decision") == []
     with engine.unit("test") as uow:
         run = engine.context.runtime.load(uow, instance)
-        sync_waits(uow.session, instance, case.id, run.workflow, set())
+        sync_waits(uow.session, instance, case.id, run.workflow, set(), uow.now)
     assert waits(engine, case.id, "bamf_decision") == [(*DECISION, instance)]

@@ -102,7 +102,8 @@ def test_rows_and_their_clarifications_are_written_together(engine: Staffel, cas
         lines = row_infos(session, booked)
         assert done_lines(session, booked) == {1, 2, 3, 4, 5}
         assert summary_counts(session, booked) == {"correlated": 1, "clarification": 2,
-                                                   "invalid": 1, "duplicate": 1, "rows": 5}
+                                                   "invalid": 1, "duplicate": 1, "buffered": 0,
+                                                   "rows": 5}
     assert [(r.line, r.outcome, r.case_number, r.clarification_state) for r in lines] == [
         (1, "correlated", case.case_number, None), (2, "clarification", None, "open"),
         (3, "invalid", None, None), (4, "clarification", None, "open"),

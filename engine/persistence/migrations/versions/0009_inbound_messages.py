@@ -1,5 +1,6 @@
 """outside events in any order: inbound messages (buffered until the case gets there), the
-count of kept messages on the case, the import outcome "buffered" (issue 12)
+count of kept messages on the case, the import outcome "buffered", since when a case waits
+for a message (issue 12)
 
 Revision ID: 0009_inbound
 Revises: 0008_state_checks
@@ -58,6 +59,9 @@ def upgrade() -> None:
     with op.batch_alter_table("import_files", schema=None) as batch_op:
         batch_op.add_column(sa.Column("rows_buffered", sa.Integer(), nullable=False,
                                       server_default="0"))
+    with op.batch_alter_table("message_waits", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("since", engine.persistence.types.UTCDateTime(),
+                                      nullable=True))
 
 
 def downgrade() -> None:
@@ -67,6 +71,8 @@ def downgrade() -> None:
     if buffered:
         raise RuntimeError(f"{buffered} import rows are 'buffered': this schema has no such "
                            "outcome; keep the newer version")
+    with op.batch_alter_table("message_waits", schema=None) as batch_op:
+        batch_op.drop_column("since")
     with op.batch_alter_table("import_files", schema=None) as batch_op:
         batch_op.drop_column("rows_buffered")
     with op.batch_alter_table("import_rows", schema=None) as batch_op:
