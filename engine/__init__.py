@@ -57,11 +57,13 @@ from engine.model import (
     FireReport,
     HandoverInfo,
     IssuedToken,
+    KeptMessage,
     Page,
     ProcessVersionInfo,
     Receipt,
     TaskInfo,
     UserInfo,
+    WaitInfo,
 )
 from engine.ports import DeliveryError, Notification, Notifier
 from engine.services.cases import DEFAULT_PROCESS
@@ -70,6 +72,7 @@ from engine.supervision.dashboard import berlin_day
 from engine.supervision.dashboard_model import BUCKETS, DashboardSummary, OverdueTask
 from engine.supervision.outbound import HandoverRecord
 from engine.supervision.reminders import ReminderReport
+from engine.supervision.stalled import StalledCase
 from engine.supervision.statistics import MAX_WEEKS, StatisticsReport, check_weeks
 
 __all__ = [
@@ -114,6 +117,7 @@ __all__ = [
     "HandoverRecord",
     "InvalidInput",
     "IssuedToken",
+    "KeptMessage",
     "LegalRules",
     "MessageNotUsable",
     "NotFound",
@@ -131,6 +135,7 @@ __all__ = [
     "SimulatedClock",
     "Staffel",
     "StaffelError",
+    "StalledCase",
     "StatisticsReport",
     "SystemClock",
     "TaskInfo",
@@ -138,6 +143,7 @@ __all__ = [
     "Team",
     "TimerScheduler",
     "UserInfo",
+    "WaitInfo",
     "berlin_day",
     "check_weeks",
     "complete_alternative",

@@ -125,16 +125,44 @@ def complete(database_url: str, task_id: str, data: str | None, user: str) -> No
 @click.option("--case-id", default=None)
 @click.option("--bamf-aktenzeichen", default=None)
 @click.option("--payload", default=None, help="Payload as a JSON object (or @file.json).")
+@click.option("--message-id", default=None, help="The sender's id: a resend changes nothing.")
 @click.option("--user", default="cli", show_default=True)
 @handle_errors
 def message(database_url: str, name: str, case_id: str | None, bamf_aktenzeichen: str | None,
-            payload: str | None, user: str) -> None:
-    """Send a message from outside to the case that waits for it."""
+            payload: str | None, message_id: str | None, user: str) -> None:
+    """Give a case a message from outside: delivered now, or kept until the case waits for it
+    (exit 4 when the case can never use it)."""
     engine = open_engine(database_url)
     correlation = {"bamf_aktenzeichen": bamf_aktenzeichen} if bamf_aktenzeichen else None
-    case = engine.messages.correlate(name, parse_json_option(payload, "payload"), case_id=case_id,
-                            correlation=correlation, actor=user)
-    click.echo(f"delivered {name} to case {case.case_number}; stage {case.stage}")
+    receipt = engine.messages.receive(name, parse_json_option(payload, "payload"),
+                                      case_id=case_id, correlation=correlation,
+                                      message_id=message_id, actor=user, source="cli")
+    case = receipt.case
+    if receipt.outcome == "buffered":
+        until = receipt.expires_at.date().isoformat() if receipt.expires_at else "-"
+        click.echo(f"kept {name} for case {case.case_number} (stage {case.stage}) until "
+                   f"{until}: used when the case gets there")
+    elif receipt.outcome == "duplicate":
+        click.echo(f"{name} {message_id} came before ({receipt.state}); nothing changed")
+    else:
+        click.echo(f"delivered {name} to case {case.case_number}; stage {case.stage}")
+
+
+@main.command()
+@database_url_option
+@handle_errors
+def check(database_url: str) -> None:
+    """List cases nothing will move (no open task, no pending timer); exit 1 if there is one."""
+    stalled = open_engine(database_url).supervision.stalled()
+    if not stalled:
+        click.echo("no stalled case: every running case has an open task or a pending timer")
+        return
+    for case in stalled:
+        waits = ", ".join(case.waiting_for) or "nothing"
+        click.echo(f"{case.case_number}  stage {case.stage}  unchanged since "
+                   f"{case.since.date().isoformat()}  waits for {waits}")
+    click.echo(f"{len(stalled)} stalled case(s)", err=True)
+    sys.exit(1)
 
 
 @main.group()

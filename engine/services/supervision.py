@@ -27,6 +27,7 @@ from engine.supervision.dashboard import (
 )
 from engine.supervision.dashboard_model import BUCKETS, DashboardSummary, OverdueTask
 from engine.supervision.reminders import ReminderReport
+from engine.supervision.stalled import StalledCase, stalled_cases
 from engine.supervision.statistics import StatisticsReport, check_weeks, statistics_report
 
 REMINDER_ACTOR = "reminder"
@@ -73,6 +74,12 @@ class SupervisionService:
         with self.ctx.db.read() as session:
             return cases_list(session, self.ctx.time.now(session), teams, stage=stage,
                               week=week, kind=kind)
+
+    def stalled(self, teams: Iterable[str] | None = None,
+                limit: int = 500) -> list[StalledCase]:
+        """Running cases nothing will move: no open task, no pending timer (the goal: none)."""
+        with self.ctx.db.read() as session:
+            return stalled_cases(session, teams, limit)
 
     def statistics(self, teams: Iterable[str] | None = None,
                    weeks: int = 12) -> StatisticsReport:

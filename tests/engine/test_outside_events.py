@@ -162,3 +162,37 @@ def test_correlate_still_delivers_only_to_a_waiting_case(engine: Staffel) -> Non
     with pytest.raises(NotFound, match="is not waiting for message 'bamf_decision'"):
         engine.messages.correlate("bamf_decision", DECISION, case_id=case.id)
     assert rows(engine) == [] and kept_count(engine, case.id) == 0
+
+
+# -- what a case waits for, and the stalled check ---------------------------------------------
+def test_the_case_shows_what_it_waits_for_and_what_is_kept(engine: Staffel) -> None:
+    case = start(engine)
+    engine.messages.receive("bamf_decision", DECISION, case_id=case.id, source="hand")
+    view = engine.cases.get(case.id)
+    assert view.waiting_for == []  # still at the registration task
+    (kept,) = view.buffered
+    assert (kept.message, kept.label, kept.source, kept.received_at, kept.expires_at) == (
+        "bamf_decision", "BAMF-Bescheid", "hand", START, START + timedelta(days=365))
+
+    other = start(engine, "8123456-425")
+    engine.clock.advance(by=timedelta(hours=2))
+    register(engine, other.id)
+    (wait,) = engine.cases.get(other.id).waiting_for
+    assert (wait.message, wait.label, wait.element_id, wait.expected_team, wait.buffered) == (
+        "bamf_decision", "BAMF-Bescheid", "Wait_decision", "sozialamt", False)
+    assert wait.since == START + timedelta(hours=2)
+    assert wait.watchdog_due is None  # basic.bpmn has no Watch_bamf_decision timer
+
+
+def test_stalled_lists_a_case_that_waits_without_a_timer(engine: Staffel) -> None:
+    case = start(engine)
+    # the registration task is open (and its reminder timer waits): not stalled
+    assert engine.supervision.stalled() == []
+    register(engine, case.id)
+    (stalled,) = engine.supervision.stalled()
+    assert (stalled.case_id, stalled.stage, stalled.waiting_for) == (
+        case.id, "S1", ["bamf_decision"])
+    assert engine.supervision.stalled(teams=["jc_leistung"]) == []  # not that team's case
+    assert [s.case_id for s in engine.supervision.stalled(teams=["sozialamt"])] == [case.id]
+    engine.messages.receive("bamf_decision", DECISION, case_id=case.id)
+    assert engine.supervision.stalled() == []  # completed: nothing left to move

@@ -73,6 +73,7 @@ ENDPOINTS = {
     "DELETE /auth/token": Endpoint("DELETE", "/api/v1/auth/token"),
     "GET /supervisor/overdue": Endpoint("GET", "/api/v1/supervisor/overdue?team=sozialamt"),
     "GET /supervisor/summary": Endpoint("GET", "/api/v1/supervisor/summary?team=sozialamt"),
+    "GET /supervisor/stalled": Endpoint("GET", "/api/v1/supervisor/stalled?team=sozialamt"),
     # a third case (process ``handover`` of tests/data/web): sozialamt -> jc_leistung, no
     # joint appointment recorded (so the invitation is 404 even where access is allowed)
     "GET /handovers/{handover_id}/package": Endpoint(
@@ -116,6 +117,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "DELETE /auth/token":        (204, 204, 204, 204, 204, 204, 204, 204, 401),
     "GET /supervisor/overdue":   (403, 403, 403, 403, 200, 403, 403, 200, 401),
     "GET /supervisor/summary":   (403, 403, 403, 403, 200, 403, 403, 200, 401),
+    "GET /supervisor/stalled":   (403, 403, 403, 403, 200, 403, 403, 200, 401),
     "GET /handovers/{handover_id}/package":
                                  (200, 200, 404, 200, 200, 200, 403, 404, 401),
     "GET /handovers/{handover_id}/appointment.ics":

@@ -228,8 +228,35 @@ class CaseSummarySchema(ma.Schema):
     closed_at = fields.DateTime(required=True, allow_none=True)
 
 
+class WaitSchema(ma.Schema):
+    """A message from outside the case waits for."""
+
+    message = fields.String(required=True)
+    label = fields.String(required=True)
+    element_id = fields.String(required=True)
+    since = fields.DateTime(required=True, allow_none=True)
+    expected_team = fields.String(required=True, allow_none=True, metadata={
+        "description": "the team expected to send it or to act when it does not come"})
+    watchdog_due = fields.DateTime(required=True, allow_none=True, metadata={
+        "description": "when the expected team gets a follow-up task (its Watch_ timer)"})
+    buffered = fields.Boolean(required=True, metadata={
+        "description": "a message of this name is kept for the case already"})
+
+
+class KeptMessageSchema(ma.Schema):
+    """A message kept for the case until it waits for it."""
+
+    id = fields.Integer(required=True)
+    message = fields.String(required=True)
+    label = fields.String(required=True)
+    received_at = fields.DateTime(required=True)
+    expires_at = fields.DateTime(required=True, allow_none=True)
+    source = fields.String(required=True)
+    received_by = fields.String(required=True)
+
+
 class CaseSchema(CaseSummarySchema):
-    """A case with its person, deadlines, open tasks and handovers."""
+    """A case with its person, deadlines, open tasks, handovers, waits and kept messages."""
 
     status = fields.String(required=True, metadata={"enum": ["new", "running", "completed"]})
     bamf_aktenzeichen = fields.String(required=True, allow_none=True)
@@ -238,6 +265,8 @@ class CaseSchema(CaseSummarySchema):
                             required=True)
     open_tasks = fields.List(fields.Nested(TaskSchema), required=True)
     handovers = fields.List(fields.Nested(HandoverSchema), required=True)
+    waiting_for = fields.List(fields.Nested(WaitSchema), required=True)
+    buffered = fields.List(fields.Nested(KeptMessageSchema), required=True)
 
 
 class CasePageSchema(ma.Schema):

@@ -177,6 +177,25 @@ class SummarySchema(ma.Schema):
     heatmap = fields.List(fields.Nested(HeatCellSchema), required=True)
 
 
+class StalledCaseSchema(ma.Schema):
+    """A running case nothing will move (no open task, no pending timer)."""
+
+    case_id = fields.String(required=True)
+    case_number = fields.String(required=True)
+    stage = fields.String(required=True)
+    land = fields.String(required=True)
+    since = fields.DateTime(required=True, metadata={"description": "last change"})
+    waiting_for = fields.List(fields.String(), required=True,
+                              metadata={"description": "messages it waits for, unwatched"})
+
+
+class StalledListSchema(ma.Schema):
+    """The stalled cases of my teams; the goal is an empty list."""
+
+    items = fields.List(fields.Nested(StalledCaseSchema), required=True)
+    total = fields.Integer(required=True)
+
+
 # -- views ---------------------------------------------------------------------------------------
 @blp.get("/overdue")
 @blp.arguments(OverdueArgsSchema, location="query", as_kwargs=True)
@@ -206,3 +225,14 @@ def summary(**args: Any) -> DashboardSummary:
     type with age buckets, handovers waiting, legal deadlines of the next 14 days, cases per
     stage, new and closed cases per week, the 12-week overdue trend and the heatmap."""
     return engine().supervision.summary(supervisor_scope(actor(), args.get("team")))
+
+
+@blp.get("/stalled")
+@blp.arguments(TeamArgsSchema, location="query", as_kwargs=True)
+@blp.response(200, StalledListSchema)
+@errors(blp, 401, 403)
+def stalled(**args: Any) -> dict[str, Any]:
+    """Running cases of my teams (or one of them) that nothing will move: no open task and no
+    timer that will fire. Each such case fell between the chairs; the goal is none."""
+    items = engine().supervision.stalled(supervisor_scope(actor(), args.get("team")))
+    return {"items": items, "total": len(items)}
