@@ -3,6 +3,7 @@ handovers, audit trail; 404 for cases none of the viewer's teams worked on."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -131,3 +132,29 @@ def test_called_processes_are_marked_on_the_way_to_the_open_task(
     child = client.get(f"/cases/{case.id}/process.bpmn?key=child")
     assert child.status_code == 200 and b'id="Task_ack"' in child.data
     assert client.get(f"/cases/{case.id}/process.bpmn?key=basic").status_code == 404
+
+
+def test_the_case_page_says_what_the_case_waits_for_and_what_is_kept(
+        client: FlaskClient, api_engine: Staffel) -> None:
+    from datetime import timedelta
+
+    from tests.web.conftest import start_waiting
+
+    waiting = start_waiting(api_engine, "8000000-001")
+    early = start_basic(api_engine, "8000000-002")
+    api_engine.messages.receive("bamf_decision", {"outcome": "refugee"}, case_id=early.id,
+                                actor="bamf")
+    api_engine.clock.advance(by=timedelta(days=3))
+    login(client, "cw_soz")
+
+    def words(case_id: str) -> str:
+        html = text(client.get(f"/cases/{case_id}", headers=HTML))
+        return " ".join(re.sub(r"<[^>]+>", " ", html).split()).replace(" ,", ",")
+
+    page = words(waiting.id)
+    assert "Wartet auf" in page
+    assert "BAMF-Bescheid (Sozialamt (AsylbLG)) seit 01.03.2027, keine Nachfrage geplant" in page
+    page = words(early.id)
+    assert "Wartet auf keine Nachricht von außen." in page
+    assert ("BAMF-Bescheid, eingegangen am 01.03.2027: wird verwendet, sobald der Fall so weit "
+            "ist (aufbewahrt bis 29.02.2028)") in page
