@@ -74,7 +74,7 @@ class Staffel:
         self.cases = CaseService(ctx)
         self.tasks = TaskService(ctx)
         self.messages = MessageService(ctx)
-        self.timers = TimerService(ctx)
+        self.timers = TimerService(ctx, expire_kept=self.messages.expire_kept)
         self.clock = ClockService(ctx, self.timers)
         self.definitions = DefinitionService(ctx)
         self.drafts = DraftService(ctx)

@@ -9,7 +9,7 @@ any costs no extra query. Names a case can ever use come from its versions' spec
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.util import BpmnEvent
@@ -77,6 +77,13 @@ def use_buffered(uow: UnitOfWork, case: Case, workflow: BpmnWorkflow, instance_i
             pending.remove(row)
             progress = True
             break  # the waits changed: look again
+
+
+def any_expired(session: Session, now: datetime) -> bool:
+    """True when a kept message's time ran out (one indexed look-up; read-only)."""
+    return session.scalar(select(InboundMessage.id).where(
+        InboundMessage.state == InboundState.BUFFERED, InboundMessage.expires_at <= now)
+        .limit(1)) is not None
 
 
 def expire_due(uow: UnitOfWork, limit: int = 200) -> list[InboundMessage]:

@@ -42,10 +42,12 @@ TEAMS: tuple[Team, ...] = (
 
 TEAM_KEYS: frozenset[str] = frozenset(team.key for team in TEAMS)
 
-# Lanes of the generic warm handover: the team is read from task data at run time.
+# Lanes whose team is read from task data at run time: the generic warm handover's, and the
+# team expected to act on an outside event (``review_team``).
 DYNAMIC_LANES: dict[str, str] = {
     "Übergebendes Team": "handover_from",
     "Übernehmendes Team": "handover_to",
+    "Zuständiges Team": "review_team",
 }
 DYNAMIC_PREFIX = "@"
 _BY_KEY = {team.key: team for team in TEAMS}

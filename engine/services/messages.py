@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.definitions import deploy
 from engine.errors import Conflict, InvalidInput, MessageNotUsable, NotFound
 from engine.execution import cases, inbound, messages
 from engine.execution.unit import UnitOfWork
@@ -20,6 +21,9 @@ from engine.model import CaseInfo, Receipt
 from engine.persistence.models import Case, MessageWait, ProcessInstance
 from engine.services.context import SYSTEM_ACTOR, EngineContext, check_json
 from engine.states import InboundState, InstanceStatus
+
+REVIEW_PROCESS = "outside_event_review"
+REVIEW_FALLBACK_TEAM = "eingangszone"  # a message nobody registered: the reception desk
 
 
 class MessageService:
@@ -86,6 +90,38 @@ class MessageService:
                    fields=sorted(payload), source=source)
         return Receipt("buffered", self._info(uow, case), name, message_id,
                        InboundState.BUFFERED, row.expires_at)
+
+    def expire_kept(self, limit: int = 100) -> int:
+        """Kept messages whose time ran out become a task for the team expected to act on them
+        (process ``outside_event_review``): never a silent drop. Returns how many expired.
+
+        Runs with every timer sweep: a read-only look-up when nothing is due, so the sweep
+        takes no write lock for it. Without the review process deployed nothing expires: the
+        messages stay kept until it is.
+        """
+        with self.ctx.db.read() as session:
+            if not inbound.any_expired(session, self.ctx.time.now(session)):
+                return 0
+        with self.ctx.unit(SYSTEM_ACTOR) as uow:
+            version = deploy.latest_version(uow.session, REVIEW_PROCESS)
+            if version is None:
+                return 0
+            rows = inbound.expire_due(uow, limit)
+            for row in rows:
+                case = uow.session.get(Case, row.case_id)
+                if case is None:  # FK: always there
+                    continue
+                event = self.ctx.outside_events.get(row.name)
+                team = event.expected_team if event else REVIEW_FALLBACK_TEAM
+                data = {"case_id": case.id, "land": case.land, "entry": case.entry,
+                        "review_team": team, "expired_message": row.name,
+                        "expired_label": event.label_de if event else row.name,
+                        "received_at": row.received_at.isoformat(),
+                        "message_payload": dict(row.payload or {})}
+                self.ctx.runtime.start(uow, case, version, data).save()
+                uow.record("buffered_message_expired", case_id=case.id, message=row.name,
+                           inbound=row.id, team=team)
+            return len(rows)
 
     def _usable_by(self, session: Session, case: Case, name: str) -> int:
         """The process version of the case that can use ``name`` (Conflict if none can)."""

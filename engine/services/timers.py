@@ -3,6 +3,7 @@ and moving the simulated clock, which fires every timer on the way in due order.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from engine.errors import InvalidInput
@@ -18,10 +19,12 @@ TIMER_ACTOR = "timer"
 
 
 class TimerService:
-    """``staffel.timers``: claim and fire due timers, each batch one transaction."""
+    """``staffel.timers``: claim and fire due timers, each batch one transaction; each sweep
+    also lets kept messages whose time ran out become tasks (``expire_kept``)."""
 
-    def __init__(self, ctx: EngineContext) -> None:
+    def __init__(self, ctx: EngineContext, expire_kept: Callable[[], int] | None = None) -> None:
         self.ctx = ctx
+        self.expire_kept = expire_kept
 
     def fire_due(self, limit: int = 200, batch: int = 20) -> FireReport:
         """Claim and fire every timer due at the engine time (up to ``limit``).
@@ -41,6 +44,8 @@ class TimerService:
                     outcomes.extend(self._fire_in(uow, timer_id) for timer_id in chunk)
             except Exception:  # any failure: the batch rolled back whole; retry one by one
                 outcomes.extend(self._fire_one(timer_id) for timer_id in chunk)
+        if self.expire_kept is not None:
+            self.expire_kept()
         return FireReport(outcomes.count("fired"), outcomes.count("failed"),
                           outcomes.count("released"))
 

@@ -6,6 +6,7 @@ nothing; a message the case can never use is refused with its stage; nothing is 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -196,3 +197,42 @@ def test_stalled_lists_a_case_that_waits_without_a_timer(engine: Staffel) -> Non
     assert [s.case_id for s in engine.supervision.stalled(teams=["sozialamt"])] == [case.id]
     engine.messages.receive("bamf_decision", DECISION, case_id=case.id)
     assert engine.supervision.stalled() == []  # completed: nothing left to move
+
+
+# -- a kept message whose time ran out becomes a task -----------------------------------------
+BPMN = Path(__file__).resolve().parents[2] / "bpmn"
+
+
+def deploy_review(engine: Staffel) -> None:
+    engine.definitions.deploy({
+        "outside_event_review.bpmn": (BPMN / "outside_event_review.bpmn").read_bytes(),
+        "forms/expired_message.schema.json":
+            (BPMN / "forms" / "expired_message.schema.json").read_bytes(),
+        "forms/escalation.schema.json": (BPMN / "forms" / "escalation.schema.json").read_bytes(),
+    })
+
+
+def test_an_expired_kept_message_becomes_a_task_for_the_expected_team(engine: Staffel) -> None:
+    deploy_review(engine)
+    case = start(engine)
+    engine.messages.receive("bamf_decision", DECISION, case_id=case.id)
+    engine.clock.advance(by=timedelta(days=364))
+    assert [r.state for r in rows(engine)] == [InboundState.BUFFERED]
+    engine.clock.advance(by=timedelta(days=2))
+    (row,) = rows(engine)
+    assert (row.state, row.payload) == (InboundState.EXPIRED, DECISION)  # a person needs it
+    assert kept_count(engine, case.id) == 0
+    (review,) = [t for t in engine.cases.get(case.id).open_tasks
+                 if t.name == "Task_review_expired"]
+    assert (review.team, review.title) == ("sozialamt", "Aufbewahrte Nachricht verfallen: prüfen")
+    _info, _form, data = engine.tasks.get(review.id)
+    assert (data["expired_message"], data["message_payload"]) == ("bamf_decision", DECISION)
+    assert "buffered_message_expired" in [e.action for e in engine.audit.events(case.id)]
+
+
+def test_without_the_review_process_nothing_expires_silently(engine: Staffel) -> None:
+    case = start(engine)
+    engine.messages.receive("bamf_decision", DECISION, case_id=case.id)
+    engine.clock.advance(by=timedelta(days=400))
+    assert [r.state for r in rows(engine)] == [InboundState.BUFFERED]
+    assert kept_count(engine, case.id) == 1

@@ -26,7 +26,7 @@ FLOW_NODES = ("task", "userTask", "manualTask", "scriptTask", "serviceTask", "se
               "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway")
 PROCESSES = {"refugee_lifecycle", "asylum_procedure", "bamf_decision", "residence_permit",
              "benefit_transfer", "sgb2_application", "warm_handover", "ip_integration",
-             "integration_course", "duldung"}
+             "integration_course", "duldung", "outside_event_review"}
 DIAGRAMS = sorted(BPMN_DIR.glob("*.bpmn"))
 SUPERVISOR_LANE = "Teamleitung"
 
