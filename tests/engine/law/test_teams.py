@@ -63,7 +63,8 @@ def test_unknown_or_missing_lane_is_no_team(lane: str | None) -> None:
 
 def test_dynamic_lanes_name_a_variable() -> None:
     assert dict(DYNAMIC_LANES) == {"Übergebendes Team": "handover_from",
-                                   "Übernehmendes Team": "handover_to"}
+                                   "Übernehmendes Team": "handover_to",
+                                   "Zuständiges Team": "review_team"}
     assert team_for_lane("Übergebendes Team") == "@handover_from"
     assert team_for_lane("übernehmendes  team") == "@handover_to"
 
