@@ -65,7 +65,7 @@ class Staffel:
         specs = SpecCache()
         self.context = EngineContext(
             db=Database(database_url), time=Timekeeper(clock, clock_start), rules=rules,
-            runtime=Runtime(specs, make_script_engine(rules, script_time_limit)),
+            runtime=Runtime(specs, make_script_engine(rules, script_time_limit, outside_events)),
             worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
             wall_clock=wall_clock or SystemClock(), notifier=notifier,
             password_hasher=password_hasher, token_ttl=token_ttl,

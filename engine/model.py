@@ -89,7 +89,8 @@ class HandoverInfo:
 @dataclass(frozen=True)
 class WaitInfo:
     """A message from outside the case waits for: since when, whose move, when it is
-    followed up (the due time of its ``Watch_<message>`` timer), whether one is kept already."""
+    followed up (the due time of the timer beside it at the same gateway), whether one is
+    kept already."""
 
     message: str
     label: str

@@ -109,3 +109,47 @@ def _gateway_problems(file_name: str, gateway: etree._Element,
                 "without a condition and is not its default flow", "expression",
                 flow.get("id")))
     return problems
+
+
+def wait_problems(file_name: str, root: etree._Element) -> list[Problem]:
+    """Every wait for an outside event must be watched by a timer (rule ``unwatched-wait``):
+    a message catch event only behind an event-based gateway that also has a timer branch, an
+    event-based gateway only with a timer branch, a receive task only with a boundary timer.
+    So no case can wait forever without anybody noticing."""
+    problems: list[Problem] = []
+    for container in (c for tag in CONTAINERS for c in root.iter(B + tag)):
+        nodes = {el.get("id") or "": el for el in container if isinstance(el.tag, str)}
+        sources: dict[str, list[str]] = {}
+        targets: dict[str, list[str]] = {}
+        for flow in container.iterfind(B + "sequenceFlow"):
+            source, target = flow.get("sourceRef") or "", flow.get("targetRef") or ""
+            sources.setdefault(target, []).append(source)
+            targets.setdefault(source, []).append(target)
+        timed = {ident for ident, node in nodes.items() if _catches(node, "timerEventDefinition")}
+        watched_gateways = {ident for ident, node in nodes.items()
+                            if local_name(node) == "eventBasedGateway"
+                            and any(t in timed for t in targets.get(ident, []))}
+        bounded = {node.get("attachedToRef") for node in nodes.values()
+                   if local_name(node) == "boundaryEvent"
+                   and node.find(B + "timerEventDefinition") is not None}
+        for ident, node in nodes.items():
+            kind = local_name(node)
+            if kind == "eventBasedGateway" and ident not in watched_gateways:
+                problems.append(problem(file_name, node, f"event-based gateway {ident} has no "
+                                        "timer branch: a case could wait forever", RULE_WAIT))
+            elif kind == "intermediateCatchEvent" and _catches(node, "messageEventDefinition") \
+                    and not any(s in watched_gateways for s in sources.get(ident, [])):
+                problems.append(problem(file_name, node, f"message wait {ident} has no timer "
+                                        "alternative: put it behind an event-based gateway "
+                                        "with a follow-up timer (Watch_<message>)", RULE_WAIT))
+            elif kind == "receiveTask" and ident not in bounded:
+                problems.append(problem(file_name, node, f"receive task {ident} has no "
+                                        "boundary timer: a case could wait forever", RULE_WAIT))
+    return problems
+
+
+RULE_WAIT = "unwatched-wait"
+
+
+def _catches(node: etree._Element, definition: str) -> bool:
+    return local_name(node) == "intermediateCatchEvent" and node.find(B + definition) is not None

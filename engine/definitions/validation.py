@@ -22,7 +22,7 @@ from engine.definitions.expressions import (
     collect_bpmn_expressions,
     collect_dmn_expressions,
 )
-from engine.definitions.flow_checks import B, S, flow_problems, problem
+from engine.definitions.flow_checks import B, S, flow_problems, problem, wait_problems
 from engine.definitions.xmlsafe import (
     BPMN_NS,
     DMN_NAMESPACES,
@@ -105,6 +105,7 @@ def validate_document(
         problems += _lane_problems(file_name, root)
         problems += _user_task_problems(file_name, root, known_forms)
         problems += flow_problems(file_name, root)
+        problems += wait_problems(file_name, root)
         problems += _reserved_id_problems(file_name, root)
         expressions, found = collect_bpmn_expressions(root, file_name)
     problems += found

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine.errors import InvalidInput, NotFound
 from engine.execution import handovers, inbound, tasks
 from engine.law.lands import LANDS
-from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, WATCH_PREFIX, OutsideEvents
+from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
 from engine.model import CaseInfo, DeadlineInfo, KeptMessage, WaitInfo
 from engine.persistence.inbound import InboundMessage
 from engine.persistence.models import (
@@ -151,14 +151,15 @@ def case_info(session: Session, case: Case, now: datetime,
 
 def waits_of(session: Session, case: Case, kept: list[InboundMessage],
              events: OutsideEvents) -> list[WaitInfo]:
-    """The messages the case waits for, each with its follow-up timer (``Watch_<name>``)."""
+    """The messages the case waits for, each with the timer that watches it: an event-based
+    gateway holds both the message and its follow-up timer, so they share the element."""
     waits = list(session.scalars(select(MessageWait).where(MessageWait.case_id == case.id)
                                  .order_by(MessageWait.since, MessageWait.id)))
     if not waits:
         return []
     watches = {element: due for element, due in session.execute(
         select(Timer.element_id, func.min(Timer.due_at))
-        .where(Timer.case_id == case.id, Timer.element_id.like(f"{WATCH_PREFIX}%"),
+        .where(Timer.case_id == case.id,
                Timer.status.in_((TimerStatus.WAITING, TimerStatus.CLAIMED)))
         .group_by(Timer.element_id))}
     kept_names = {r.name for r in kept}
@@ -168,7 +169,7 @@ def waits_of(session: Session, case: Case, kept: list[InboundMessage],
         found.append(WaitInfo(
             wait.message_name, _label(events, wait.message_name), wait.element_id, wait.since,
             event.expected_team if event else None,
-            watches.get(WATCH_PREFIX + wait.message_name), wait.message_name in kept_names))
+            watches.get(wait.element_id), wait.message_name in kept_names))
     return found
 
 

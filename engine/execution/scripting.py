@@ -16,6 +16,7 @@ from engine.execution.sandbox import SandboxScriptEngine
 from engine.execution.tasks import end_of_working_days
 from engine.law import calendar, deadlines
 from engine.law.lands import BERLIN
+from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
 from engine.law.rules import LegalRules
 
 
@@ -43,7 +44,21 @@ def rule_value(name: str, rules: LegalRules) -> Any:
     return getattr(rules, name)
 
 
-def helper_functions(rules: LegalRules) -> dict[str, Callable[..., Any]]:
+def watcher(events: OutsideEvents) -> Callable[[str], str]:
+    """``watch_due(message)``: when a wait for ``message`` that starts now is followed up
+    (the message's follow-up period in working days of the case's Land). A plain closure over
+    the frozen registry: nothing a script can reach to change it."""
+
+    def watch_due(message: str) -> str:
+        """The ISO instant a wait for ``message`` starting now gets its follow-up task."""
+        days = events.watch_working_days(str(message))
+        return end_of_working_days(active_now(), days, current_land()).isoformat()
+
+    return watch_due
+
+
+def helper_functions(rules: LegalRules, events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS
+                     ) -> dict[str, Callable[..., Any]]:
     """Deadline helpers bound to the configured legal rules, plus case and time helpers."""
     helpers: dict[str, Callable[..., Any]] = {}
     for name, func in deadlines.HELPERS.items():
@@ -54,11 +69,13 @@ def helper_functions(rules: LegalRules) -> dict[str, Callable[..., Any]]:
     helpers.update(CASE_HELPERS)
     helpers["timer_at"] = timer_at
     helpers["sla_due"] = sla_due
+    helpers["watch_due"] = watcher(events)
     helpers["today"] = today
     helpers["rule"] = functools.partial(rule_value, rules=rules)
     return helpers
 
 
-def make_script_engine(rules: LegalRules, time_limit: float = 1.0) -> SandboxScriptEngine:
+def make_script_engine(rules: LegalRules, time_limit: float = 1.0,
+                       events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS) -> SandboxScriptEngine:
     """Return the sandboxed script engine with the helper allow-list."""
-    return SandboxScriptEngine(helpers=helper_functions(rules), time_limit=time_limit)
+    return SandboxScriptEngine(helpers=helper_functions(rules, events), time_limit=time_limit)

@@ -23,9 +23,6 @@ from typing import Any
 from engine.errors import InvalidInput
 from engine.law.teams import TEAM_KEYS
 
-#: the element id of the timer that watches a wait for message ``x`` is ``Watch_x``
-WATCH_PREFIX = "Watch_"
-
 
 @dataclass(frozen=True)
 class OutsideEvent:

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from engine import Conflict, InvalidInput, NotFound, Staffel
+from engine.execution.tasks import end_of_working_days
 from engine.persistence.inbound import InboundMessage
 from engine.persistence.models import AuditEvent, Case
 from engine.states import InboundState
@@ -65,7 +66,7 @@ def test_an_early_message_is_kept_and_used_when_the_case_gets_there(engine: Staf
 
     (row,) = rows(engine)
     assert (row.state, row.payload, row.used_by_element) == (
-        InboundState.USED, None, "Wait_decision")
+        InboundState.USED, None, "Gw_decision_wait")  # the gateway holds the wait
     assert kept_count(engine, case.id) == 0
     assert engine.cases.get(case.id).status == "completed"
     events = {e.action: e for e in engine.audit.events(case.id)}
@@ -180,9 +181,10 @@ def test_the_case_shows_what_it_waits_for_and_what_is_kept(engine: Staffel) -> N
     register(engine, other.id)
     (wait,) = engine.cases.get(other.id).waiting_for
     assert (wait.message, wait.label, wait.element_id, wait.expected_team, wait.buffered) == (
-        "bamf_decision", "BAMF-Bescheid", "Wait_decision", "sozialamt", False)
+        "bamf_decision", "BAMF-Bescheid", "Gw_decision_wait", "sozialamt", False)
     assert wait.since == START + timedelta(hours=2)
-    assert wait.watchdog_due is None  # basic.bpmn has no Watch_bamf_decision timer
+    # followed up after 60 working days (NW), at the end of that day, Berlin time
+    assert wait.watchdog_due == end_of_working_days(START + timedelta(hours=2), 60, "NW")
 
 
 def test_stalled_lists_a_case_that_waits_without_a_timer(engine: Staffel) -> None:
@@ -190,6 +192,10 @@ def test_stalled_lists_a_case_that_waits_without_a_timer(engine: Staffel) -> Non
     # the registration task is open (and its reminder timer waits): not stalled
     assert engine.supervision.stalled() == []
     register(engine, case.id)
+    assert engine.supervision.stalled() == []  # it waits for the decision, watched
+    with engine.db.write() as session:  # the follow-up timer failed too often: nothing watches
+        session.execute(text("UPDATE timers SET status = 'failed' WHERE case_id = :case"),
+                        {"case": case.id})
     (stalled,) = engine.supervision.stalled()
     assert (stalled.case_id, stalled.stage, stalled.waiting_for) == (
         case.id, "S1", ["bamf_decision"])
@@ -236,3 +242,27 @@ def test_without_the_review_process_nothing_expires_silently(engine: Staffel) ->
     engine.clock.advance(by=timedelta(days=400))
     assert [r.state for r in rows(engine)] == [InboundState.BUFFERED]
     assert kept_count(engine, case.id) == 1
+
+
+def test_a_wait_is_followed_up_and_the_message_ends_the_follow_up(engine: Staffel) -> None:
+    case = start(engine)
+    register(engine, case.id)
+    engine.clock.advance(by=timedelta(days=95))  # past 60 working days (NW)
+    (follow_up,) = [t for t in engine.cases.get(case.id).open_tasks
+                    if t.name == "Task_follow_up"]
+    assert engine.cases.get(case.id).waiting_for[0].element_id == "Moot_decision"
+    receipt = engine.messages.receive("bamf_decision", DECISION, case_id=case.id)
+    assert (receipt.outcome, receipt.case.status) == ("delivered", "completed")
+    assert engine.tasks.info(follow_up.id).state == "cancelled"  # moot: the decision came
+
+
+def test_after_a_follow_up_the_case_waits_again_watched_again(engine: Staffel) -> None:
+    case = start(engine)
+    register(engine, case.id)
+    engine.clock.advance(by=timedelta(days=95))
+    (follow_up,) = engine.cases.get(case.id).open_tasks
+    engine.tasks.complete(follow_up.id, {"note": "BAMF angefragt"}, actor="cw")
+    (wait,) = engine.cases.get(case.id).waiting_for
+    assert wait.element_id == "Gw_decision_wait" and wait.watchdog_due is not None
+    assert wait.watchdog_due > engine.clock.now() + timedelta(days=60)
+    assert engine.supervision.stalled() == []

@@ -178,7 +178,7 @@ def test_a_case_that_cannot_move_is_reported_and_untouched(api: Api,
     done = api.post(f"{BASE}/basic/migrations", {"from": 1, "to": 2, "dry_run": False},
                     as_="owner").get_json()
     assert [(i["case_id"], i["migrated"]) for i in done["items"]] == [(at_message.id, False)]
-    assert "Wait_decision" in done["items"][0]["reasons"][0]
+    assert "Gw_decision_" in done["items"][0]["reasons"][0]
     with api_engine.db.read() as s:
         after = s.scalars(select(ProcessInstance)).one()
         assert (after.state, after.lock_version) == (state, lock)

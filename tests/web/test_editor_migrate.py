@@ -20,7 +20,7 @@ from tests.web.test_pages_support import HTML, csrf_token, text
 
 def two_versions(app: Flask, engine: Staffel) -> tuple[object, object]:
     """A case at Task_register (can move) and one waiting for the message (cannot: version 2
-    has no Wait_decision)."""
+    has no Gw_decision_merge)."""
     at_task, at_message = start_basic(engine), start_waiting(engine, "8000000-002")
     owner = as_user(app, "owner")
     assert post_xml(owner, "/editor/basic/deploy",
@@ -50,7 +50,7 @@ def test_dry_run_then_run_for_the_chosen_cases(app: Flask, api_engine: Staffel) 
     assert f'value="{at_task.id}"' in movable and "checked" in movable
     assert "Register person (Task_register)" in movable
     assert f'value="{at_message.id}"' in blocked and "disabled" in blocked
-    assert "Decision received (Wait_decision)" in blocked and "Wait_decision" in blocked
+    assert "Decision or follow-up? (Gw_decision_wait)" in blocked and "Gw_decision_" in blocked
     assert "existiert in Version 2 nicht" in blocked or "does not exist in version 2" in blocked
 
     with api_engine.db.read() as s:
@@ -65,7 +65,7 @@ def test_dry_run_then_run_for_the_chosen_cases(app: Flask, api_engine: Staffel) 
     result = rows(body, "migrate-result")
     assert 'class="moved"' in result[at_task.case_number]
     assert 'class="stayed"' in result[at_message.case_number]
-    assert "Wait_decision" in result[at_message.case_number]
+    assert "Gw_decision_" in result[at_message.case_number]
     assert 'id="migrate-summary"' in body
     items = {i["version"]: i["running_cases"] for i in api_engine.definitions.history("basic")}
     assert items == {1: 1, 2: 1}

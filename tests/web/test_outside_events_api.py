@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from engine import Staffel
+from engine.persistence.db import Database
 from tests.conftest import ENGINE_DIAGRAMS, START
 from tests.web.conftest import Api, assert_error, start_basic, start_waiting
 from web.cli import main
@@ -20,8 +22,9 @@ def test_the_case_answer_names_waits_and_kept_messages(api: Api, api_engine: Sta
                                   "payload": {"outcome": "refugee"}})
     body = api.get(f"/api/v1/cases/{waiting.id}").get_json()
     assert body["waiting_for"] == [{
-        "message": "bamf_decision", "label": "BAMF-Bescheid", "element_id": "Wait_decision",
-        "since": START.isoformat(), "expected_team": "sozialamt", "watchdog_due": None,
+        "message": "bamf_decision", "label": "BAMF-Bescheid", "element_id": "Gw_decision_wait",
+        "since": START.isoformat(), "expected_team": "sozialamt",
+        "watchdog_due": "2027-05-31T22:00:00+00:00",  # 60 working days (NW): 1 June, 0:00
         "buffered": False}]
     assert body["buffered"] == []
     kept = api.get(f"/api/v1/cases/{early.id}").get_json()["buffered"]
@@ -31,7 +34,11 @@ def test_the_case_answer_names_waits_and_kept_messages(api: Api, api_engine: Sta
 
 def test_supervisors_see_the_stalled_cases_of_their_teams(api: Api,
                                                           api_engine: Staffel) -> None:
-    case = start_waiting(api_engine, "8000000-001")  # waits for the BAMF, no timer watches
+    case = start_waiting(api_engine, "8000000-001")  # waits for the BAMF, watched
+    assert api.get("/api/v1/supervisor/stalled", as_="admin").get_json()["total"] == 0
+    with api_engine.db.write() as session:  # its follow-up timer failed: nothing watches
+        session.execute(text("UPDATE timers SET status = 'failed' WHERE case_id = :case"),
+                        {"case": case.id})
     answer = api.get("/api/v1/supervisor/stalled", as_="sup_soz")
     assert answer.status_code == 200
     assert [(i["case_id"], i["stage"], i["waiting_for"]) for i in answer.get_json()["items"]] \
@@ -76,6 +83,11 @@ def test_staffel_message_keeps_an_early_message_and_check_lists_stalled_cases(
                 "--birth-date", "1993-09-09", "--process", "basic", "--land", "NW")
     other_task = re.search(r"open task (\S+) Task_register", other.output).group(1)  # type: ignore[union-attr]
     cli("complete", other_task, "--data", '{"interpreter_needed": false}')
+    assert cli("check").exit_code == 0  # it waits for the decision, watched by a timer
+    db = Database(database_url)
+    with db.write() as session:  # the follow-up timer failed too often: nothing watches
+        session.execute(text("UPDATE timers SET status = 'failed'"))
+    db.dispose()
     stalled = cli("check")
     assert stalled.exit_code == 1
     assert re.search(r"ST-\S+  stage S1  unchanged since 2026-01-05  waits for bamf_decision",

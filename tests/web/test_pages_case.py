@@ -153,7 +153,7 @@ def test_the_case_page_says_what_the_case_waits_for_and_what_is_kept(
 
     page = words(waiting.id)
     assert "Wartet auf" in page
-    assert "BAMF-Bescheid (Sozialamt (AsylbLG)) seit 01.03.2027, keine Nachfrage geplant" in page
+    assert "BAMF-Bescheid (Sozialamt (AsylbLG)) seit 01.03.2027, Nachfrage am 01.06.2027" in page
     page = words(early.id)
     assert "Wartet auf keine Nachricht von außen." in page
     assert ("BAMF-Bescheid, eingegangen am 01.03.2027: wird verwendet, sobald der Fall so weit "

@@ -62,7 +62,7 @@ def test_xsd_failure_names_line_and_element(make_engine) -> None:  # type: ignor
                             "forms/note.schema.json": "{}"},
                    match=re.escape("[Start_basic]: does not match the BPMN 2.0 schema"))
     (problem,) = [p for p in err.problems if p.rule == "xsd"]
-    assert problem.element_id == "Start_basic" and problem.line == 19
+    assert problem.element_id == "Start_basic" and problem.line == 25
 
 
 def test_unknown_team_bad_condition_and_script_escape_are_all_reported(make_engine) -> None:  # type: ignore[no-untyped-def]

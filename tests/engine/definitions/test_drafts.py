@@ -103,5 +103,5 @@ def test_the_dry_run_says_where_each_case_stands(engine: Staffel) -> None:
     engine.definitions.deploy({"basic.bpmn": basic_without_wait()})
     report = {i["case_id"]: i for i in engine.migrations.dry_run("basic", 1, 2)}
     assert report[at_task.id]["position"] == ["Register person (Task_register)"]
-    assert report[waiting.id]["position"] == ["Decision received (Wait_decision)"]
+    assert report[waiting.id]["position"] == ["Decision or follow-up? (Gw_decision_wait)"]
     assert report[at_task.id]["migratable"] and not report[waiting.id]["migratable"]

@@ -41,7 +41,8 @@ def test_the_processes_of_call_bpmn() -> None:
 
 def test_user_tasks_in_document_order() -> None:
     assert outline_of("basic", 2, "basic.bpmn", BASIC).user_tasks == (
-        ("Task_register", "Register person"), ("Task_reminder", "Ask BAMF"))
+        ("Task_register", "Register person"), ("Task_follow_up", "Ask BAMF for the decision"),
+        ("Task_reminder", "Ask BAMF"))
 
 
 def test_nested_elements_unnamed_tasks_and_other_processes() -> None:

@@ -109,12 +109,15 @@ def test_withheld_message_lets_the_timer_decide(real: Staffel) -> None:
     assert "duldung_review" in {d.key for d in result.deadlines}
 
 
-def test_a_case_waiting_for_a_withheld_message_is_stuck(real: Staffel) -> None:
+def test_a_withheld_message_is_followed_up_again_and_again(real: Staffel) -> None:
     before = counts(real)
-    result = real.testruns.run({MAIN: main_xml()}, withhold=["bamf_decision"])
-    assert (result.completed, result.stop_reason, result.final_stage) == (False, "stuck", "S2")
-    assert "nothing can move" in result.message
-    assert result.waiting["asylum_procedure"] == ["Catch_bamf_decision"]
+    result = real.testruns.run({MAIN: main_xml()}, withhold=["bamf_decision"], max_steps=40)
+    # no wait is silent: the follow-up timer fires, the Sozialamt asks the BAMF, the case
+    # waits again, watched again, until the step limit
+    assert (result.completed, result.stop_reason, result.final_stage) == (
+        False, "step_limit", "S2")
+    follow_ups = [s for s in result.steps if s.element_id == "Task_follow_up_bamf_decision"]
+    assert len(follow_ups) >= 2 and all(s.team == "sozialamt" for s in follow_ups)
     assert counts(real) == before
 
 

@@ -255,7 +255,8 @@ def test_a_failing_checker_is_reported_not_raised() -> None:
     tree = parse_document("minimal.bpmn", (OK / "minimal.bpmn").read_bytes())
     problems = validate_document("minimal.bpmn", tree, check_expression=broken,
                                  known_forms=None)
-    assert [p.element_id for p in problems] == ["Flow_Yes", "Boundary_Deadline"]
+    assert [p.element_id for p in problems] == ["Flow_Yes", "Watch_documents_received",
+                                               "Boundary_Deadline"]
     assert all("could not be checked (RuntimeError: boom)" in p.message for p in problems)
 
 

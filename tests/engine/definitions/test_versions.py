@@ -17,12 +17,12 @@ CHECK_TASK = (
     '<spiffworkflow:property name="formJsonSchemaFilename" value="note.schema.json" />'
     '</spiffworkflow:properties></bpmn:extensionElements>'
     '<bpmn:incoming>F2</bpmn:incoming><bpmn:outgoing>F2b</bpmn:outgoing></bpmn:userTask>'
-    '<bpmn:sequenceFlow id="F2b" sourceRef="Task_check" targetRef="Wait_decision" />')
+    '<bpmn:sequenceFlow id="F2b" sourceRef="Task_check" targetRef="Gw_decision_merge" />')
 
 
 def basic_v2() -> bytes:
     """v2 of ``basic``: Task_register renamed, SLA 3 -> 5 days, Task_check added before the
-    message wait."""
+    (watched) message wait."""
     xml = (ENGINE_DIAGRAMS / "basic.bpmn").read_text(encoding="utf-8")
     xml = xml.replace('name="Register person"', 'name="Register the person"')
     xml = xml.replace('name="sla_days" value="3"', 'name="sla_days" value="5"')
@@ -30,27 +30,36 @@ def basic_v2() -> bytes:
                       '<bpmn:flowNodeRef>Wait_decision</bpmn:flowNodeRef>'
                       '<bpmn:flowNodeRef>Task_check</bpmn:flowNodeRef>')
     xml = xml.replace('<bpmn:sequenceFlow id="F2" sourceRef="Task_register" '
-                      'targetRef="Wait_decision" />',
+                      'targetRef="Gw_decision_merge" />',
                       '<bpmn:sequenceFlow id="F2" sourceRef="Task_register" '
                       'targetRef="Task_check" />' + CHECK_TASK)
-    xml = xml.replace('<bpmn:incoming>F2</bpmn:incoming><bpmn:outgoing>F3</bpmn:outgoing>',
-                      '<bpmn:incoming>F2b</bpmn:incoming><bpmn:outgoing>F3</bpmn:outgoing>')
+    xml = xml.replace('<bpmn:incoming>F2</bpmn:incoming><bpmn:incoming>W3</bpmn:incoming>',
+                      '<bpmn:incoming>F2b</bpmn:incoming><bpmn:incoming>W3</bpmn:incoming>')
     return xml.encode("utf-8")
+
+
+WAIT_ELEMENTS = ("Gw_decision_merge", "Gw_decision_wait", "Watch_bamf_decision",
+                 "Task_follow_up", "Moot_decision", "Gw_after_decision", "Wait_decision")
+WAIT_FLOWS = ("W0", "W1", "W2", "W3", "W4", "W5", "W6", "F3")
 
 
 def basic_without_wait() -> bytes:
     """A version of ``basic`` without the message wait (Task_register goes on to the script)."""
-    xml = (ENGINE_DIAGRAMS / "basic.bpmn").read_text(encoding="utf-8")
-    start = xml.index('<bpmn:intermediateCatchEvent id="Wait_decision"')
-    end = xml.index("</bpmn:intermediateCatchEvent>") + len("</bpmn:intermediateCatchEvent>")
-    xml = xml[:start] + xml[end:]
-    xml = xml.replace('<bpmn:flowNodeRef>Wait_decision</bpmn:flowNodeRef>', '')
-    xml = xml.replace('<bpmn:sequenceFlow id="F3" sourceRef="Wait_decision" '
-                      'targetRef="Script_after" />', '')
-    xml = xml.replace('targetRef="Wait_decision"', 'targetRef="Script_after"')
-    xml = xml.replace('<bpmn:incoming>F3</bpmn:incoming>', '<bpmn:incoming>F2</bpmn:incoming>')
-    xml = xml.replace("outcome = decision['outcome']", "outcome = 'none'")
-    return xml.encode("utf-8")
+    from lxml import etree
+
+    b = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+    root = etree.fromstring((ENGINE_DIAGRAMS / "basic.bpmn").read_bytes())
+    process = root.find(f"{b}process")
+    for element in list(process.iter()):
+        if element.get("id") in (*WAIT_ELEMENTS, *WAIT_FLOWS) \
+                or (element.tag == f"{b}flowNodeRef" and element.text in WAIT_ELEMENTS):
+            element.getparent().remove(element)
+    (flow,) = [f for f in process.iter(f"{b}sequenceFlow") if f.get("id") == "F2"]
+    flow.set("targetRef", "Script_after")
+    (script,) = [s for s in process.iter(f"{b}scriptTask") if s.get("id") == "Script_after"]
+    script.find(f"{b}incoming").text = "F2"
+    script.find(f"{b}script").text = "outcome = 'none'"
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def _deploy(engine: Staffel, content: bytes) -> int:
@@ -144,7 +153,7 @@ def test_case_whose_waiting_element_was_removed_stays_untouched(engine: Staffel)
     dry = {r["case_id"]: r for r in engine.migrations.dry_run("basic", 1, 2)}
     assert dry[at_task]["migratable"] is True
     assert dry[at_message]["migratable"] is False
-    assert "Wait_decision" in dry[at_message]["reasons"][0]
+    assert "Gw_decision_" in dry[at_message]["reasons"][0]
     report = {r["case_id"]: r for r in engine.migrations.migrate("basic", 1, 2, [at_message, "x"],
                                                            actor="owner")}
     assert report[at_message]["migrated"] is False

@@ -18,7 +18,7 @@ from engine.model import CaseInfo
 from engine.persistence.models import MessageWait
 from tests.conftest import PERSON
 
-DECISION = ("bamf_decision", "Wait_decision")
+DECISION = ("bamf_decision", "Gw_decision_wait")  # the event-based gateway holds the wait
 
 
 def waiting_case(engine: Staffel) -> CaseInfo:
@@ -57,7 +57,7 @@ def test_a_waiting_case_has_its_wait_key_and_row(engine: Staffel) -> None:
         run = engine.context.runtime.load(uow, instance)
         assert wait_keys(run.workflow) == {DECISION}
         (task,) = waiting_message_tasks(run.workflow)
-        assert task.task_spec.bpmn_id == "Wait_decision"
+        assert task.task_spec.bpmn_id == "Gw_decision_wait"
         assert [d.name for d in message_definitions(task)] == ["bamf_decision"]
         found = message_definition(task, "bamf_decision")
         assert found is not None and found.name == "bamf_decision"

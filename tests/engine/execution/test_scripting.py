@@ -28,7 +28,7 @@ from tests.conftest import START
 def test_the_helper_list() -> None:
     helpers = helper_functions(DEFAULT_RULES)
     assert set(helpers) == (set(deadlines.HELPERS) | set(CASE_HELPERS)
-                            | {"timer_at", "sla_due", "today", "rule"})
+                            | {"timer_at", "sla_due", "watch_due", "today", "rule"})
     for name in ("deadline", "lawsuit_deadline", "add_working_days", "asylblg_end", "set_stage",
                  "record_deadline", "close_case", "handover_proposed", "timer_at", "sla_due"):
         assert callable(helpers[name]), name

@@ -67,8 +67,13 @@ def test_a_timer_left_before_due_is_cancelled_one_passed_is_fired(engine: Staffe
     task = engine.cases.get(second).open_tasks[0]
     engine.tasks.complete(task.id, {"interpreter_needed": False}, actor="cw")
     engine.clock.advance(to=DUE + timedelta(hours=1))
-    statuses = {(r.case_id == second, r.status, r.fired_at) for r in timer_rows(engine)}
-    assert statuses == {(True, "cancelled", None), (False, "fired", DUE)}
+    statuses = {(r.case_id == second, r.element_id, r.status, r.fired_at)
+                for r in timer_rows(engine)}
+    # the second case's reminder was left before it was due; it now waits for the decision,
+    # watched by its follow-up timer
+    assert statuses == {(True, "Timer_reminder", "cancelled", None),
+                        (True, "Gw_decision_wait", "waiting", None),  # the gateway holds it
+                        (False, "Timer_reminder", "fired", DUE)}
 
 
 def test_sync_classifies_what_left_by_due_time(engine: Staffel) -> None:
