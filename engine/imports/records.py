@@ -216,6 +216,7 @@ def case_candidates(session: Session, aktenzeichen: set[str],
                     birth_dates: set[str]) -> list[CaseCandidate]:
     """Cases whose Aktenzeichen, case number (``compact``) or date of birth is among those
     given: one streaming pass over the cases."""
+    aktenzeichen, birth_dates = aktenzeichen - {""}, birth_dates - {""}
     if not aktenzeichen and not birth_dates:
         return []
     stmt = select(Case.id, Case.case_number, Case.bamf_aktenzeichen, Case.person,

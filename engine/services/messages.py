@@ -38,7 +38,11 @@ class MessageService:
         """Deliver a message to the case instance that waits for it (NotFound if none does)."""
         payload = check_message(name, payload)
         with self.ctx.unit(actor) as uow:
-            return self.deliver(uow, name, payload, case_id=case_id, correlation=correlation)
+            case = cases.find_case(uow.session, case_id, correlation)
+            waits = messages.find_waits(uow.session, case.id, name)
+            if not waits:
+                raise NotFound(f"case {case.case_number} is not waiting for message {name!r}")
+            return self._deliver_to(uow, case, name, payload, waits)[0]
 
     def receive(self, name: str, payload: dict[str, Any] | None, *,
                 case_id: str | None = None, correlation: dict[str, Any] | None = None,
@@ -135,20 +139,6 @@ class MessageService:
                                f"message {name!r}: none of its processes waits for it",
                                [{"field": "name", "message": "no process of this case uses it",
                                  "stage": case.stage}])
-
-    def deliver(self, uow: UnitOfWork, name: str, payload: dict[str, Any], *,
-                case_id: str | None = None,
-                correlation: dict[str, Any] | None = None) -> CaseInfo:
-        """The delivery inside a unit of work the caller holds (NotFound if it does not wait).
-
-        For other services that write their own rows in the same transaction, so that the
-        delivery and their bookkeeping commit together or not at all.
-        """
-        case = cases.find_case(uow.session, case_id, correlation)
-        waits = messages.find_waits(uow.session, case.id, name)
-        if not waits:
-            raise NotFound(f"case {case.case_number} is not waiting for message {name!r}")
-        return self._deliver_to(uow, case, name, payload, waits)[0]
 
     def _deliver_to(self, uow: UnitOfWork, case: Case, name: str, payload: dict[str, Any],
                     waits: list[MessageWait]) -> tuple[CaseInfo, str]:

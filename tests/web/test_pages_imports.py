@@ -217,3 +217,20 @@ def test_a_bare_25_2_asks_for_the_alternative(client: FlaskClient, users: Staffe
     assert 'aria-invalid="true" aria-describedby="alt-' in text(wrong)
     assert counts(users) == before
     assert users.imports.clarification(clar.id).state == "open"
+
+
+def test_a_line_for_a_case_that_does_not_wait_yet_is_counted_as_kept(client: FlaskClient,
+                                                                     users: Staffel) -> None:
+    from tests.web.conftest import start_basic
+
+    busy = start_basic(users, "8000000-003")  # its sozialamt task is still open
+    login(client, "cw_ez")
+    response = upload(client, "decisions", "early.xml", decisions("8000000-003"))
+    assert response.status_code in (200, 302)
+    (imported,) = users.imports.files().items
+    assert imported.counts["buffered"] == 1 and imported.counts["clarification"] == 0
+    page = " ".join(text(client.get(f"/imports/{imported.id}", headers=HTML)).split())
+    assert "Für später aufbewahrt</dt><dd>1</dd>" in page
+    listing = text(client.get("/imports", headers=HTML))
+    assert "Für später aufbewahrt" in listing
+    assert [k.message for k in users.cases.get(busy.id).buffered] == ["bamf_decision"]

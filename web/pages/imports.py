@@ -44,7 +44,8 @@ def kind_label(kind: str) -> str:
 def outcome_label(outcome: str) -> str:
     """What happened to a line, in words."""
     return {"correlated": _("delivered to the case"), "clarification": _("to clarify"),
-            "invalid": _("invalid"), "duplicate": _("already taken")}.get(outcome, outcome)
+            "invalid": _("invalid"), "duplicate": _("already taken"),
+            "buffered": _("kept until the case gets there")}.get(outcome, outcome)
 
 
 def reason_label(reason: str | None) -> str:
@@ -66,7 +67,8 @@ def reason_label(reason: str | None) -> str:
         "no_match": _("no case found"),
         "ambiguous": _("several cases match"),
         "az_person_mismatch": _("Aktenzeichen and date of birth belong to different cases"),
-        "not_waiting": _("the case is not waiting for this message"),
+        "not_waiting": _("the case is not waiting for this message"),  # imports before 0009
+        "not_usable": _("the case can no longer use this message"),
         "paragraph_alternative": _("§25(2) without alternative; the case's stage does not "
                                    "tell which"),
         "process_error": _("the process could not continue"),

@@ -90,8 +90,6 @@ def clarification_discard(clarification_id: int) -> ResponseReturnValue:
 
 
 def _conflict_text(message: str) -> str:
-    if "not waiting" in message:
-        return _("the case is not waiting for this message")
     if "already" in message:
         return _("the clarification was decided already")
     return _("the case was changed at the same time; try again")

@@ -192,6 +192,8 @@ def test_case_candidates(engine: Staffel, case: CaseInfo) -> None:
     assert found(set(), {"1985-01-01"}) == sorted([other.id, plain.id])
     assert found({"8123456-423"}, {"1985-01-01"}) == sorted([case.id, other.id, plain.id])
     assert found({"0000000-000"}, {"2001-01-01"}) == []
+    # an empty key matches nothing (not every case without an Aktenzeichen)
+    assert found({""}, {""}) == []
     with engine.db.read() as session:
         (candidate,) = case_candidates(session, {"8123456-423"}, set())
     assert candidate == CaseCandidate(case.id, case.case_number, "8123456-423", "Haddad",
