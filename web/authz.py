@@ -29,10 +29,22 @@ from web.auth import Actor, actor_from_user
 
 WORK_ROLES = ("caseworker", "supervisor")
 CASE_CREATING_TEAM = "eingangszone"
-# Teams whose members record messages from outside (BAMF decision, permit issued, course
-# results, SGB II decisions); other systems send them with an admin/integration token.
-MESSAGE_TEAMS = frozenset({"eingangszone", "auslaenderbehoerde", "kurstraeger", "jc_leistung",
-                           "jc_vermittlung", "jc_regel"})
+#: Who records which outside event: by hand on the case page, or as a caseworker through
+#: ``POST /api/v1/messages`` (other systems send with an admin/integration token). The team
+#: that holds the paper or hears of it first: the permit is the Ausländerbehörde's; a BAMF
+#: decision reaches the Eingangszone, the Sozialamt or the ABH; course reports come from the
+#: course provider or the Jobcenter's placement team; the SGB II application is received by
+#: the Jobcenter's benefits team.
+RECORDERS: dict[str, frozenset[str]] = {
+    "permit_issued": frozenset({"auslaenderbehoerde"}),
+    "bamf_decision": frozenset({"eingangszone", "sozialamt", "auslaenderbehoerde"}),
+    "course_started": frozenset({"kurstraeger", "jc_vermittlung"}),
+    "course_result": frozenset({"kurstraeger", "jc_vermittlung"}),
+    "sgb2_application_received": frozenset({"jc_leistung"}),
+    "duldung_issued": frozenset({"auslaenderbehoerde"}),
+    "training_contract": frozenset({"auslaenderbehoerde"}),
+}
+MESSAGE_TEAMS = frozenset().union(*RECORDERS.values())
 TASK_ACTIONS = ("view", "claim", "unclaim", "complete", "assign")
 
 
@@ -182,10 +194,21 @@ def can_send_messages(actor: Actor) -> bool:
                                and bool(actor.teams & MESSAGE_TEAMS))
 
 
+def can_record(actor: Actor, message: str) -> bool:
+    """A caseworker or team lead of a team that records this outside event (:data:`RECORDERS`).
+    Administrators do not record by hand: they see no person's data."""
+    return actor.has_role(*WORK_ROLES) and bool(actor.teams & RECORDERS.get(message, set()))
+
+
 def authorize_message(engine: Staffel, actor: Actor, case_id: str | None,
-                      correlation: dict[str, Any] | None) -> str:
-    """Resolve the target case of a message and check the actor may send it there."""
+                      correlation: dict[str, Any] | None, name: Any = None) -> str:
+    """Resolve the target case of a message and check the actor may send it there: admins
+    any message to any case, caseworkers the messages of :data:`RECORDERS` to cases their
+    teams work on."""
     require(can_send_messages(actor), "your role or team does not send messages")
+    if not is_admin(actor):
+        require(isinstance(name, str) and can_record(actor, name),
+                "your team does not record this message")
     found = engine.cases.find_id(case_id, correlation)
     if not is_admin(actor) and not engine.cases.visible(found, actor.teams):
         raise NotFound("no such case")

@@ -152,7 +152,9 @@ def case_info(session: Session, case: Case, now: datetime,
 def waits_of(session: Session, case: Case, kept: list[InboundMessage],
              events: OutsideEvents) -> list[WaitInfo]:
     """The messages the case waits for, each with the timer that watches it: an event-based
-    gateway holds both the message and its follow-up timer, so they share the element."""
+    gateway holds both the message and its follow-up timer, so they share the element. A
+    message that would end an open task (a boundary event) is watched by that task's due
+    date."""
     waits = list(session.scalars(select(MessageWait).where(MessageWait.case_id == case.id)
                                  .order_by(MessageWait.since, MessageWait.id)))
     if not waits:
@@ -162,6 +164,15 @@ def waits_of(session: Session, case: Case, kept: list[InboundMessage],
         .where(Timer.case_id == case.id,
                Timer.status.in_((TimerStatus.WAITING, TimerStatus.CLAIMED)))
         .group_by(Timer.element_id))}
+    if any(w.element_id not in watches for w in waits):
+        task_due = {instance: due for instance, due in session.execute(
+            select(HumanTask.instance_id, func.min(HumanTask.due_at))
+            .where(HumanTask.case_id == case.id, HumanTask.state == HumanTaskState.OPEN)
+            .group_by(HumanTask.instance_id))}
+        for wait in waits:
+            due = task_due.get(wait.instance_id)
+            if wait.element_id not in watches and due is not None:
+                watches[wait.element_id] = due
     kept_names = {r.name for r in kept}
     found = []
     for wait in waits:

@@ -55,10 +55,12 @@ def buffered_of(session: Session, case_id: str) -> list[InboundMessage]:
         .order_by(InboundMessage.received_at, InboundMessage.id)))
 
 
-def use_buffered(uow: UnitOfWork, case: Case, workflow: BpmnWorkflow, instance_id: str) -> None:
+def use_buffered(uow: UnitOfWork, case: Case, workflow: BpmnWorkflow,
+                 instance_id: str) -> list[str]:
     """Give the workflow every kept message it now waits for, oldest first, each with the
-    engine steps that follow (which may make it wait for the next one)."""
+    engine steps that follow (which may make it wait for the next one); return their names."""
     pending = buffered_of(uow.session, case.id)
+    used: list[str] = []
     progress = True
     while pending and progress:
         progress = False
@@ -75,8 +77,10 @@ def use_buffered(uow: UnitOfWork, case: Case, workflow: BpmnWorkflow, instance_i
             uow.record("buffered_message_used", case_id=case.id, instance_id=instance_id,
                        element_id=element, message=row.name, inbound=row.id)
             pending.remove(row)
+            used.append(row.name)
             progress = True
             break  # the waits changed: look again
+    return used
 
 
 def any_expired(session: Session, now: datetime) -> bool:

@@ -54,6 +54,8 @@ class Run:
         self.timers_before = {} if new else timers.timer_elements(workflow)
         self.waits_before = set() if new else messages.wait_keys(workflow)
         self.completed: tuple[str, str] | None = None
+        #: messages caught in this step: a task they end is audited as ended by the report
+        self.caught: list[str] = []
         self._effects: CaseEffects | None = None
 
     def advance(self, step: Callable[[BpmnWorkflow], None] | None = None) -> CaseEffects:
@@ -65,7 +67,8 @@ class Run:
                     step(self.workflow)
                 self.workflow.do_engine_steps()
                 if self.case.buffered_messages:  # kept messages this step may now use
-                    inbound.use_buffered(self.uow, self.case, self.workflow, self.row.id)
+                    self.caught += inbound.use_buffered(self.uow, self.case, self.workflow,
+                                                        self.row.id)
             except (SpiffWorkflowException, StaffelError, Exception) as exc:
                 raise translate_engine_error(exc) from exc
         self._effects = effects
@@ -88,9 +91,10 @@ class Run:
         for task_id, element_id, team in changes.created:
             uow.record("task_created", case_id=case.id, instance_id=row.id,
                        element_id=element_id, task_id=task_id, team=team)
+        ended_by = {"ended_by_message": self.caught[-1]} if self.caught else {}
         for task_id, element_id in changes.cancelled:
             uow.record("task_cancelled", case_id=case.id, instance_id=row.id,
-                       element_id=element_id, task_id=task_id)
+                       element_id=element_id, task_id=task_id, **ended_by)
         timer_changes = timers.sync_timers(uow.session, row.id, case.id, wf, uow.now,
                                            self.timers_before, firing)
         for element_id, due in timer_changes.fired:

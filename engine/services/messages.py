@@ -24,6 +24,7 @@ from engine.states import InboundState, InstanceStatus
 
 REVIEW_PROCESS = "outside_event_review"
 REVIEW_FALLBACK_TEAM = "eingangszone"  # a message nobody registered: the reception desk
+HAND = "hand"  # source of an outside event a caseworker recorded on the case page
 
 
 class MessageService:
@@ -60,6 +61,28 @@ class MessageService:
                                    correlation=correlation, message_id=message_id,
                                    source=source)
 
+    def usable(self, case_id: str) -> list[str]:
+        """The message names this case waits for now or will wait for (sorted); empty for a
+        closed case. What a caseworker may record by hand on the case page."""
+        with self.ctx.db.read() as session:
+            case = cases.find_case(session, case_id, None)
+            if case.closed_at is not None:
+                return []
+            names: set[str] = set()
+            for version_id in self._running_versions(session, case):
+                names.update(self.ctx.specs.message_names(session, version_id))
+            return sorted(names)
+
+    def schema(self, case_id: str, name: str) -> dict[str, Any] | None:
+        """The JSON Schema of message ``name`` as the case's process version defines it
+        (NotFound when the case will never use the message)."""
+        with self.ctx.db.read() as session:
+            case = cases.find_case(session, case_id, None)
+            for version_id in self._running_versions(session, case):
+                if name in self.ctx.specs.message_names(session, version_id):
+                    return self.ctx.schemas.message(session, version_id, name)
+        raise NotFound(f"case {case.case_number} will never use message {name!r}")
+
     def receive_in(self, uow: UnitOfWork, name: str, payload: dict[str, Any], *,
                    case_id: str | None = None, correlation: dict[str, Any] | None = None,
                    message_id: str | None = None, source: str = "api") -> Receipt:
@@ -79,8 +102,10 @@ class MessageService:
                            [{"field": "name", "message": "the case is closed",
                              "stage": case.stage}])
         waits = messages.find_waits(uow.session, case.id, name)
+        by_hand = {"recorded_by": uow.actor} if source == HAND else {}
         if waits:
-            info, element = self._deliver_to(uow, case, name, payload, waits)
+            info, element = self._deliver_to(uow, case, name, payload, waits,
+                                             source=source, **by_hand)
             inbound.record(uow, case, name, payload, state=InboundState.DELIVERED,
                            message_id=message_id, source=source, element_id=element)
             return Receipt("delivered", info, name, message_id, InboundState.DELIVERED)
@@ -91,7 +116,7 @@ class MessageService:
                              message_id=message_id, source=source, keep=keep)
         uow.record("message_buffered", case_id=case.id, message=name, inbound=row.id,
                    expires_at=row.expires_at.isoformat() if row.expires_at else None,
-                   fields=sorted(payload), source=source)
+                   fields=sorted(payload), source=source, **by_hand)
         return Receipt("buffered", self._info(uow, case), name, message_id,
                        InboundState.BUFFERED, row.expires_at)
 
@@ -129,10 +154,7 @@ class MessageService:
 
     def _usable_by(self, session: Session, case: Case, name: str) -> int:
         """The process version of the case that can use ``name`` (Conflict if none can)."""
-        versions = list(session.scalars(select(ProcessInstance.process_version_id).where(
-            ProcessInstance.case_id == case.id,
-            ProcessInstance.status == InstanceStatus.RUNNING)))
-        for version_id in versions:
+        for version_id in self._running_versions(session, case):
             if name in self.ctx.specs.message_names(session, version_id):
                 return version_id
         raise MessageNotUsable(f"case {case.case_number} (stage {case.stage}) will never use "
@@ -140,8 +162,14 @@ class MessageService:
                                [{"field": "name", "message": "no process of this case uses it",
                                  "stage": case.stage}])
 
+    @staticmethod
+    def _running_versions(session: Session, case: Case) -> list[int]:
+        return list(session.scalars(select(ProcessInstance.process_version_id).where(
+            ProcessInstance.case_id == case.id,
+            ProcessInstance.status == InstanceStatus.RUNNING)))
+
     def _deliver_to(self, uow: UnitOfWork, case: Case, name: str, payload: dict[str, Any],
-                    waits: list[MessageWait]) -> tuple[CaseInfo, str]:
+                    waits: list[MessageWait], **details: Any) -> tuple[CaseInfo, str]:
         run = self.ctx.runtime.load(uow, waits[0].instance_id)
         self.ctx.schemas.validate_message(uow.session, run.row.process_version_id, name, payload)
         waiting = [t for t in messages.waiting_message_tasks(run.workflow)
@@ -151,9 +179,11 @@ class MessageService:
             # (a concurrent step moved on); the caller gets the same answer as for no wait.
             raise NotFound(f"case {case.case_number} is not waiting for message {name!r}")
         definition = messages.message_definition(waiting[0], name)
+        run.caught.append(name)
         run.advance(lambda wf: wf.catch(BpmnEvent(definition, payload)))
         uow.record("message_correlated", case_id=case.id, instance_id=run.row.id,
-                   element_id=waits[0].element_id, message=name, fields=sorted(payload))
+                   element_id=waits[0].element_id, message=name, fields=sorted(payload),
+                   **details)
         run.save()
         return self._info(uow, case), waits[0].element_id
 

@@ -41,13 +41,15 @@ def send_message(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     case is closed or none of its processes ever waits for this message (the reason names
     the case's stage); 404 for an unknown case; 422 for an invalid payload.
 
-    Senders: admins (integration tokens) and caseworkers/supervisors of eingangszone,
-    auslaenderbehoerde, kurstraeger, jc_leistung, jc_vermittlung, jc_regel for cases their
-    teams work on.
+    Senders: admins (integration tokens), and caseworkers/team leads for cases their teams
+    work on, each team its own messages: permit_issued, duldung_issued, training_contract:
+    auslaenderbehoerde; bamf_decision: eingangszone, sozialamt, auslaenderbehoerde;
+    course_started, course_result: kurstraeger, jc_vermittlung; sgb2_application_received:
+    jc_leistung (403 otherwise).
     """
     who = actor()
     case_id = authz.authorize_message(engine(), who, body.get("case_id"),
-                                      body.get("correlation"))
+                                      body.get("correlation"), body.get("name"))
     receipt = engine().messages.receive(body["name"], body["payload"], case_id=case_id,
                                         message_id=body.get("message_id"), actor=who.username)
     case = receipt.case

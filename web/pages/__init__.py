@@ -7,7 +7,8 @@ Routes (blueprint ``pages`` unless noted):
 * ``GET /`` and ``GET /inbox`` (filters: ``type``, ``stage``, ``overdue``, ``case``, ``scope``,
   ``page``); ``POST /tasks/<id>/claim``, ``POST /tasks/<id>/unclaim``, ``POST /inbox/assign``
 * ``GET|POST /tasks/<id>`` (the task form; POST completes)
-* ``GET /cases/<id>`` and ``GET /cases/<id>/process.bpmn``
+* ``GET /cases/<id>`` and ``GET /cases/<id>/process.bpmn``;
+  ``GET|POST /cases/<id>/events/<message>`` (record an outside event by hand)
 * ``GET /handovers/<id>/package`` (printable), ``GET /handovers/<id>/appointment.ics``,
   ``GET /dashboard/statistics.csv``
 * ``GET|POST /imports``, ``GET /imports/<id>`` (+ ``/original``, ``/report.csv|json``),
@@ -44,6 +45,7 @@ def register_pages(app: Flask) -> None:
     from web.auth import session_actor
     from web.pages import (  # noqa: F401 - views register on bp
         case,
+        case_events,
         dashboard,
         decisions,
         editor,

@@ -11,16 +11,18 @@ from typing import Any
 
 from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from engine import AuditEntry, CaseInfo, NotFound, Staffel
 from web import authz
 from web.auth import Actor, page_login_required
+from web.pages.case_events import recordable
 from web.pages.common import bp, engine, page_actor
 from web.pages.diagrams import case_diagrams, diagram_version
-from web.pages.labels import timeline
+from web.pages.labels import message_label, timeline
 
 AUDIT_LIMIT = 500
-HIDDEN_DETAILS = frozenset({"hash", "prev_hash"})
+HIDDEN_DETAILS = frozenset({"hash", "prev_hash", "recorded_by", "ended_by_message"})
 
 
 def may_see_person(eng: Staffel, actor: Actor, case_id: str) -> bool:
@@ -53,8 +55,14 @@ def visited_stages(case: CaseInfo, events: list[AuditEntry]) -> set[str]:
 
 
 def detail_text(details: dict[str, Any]) -> str:
-    """The details of an audit event as short ``key: value`` text."""
+    """The details of an audit event as short ``key: value`` text; an outside event recorded
+    by hand and a task a report made moot say so in words."""
     parts = []
+    if details.get("source") == "hand":
+        parts.append(_("recorded by hand by %(user)s", user=details.get("recorded_by", "")))
+    if details.get("ended_by_message"):
+        parts.append(_("done by the report: %(message)s",
+                       message=message_label(str(details["ended_by_message"]))))
     for key, value in details.items():
         if key in HIDDEN_DETAILS or value in (None, "", [], {}):
             continue
@@ -84,7 +92,7 @@ def case(case_id: str) -> ResponseReturnValue:
         can_fetch_handover=lambda h: authz.can_fetch_handover(actor, h.from_team, h.to_team),
         show_person=may_see_person(eng, actor, case_id),
         steps=timeline(info.stage, visited_stages(info, events)), process=process,
-        diagrams=diagrams,
+        diagrams=diagrams, recordable=recordable(eng, actor, case_id),
         events=events, detail_text=detail_text, audit_limit=AUDIT_LIMIT,
         deadlines=sorted(info.deadlines.values(), key=lambda d: d.date))
 

@@ -69,6 +69,20 @@ def team_name(key: str | None) -> str:
     return team.name_de if current_language() == "de" else team.name_en
 
 
+def message_label(name: str) -> str:
+    """The name of an outside event (a message from another office) in the page language."""
+    names = {
+        "permit_issued": _("Residence permit issued"),
+        "bamf_decision": _("BAMF decision"),
+        "course_started": _("Integration course started"),
+        "course_result": _("Integration course result"),
+        "sgb2_application_received": _("SGB II application received"),
+        "duldung_issued": _("Toleration (Duldung) issued"),
+        "training_contract": _("Training contract"),
+    }
+    return names.get(name, name.replace("_", " "))
+
+
 def timeline(current: str, visited: set[str]) -> list[dict[str, str]]:
     """The six timeline steps with ``state`` done / current / open and the variant reached."""
     steps = []
@@ -123,6 +137,9 @@ def action_name(action: str) -> str:
         "task_cancelled": _("Task cancelled"),
         "timer_fired": _("Timer fired"),
         "message_correlated": _("Message received"),
+        "message_buffered": _("Message kept for later"),
+        "buffered_message_used": _("Kept message used"),
+        "buffered_message_expired": _("Kept message expired: to be looked at"),
         "stage_changed": _("Stage changed"),
         "benefit_system_changed": _("Benefit system changed"),
         "deadline_computed": _("Deadline computed"),
