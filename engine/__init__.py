@@ -49,6 +49,7 @@ from engine.law.teams import DYNAMIC_LANES, TEAM_KEYS, TEAMS, Team, get_team
 from engine.model import (
     AuditEntry,
     AuditVerification,
+    CaseHit,
     CaseInfo,
     CaseSummary,
     DeadlineInfo,
@@ -65,6 +66,7 @@ from engine.model import (
     UserInfo,
     WaitInfo,
 )
+from engine.people.names import name_key
 from engine.ports import DeliveryError, Notification, Notifier
 from engine.services.cases import DEFAULT_PROCESS
 from engine.services.testruns import DEFAULT_OUTCOME, DEFAULT_STEPS, MAIN_PROCESS, MAX_STEPS
@@ -97,6 +99,7 @@ __all__ = [
     "AuditEntry",
     "AuditVerification",
     "CaseCandidate",
+    "CaseHit",
     "CaseInfo",
     "CaseSummary",
     "ClarificationInfo",
@@ -148,6 +151,7 @@ __all__ = [
     "check_weeks",
     "complete_alternative",
     "get_team",
+    "name_key",
     "parse_document",
     "source_line",
 ]

@@ -137,6 +137,30 @@ class CaseInfo:
 
 
 @dataclass(frozen=True)
+class PendingElement:
+    """One place a running case is at: an open user task (``task``), a wait for a message
+    (``message``; at an event-based gateway with its follow-up timer's ``due_at``) or for a
+    timer (``timer``, with ``due_at``), or a call activity (``call``, running ``called``) or
+    embedded subprocess (``subprocess``) on the way to one of them."""
+
+    process_key: str
+    element_id: str
+    kind: str
+    due_at: datetime | None = None
+    called: str | None = None
+
+
+@dataclass(frozen=True)
+class CasePosition:
+    """Where a case is, from the state of its process instances: what is pending, and the
+    element ids already completed per process key (the path walked, in the order reached;
+    only of the processes still running, and of the case's top process)."""
+
+    pending: list[PendingElement] = field(default_factory=list)
+    done: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     """One page of a list, with the total count."""
 
@@ -192,6 +216,18 @@ class CaseSummary:
     benefit_system: str | None
     created_at: datetime
     closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CaseHit:
+    """A case found by the search or the duplicate check. The person fields are filled only
+    for members of teams that work on the case (``None`` otherwise)."""
+
+    case: CaseSummary
+    bamf_aktenzeichen: str | None
+    family_name: str | None = None
+    given_name: str | None = None
+    birth_date: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
@@ -10,10 +9,8 @@ import unicodedata
 from datetime import date
 
 from adapters.imports.model import ParsedRow, RowError
+from engine import name_key  # lives in the engine: the case search compares names too
 
-_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "œ": "oe",
-                          "ø": "o", "ł": "l", "đ": "d", "ı": "i"})
-_SEPARATORS = re.compile(r"[\s\-‐‑–'’`´.]+")
 _GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
@@ -21,16 +18,6 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 def clean(value: str) -> str:
     """NFC-normalised text with surrounding and repeated white space removed."""
     return " ".join(unicodedata.normalize("NFC", value).split())
-
-
-@functools.lru_cache(maxsize=65_536)
-def name_key(value: str) -> str:
-    """The comparison key of a name: case-insensitive, Unicode-normalised, ``ä`` = ``ae``,
-    other accents dropped, hyphens/apostrophes/blanks as one blank."""
-    text = unicodedata.normalize("NFKC", value).casefold().translate(_UMLAUTS)
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(ch))
-    return _SEPARATORS.sub(" ", text).strip()
 
 
 def header_key(value: str) -> str:

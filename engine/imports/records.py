@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, NotFound
 from engine.execution.unit import UnitOfWork
+from engine.people.names import compact
 from engine.persistence.import_rows import ImportClarification, ImportFile, ImportRow
 from engine.persistence.models import Case
 from engine.states import ClarificationState, ImportRowOutcome
@@ -205,11 +206,6 @@ class CaseCandidate:
     given_name: str
     birth_date: str
     stage: str
-
-
-def compact(value: str | None) -> str:
-    """An Aktenzeichen or case number as compared: no spaces, upper case."""
-    return "".join((value or "").split()).upper()
 
 
 def case_candidates(session: Session, aktenzeichen: set[str],

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from engine.definitions import deploy
 from engine.errors import InvalidInput, NotFound
 from engine.execution import cases
-from engine.model import CaseInfo, CaseSummary, Page
-from engine.people import access
+from engine.model import CaseHit, CaseInfo, CaseSummary, Page
+from engine.people import access, search
 from engine.persistence.models import Case
 from engine.services.context import SYSTEM_ACTOR, EngineContext, check_json, storable
 
@@ -77,6 +77,27 @@ class CaseService:
         with self.ctx.db.read() as session:
             return access.list_case_summaries(session, teams=teams, stage=stage, q=q,
                                               page=page, per_page=per_page)
+
+    def search(self, *, teams: Iterable[str] | None, text: str | None = None,
+               birth_date: str | None = None, stage: str | None = None,
+               by_person: bool = True, page: int = 1, per_page: int = 20) -> Page[CaseHit]:
+        """Cases visible to ``teams`` (None: all) by case number, BAMF-Aktenzeichen, name
+        (umlaut-tolerant, every word) and date of birth (ISO); ``by_person=False`` (for
+        administrators) searches numbers only and returns no person fields."""
+        with self.ctx.db.read() as session:
+            return search.search_cases(session, teams=teams, text=text, birth_date=birth_date,
+                                       stage=stage, by_person=by_person, page=page,
+                                       per_page=per_page)
+
+    def duplicates(self, person: dict[str, Any], bamf_aktenzeichen: str | None, *,
+                   teams: Iterable[str] | None) -> tuple[CaseHit, ...]:
+        """Cases that may be this person already (same Aktenzeichen, or same name and date
+        of birth), over all cases; person fields only where ``teams`` work on the case."""
+        with self.ctx.db.read() as session:
+            found = search.duplicate_cases(session, person, bamf_aktenzeichen)
+            visible = {c.id for c in found
+                       if teams is None or access.case_visible(session, c.id, teams)}
+            return tuple(search.hits(found, visible))
 
     def visible(self, case_id: str, teams: Iterable[str] | None) -> bool:
         """True if the case exists and one of ``teams`` has or had a task on it (None: any)."""

@@ -46,6 +46,7 @@ def register_pages(app: Flask) -> None:
     from web.pages import (  # noqa: F401 - views register on bp
         case,
         case_events,
+        cases,
         dashboard,
         decisions,
         editor,

@@ -13,6 +13,15 @@ from flask_babel import gettext as _
 from engine import BERLIN, get_team
 from web.i18n import current_language
 
+#: the 16 Länder by their codes (proper names: the same in both languages)
+LAND_NAMES: dict[str, str] = {
+    "BW": "Baden-Württemberg", "BY": "Bayern", "BE": "Berlin", "BB": "Brandenburg",
+    "HB": "Bremen", "HH": "Hamburg", "HE": "Hessen", "MV": "Mecklenburg-Vorpommern",
+    "NI": "Niedersachsen", "NW": "Nordrhein-Westfalen", "RP": "Rheinland-Pfalz",
+    "SL": "Saarland", "SN": "Sachsen", "ST": "Sachsen-Anhalt", "SH": "Schleswig-Holstein",
+    "TH": "Thüringen",
+}
+
 # code -> (German, English), in lifecycle order
 STAGES: dict[str, tuple[str, str]] = {
     "S1": ("Asylsuchend (Ankunftsnachweis, §63a AsylG)",
