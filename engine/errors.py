@@ -55,9 +55,15 @@ class Conflict(StaffelError):
 
 class MessageNotUsable(Conflict):
     """A message from outside that its case can never use: the case is closed, or none of its
-    processes waits for a message of that name (409; an import makes it a Klärfall)."""
+    processes waits for a message of that name (409; an import makes it a Klärfall). The
+    reason names the case's stage, in English and (``message_de``) in German."""
 
     code = "message_not_usable"
+
+    def __init__(self, message: str, errors: list[dict[str, Any]] | None = None, *,
+                 message_de: str) -> None:
+        super().__init__(message, errors)
+        self.message_de = message_de
 
 
 class ScriptError(StaffelError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -34,6 +34,9 @@ def register_error_handlers(app: Flask) -> None:
     def _engine_error(err: StaffelError) -> ResponseReturnValue:
         body = err.to_dict()
         body["errors"] = [_with_field(e) for e in body["errors"]]
+        german = getattr(err, "message_de", None)
+        if german and request.accept_languages.best_match(["en", "de"]) == "de":
+            body["message"] = german  # reasons a person acts on, in the caller's language
         return jsonify(body), status_of(err)
 
     @app.errorhandler(HTTPException)

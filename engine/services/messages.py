@@ -97,10 +97,12 @@ class MessageService:
                 return Receipt("duplicate", self._info(uow, case), name, message_id,
                                earlier.state, earlier.expires_at)
         if case.closed_at is not None:
-            raise MessageNotUsable(f"case {case.case_number} is closed (stage {case.stage}): "
-                           f"message {name!r} can no longer be used",
-                           [{"field": "name", "message": "the case is closed",
-                             "stage": case.stage}])
+            raise MessageNotUsable(
+                f"case {case.case_number} is closed (stage {case.stage}): "
+                f"message {name!r} can no longer be used",
+                [{"field": "name", "message": "the case is closed", "stage": case.stage}],
+                message_de=f"Fall {case.case_number} ist abgeschlossen (Stufe {case.stage}): "
+                           f"die Meldung „{name}“ kann nicht mehr verwendet werden")
         waits = messages.find_waits(uow.session, case.id, name)
         by_hand = {"recorded_by": uow.actor} if source == HAND else {}
         if waits:
@@ -157,10 +159,13 @@ class MessageService:
         for version_id in self._running_versions(session, case):
             if name in self.ctx.specs.message_names(session, version_id):
                 return version_id
-        raise MessageNotUsable(f"case {case.case_number} (stage {case.stage}) will never use "
-                               f"message {name!r}: none of its processes waits for it",
-                               [{"field": "name", "message": "no process of this case uses it",
-                                 "stage": case.stage}])
+        raise MessageNotUsable(
+            f"case {case.case_number} (stage {case.stage}) will never use message {name!r}: "
+            "none of its processes waits for it",
+            [{"field": "name", "message": "no process of this case uses it",
+              "stage": case.stage}],
+            message_de=f"Fall {case.case_number} (Stufe {case.stage}) wird die Meldung „{name}“ "
+                       "nie verwenden: keiner seiner Prozesse wartet darauf")
 
     @staticmethod
     def _running_versions(session: Session, case: Case) -> list[int]:

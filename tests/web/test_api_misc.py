@@ -109,6 +109,14 @@ def test_a_message_the_case_never_uses_is_409_naming_the_stage(api: Api,
     assert_error(response, 409, "message_not_usable", {"name"})
     assert "(stage S1)" in response.get_json()["message"]
     assert response.get_json()["errors"][0]["stage"] == "S1"
+    german = api.client.post("/api/v1/messages", json={"name": "course_result",
+                                                       "case_id": case.id, "payload": {}},
+                             headers={**api.headers("admin"),
+                                      "Accept-Language": "de-DE,de;q=0.9,en;q=0.5"})
+    assert_error(german, 409, "message_not_usable", {"name"})
+    assert german.get_json()["message"] == (
+        f"Fall {case.case_number} (Stufe S1) wird die Meldung „course_result“ nie verwenden: "
+        "keiner seiner Prozesse wartet darauf")
     assert snapshot(api_engine) == before
 
 
