@@ -8,14 +8,17 @@ a refusal must be in the one error shape and must leave the database unchanged.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from adapters.imports import Importer
 from engine import Staffel
 from tests.conftest import DATA, PERSON
 from tests.web.conftest import NEW_CASE, Api, assert_error, snapshot, start_basic, start_waiting
+from tests.web.test_pages_imports import decisions
 
 ACTORS = {
     "caseworker/own": "cw_soz",
@@ -35,6 +38,7 @@ class Endpoint:
     method: str
     path: str
     body: Any = None
+    form: dict[str, Any] | None = None  # multipart/form-data; bytes become a file part
 
 
 ENDPOINTS = {
@@ -81,6 +85,20 @@ ENDPOINTS = {
     "GET /handovers/{handover_id}/appointment.ics": Endpoint(
         "GET", "/api/v1/handovers/{handover}/appointment.ics"),
     "GET /statistics.csv": Endpoint("GET", "/api/v1/statistics.csv"),
+    # agency files: an import of a BAMF decision for nobody made a file and a clarification
+    "POST /imports": Endpoint("POST", "/api/v1/imports", form={
+        "kind": "decisions", "file": decisions("9999999-998", "Unbekannt")}),
+    "GET /imports": Endpoint("GET", "/api/v1/imports"),
+    "GET /imports/{file_id}": Endpoint("GET", "/api/v1/imports/{file}"),
+    "GET /imports/{file_id}/report.csv": Endpoint("GET", "/api/v1/imports/{file}/report.csv"),
+    "GET /clarifications": Endpoint("GET", "/api/v1/clarifications"),
+    "GET /clarifications/{clarification_id}": Endpoint(
+        "GET", "/api/v1/clarifications/{clarification}"),
+    "POST /clarifications/{clarification_id}/resolve": Endpoint(
+        "POST", "/api/v1/clarifications/{clarification}/resolve",
+        {"case_number": "{waiting_number}"}),
+    "POST /clarifications/{clarification_id}/discard": Endpoint(
+        "POST", "/api/v1/clarifications/{clarification}/discard", {"reason": "unbekannt"}),
 }
 
 # endpoint -> expected status per actor, in the order of ACTORS:
@@ -123,6 +141,19 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /handovers/{handover_id}/appointment.ics":
                                  (404, 404, 404, 404, 404, 404, 403, 404, 401),
     "GET /statistics.csv":       (403, 403, 403, 403, 200, 200, 403, 200, 401),
+    # the Eingangszone (its supervisors) and admins; for everyone else they do not exist
+    "POST /imports":             (404, 404, 201, 404, 404, 404, 404, 201, 401),
+    "GET /imports":              (404, 404, 200, 404, 404, 404, 404, 200, 401),
+    "GET /imports/{file_id}":    (404, 404, 200, 404, 404, 404, 404, 200, 401),
+    "GET /imports/{file_id}/report.csv":
+                                 (404, 404, 200, 404, 404, 404, 404, 200, 401),
+    "GET /clarifications":       (404, 404, 200, 404, 404, 404, 404, 200, 401),
+    "GET /clarifications/{clarification_id}":
+                                 (404, 404, 200, 404, 404, 404, 404, 200, 401),
+    "POST /clarifications/{clarification_id}/resolve":
+                                 (404, 404, 200, 404, 404, 404, 404, 200, 401),
+    "POST /clarifications/{clarification_id}/discard":
+                                 (404, 404, 200, 404, 404, 404, 404, 200, 401),
 }
 CELLS = [(endpoint, actor, MATRIX[endpoint][i])
          for endpoint in ENDPOINTS for i, actor in enumerate(ACTORS)]
@@ -158,6 +189,12 @@ def test_authorization_matrix(api: Api, api_engine: Staffel, endpoint: str, acto
         handover_case = api_engine.cases.start(PERSON, "NW", "asylum", "1000000-003",
                                               process_key="handover", actor="tester")
         ids["handover"] = str(api_engine.cases.get(handover_case.id).handovers[0].id)
+    if "{file}" in ENDPOINTS[endpoint].path or "{clarification}" in ENDPOINTS[endpoint].path:
+        result = Importer(api_engine).import_file(
+            "decisions", "a.xml", decisions("9999999-999", "Unbekannt"), "cw_ez")
+        ids["file"] = str(result.file_id)
+        ids["clarification"] = str(api_engine.imports.clarifications().items[0].id)
+        ids["waiting_number"] = waiting.case_number
     ep = ENDPOINTS[endpoint]
     user = ACTORS[actor]
     before = snapshot(api_engine)
@@ -166,6 +203,11 @@ def test_authorization_matrix(api: Api, api_engine: Staffel, endpoint: str, acto
         response = api.get(path, as_=user)
     elif ep.method == "DELETE":
         response = api.delete(path, as_=user)
+    elif ep.form is not None:
+        data = {k: (io.BytesIO(v), "upload.xml") if isinstance(v, bytes) else v
+                for k, v in ep.form.items()}
+        response = api.client.post(path, data=data, headers=api.headers(user),
+                                   content_type="multipart/form-data")
     else:
         response = api.post(path, fill(ep.body, ids), as_=user)
     if status >= 400:

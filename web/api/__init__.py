@@ -44,13 +44,25 @@ class StaffelApi(Api):
 
 def init_api(app: Flask) -> StaffelApi:
     """Register the API v1 blueprints and the docs page; exempt the API from CSRF."""
-    from web.api import cases, definitions, docs, misc, outbound, supervisor, tasks, testrun, tokens
+    from web.api import (
+        cases,
+        definitions,
+        docs,
+        imports,
+        misc,
+        outbound,
+        supervisor,
+        tasks,
+        testrun,
+        tokens,
+    )
 
     for key, value in API_CONFIG.items():
         app.config.setdefault(key, value)
     api = StaffelApi(app)
     csrf = app.extensions.get("staffel_csrf")
-    for module in (tokens, cases, tasks, misc, supervisor, definitions, outbound, testrun):
+    for module in (tokens, cases, tasks, misc, supervisor, definitions, outbound, testrun,
+                   imports):
         api.register_blueprint(module.blp)
         if csrf is not None:
             csrf.exempt(module.blp)  # bearer tokens only: no cookies, so no CSRF
