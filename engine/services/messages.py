@@ -18,6 +18,7 @@ from engine.errors import Conflict, InvalidInput, MessageNotUsable, NotFound
 from engine.execution import cases, inbound, messages
 from engine.execution.unit import UnitOfWork
 from engine.model import CaseInfo, Receipt
+from engine.persistence.inbound import InboundMessage
 from engine.persistence.models import Case, MessageWait, ProcessInstance
 from engine.services.context import SYSTEM_ACTOR, EngineContext, check_json
 from engine.states import InboundState, InstanceStatus
@@ -62,8 +63,8 @@ class MessageService:
                                    source=source)
 
     def usable(self, case_id: str) -> list[str]:
-        """The message names this case waits for now or will wait for (sorted); empty for a
-        closed case. What a caseworker may record by hand on the case page."""
+        """The message names this case waits for now, or will wait for and has not had yet
+        (sorted); empty for a closed case. What a caseworker may record by hand."""
         with self.ctx.db.read() as session:
             case = cases.find_case(session, case_id, None)
             if case.closed_at is not None:
@@ -71,7 +72,13 @@ class MessageService:
             names: set[str] = set()
             for version_id in self._running_versions(session, case):
                 names.update(self.ctx.specs.message_names(session, version_id))
-            return sorted(names)
+            waited = set(session.scalars(select(MessageWait.message_name).where(
+                MessageWait.case_id == case.id)))
+            had = set(session.scalars(select(InboundMessage.name).where(
+                InboundMessage.case_id == case.id,
+                InboundMessage.state.in_((InboundState.DELIVERED, InboundState.USED,
+                                          InboundState.BUFFERED)))))
+            return sorted(waited | (names - had))
 
     def schema(self, case_id: str, name: str) -> dict[str, Any] | None:
         """The JSON Schema of message ``name`` as the case's process version defines it

@@ -101,3 +101,11 @@ def test_usable_messages_and_their_schema(make_engine: Any) -> None:
             "course_started", "course_result"} <= set(usable)
     schema = eng.messages.schema(case.id, "permit_issued")
     assert schema is not None and schema["required"] == ["paragraph", "valid_until"]
+
+
+def test_a_message_the_case_had_is_not_offered_again_unless_it_waits_for_it(
+        make_engine: Any) -> None:
+    eng, case_id = at_permit_task(make_engine)
+    usable = eng.messages.usable(case_id)
+    assert "bamf_decision" not in usable  # received: recording it again would only keep it
+    assert "permit_issued" in usable  # the case waits for it (the open task ends with it)
