@@ -51,6 +51,7 @@ from engine.model import (
     AuditVerification,
     CaseHit,
     CaseInfo,
+    CasePosition,
     CaseSummary,
     DeadlineInfo,
     DeployResult,
@@ -60,6 +61,7 @@ from engine.model import (
     IssuedToken,
     KeptMessage,
     Page,
+    PendingElement,
     ProcessVersionInfo,
     Receipt,
     TaskInfo,
@@ -71,7 +73,14 @@ from engine.ports import DeliveryError, Notification, Notifier
 from engine.services.cases import DEFAULT_PROCESS
 from engine.services.testruns import DEFAULT_OUTCOME, DEFAULT_STEPS, MAIN_PROCESS, MAX_STEPS
 from engine.supervision.dashboard import berlin_day
-from engine.supervision.dashboard_model import BUCKETS, DashboardSummary, OverdueTask
+from engine.supervision.dashboard_model import (
+    BUCKETS,
+    WAIT_BUCKETS,
+    DashboardSummary,
+    OverdueTask,
+    WaitGroup,
+    WaitingCase,
+)
 from engine.supervision.outbound import HandoverRecord
 from engine.supervision.reminders import ReminderReport
 from engine.supervision.stalled import StalledCase
@@ -96,11 +105,13 @@ __all__ = [
     "PERMIT_PARAGRAPHS",
     "TEAMS",
     "TEAM_KEYS",
+    "WAIT_BUCKETS",
     "AuditEntry",
     "AuditVerification",
     "CaseCandidate",
     "CaseHit",
     "CaseInfo",
+    "CasePosition",
     "CaseSummary",
     "ClarificationInfo",
     "Clock",
@@ -128,6 +139,7 @@ __all__ = [
     "Notifier",
     "OverdueTask",
     "Page",
+    "PendingElement",
     "Problem",
     "ProcessOutline",
     "ProcessVersionInfo",
@@ -146,7 +158,9 @@ __all__ = [
     "Team",
     "TimerScheduler",
     "UserInfo",
+    "WaitGroup",
     "WaitInfo",
+    "WaitingCase",
     "berlin_day",
     "check_weeks",
     "complete_alternative",

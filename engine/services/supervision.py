@@ -1,5 +1,6 @@
 """What supervisors watch: overdue work by team and age, the dashboard's numbers, the cases
-behind a count, the statistics export, and the overdue reminders the schedulers send.
+behind a count, the cases waiting for outside events, the statistics export, and the overdue
+reminders the schedulers send.
 
 ``teams=None`` means every team (administrators); the web layer passes a supervisor's teams
 (authorization stays in ``web/``).
@@ -25,10 +26,16 @@ from engine.supervision.dashboard import (
     waiting_handovers,
     weekly_cases,
 )
-from engine.supervision.dashboard_model import BUCKETS, DashboardSummary, OverdueTask
+from engine.supervision.dashboard_model import (
+    BUCKETS,
+    DashboardSummary,
+    OverdueTask,
+    WaitingCase,
+)
 from engine.supervision.reminders import ReminderReport
 from engine.supervision.stalled import StalledCase, stalled_cases
 from engine.supervision.statistics import StatisticsReport, check_weeks, statistics_report
+from engine.supervision.waits import group_waits, waiting_cases
 
 REMINDER_ACTOR = "reminder"
 
@@ -65,7 +72,18 @@ class SupervisionService:
                 stages=stage_counts(session, team_set),
                 weeks=weekly_cases(session, now, team_set),
                 trend=overdue_trend(session, now, team_set),
-                heatmap=heatmap(session, now, team_set))
+                heatmap=heatmap(session, now, team_set),
+                waits=group_waits(waiting_cases(session, now, self.ctx.outside_events,
+                                                team_set), self.ctx.outside_events))
+
+    def waits(self, teams: Iterable[str] | None = None, *, message: str | None = None,
+              bucket: str | None = None, follow_up_overdue: bool = False) -> list[WaitingCase]:
+        """Open cases of ``teams`` waiting for outside events, longest wait first (filters:
+        message name, age bucket, only those whose follow-up is overdue)."""
+        with self.ctx.db.read() as session:
+            return waiting_cases(session, self.ctx.time.now(session), self.ctx.outside_events,
+                                 teams, message=message, bucket=bucket,
+                                 follow_up_overdue=follow_up_overdue)
 
     def cases(self, teams: Iterable[str] | None = None, *, stage: str | None = None,
               week: date | None = None,

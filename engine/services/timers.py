@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from engine.errors import InvalidInput
 from engine.execution import timers
 from engine.execution.clock import SimulatedClock, ensure_aware
+from engine.execution.position import case_position
 from engine.execution.runtime import Run
 from engine.execution.unit import UnitOfWork
-from engine.model import FireReport
+from engine.model import CasePosition, FireReport
 from engine.services.context import SYSTEM_ACTOR, EngineContext
 from engine.states import TimerStatus
 
@@ -20,7 +21,8 @@ TIMER_ACTOR = "timer"
 
 class TimerService:
     """``staffel.timers``: claim and fire due timers, each batch one transaction; each sweep
-    also lets kept messages whose time ran out become tasks (``expire_kept``)."""
+    also lets kept messages whose time ran out become tasks (``expire_kept``); ``pending``
+    reads where a case waits."""
 
     def __init__(self, ctx: EngineContext, expire_kept: Callable[[], int] | None = None) -> None:
         self.ctx = ctx
@@ -53,6 +55,15 @@ class TimerService:
         """When the earliest waiting timer is due (None: no timer waits)."""
         with self.ctx.db.read() as session:
             return timers.next_due(session, until=until)
+
+    def pending(self, case_id: str) -> CasePosition:
+        """Where a case is, read from its instances' state: the pending timers (with process
+        key, element and due time) and beside them the waits for messages, the open user
+        tasks and the call activities that run them (exactly those, not every call of the
+        same process), plus the elements already completed per process. Reads only; an
+        unknown case has an empty position."""
+        with self.ctx.db.read() as session:
+            return case_position(session, self.ctx.runtime, case_id)
 
     def _fire_in(self, uow: UnitOfWork, timer_id: int) -> str:
         found = timers.lock_claimed(uow.session, timer_id, self.ctx.worker_id)

@@ -5,7 +5,7 @@ No personal data: case numbers, team keys, task titles, usernames of assignees a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 #: Age buckets of overdue tasks, by working days overdue.
@@ -13,6 +13,8 @@ BUCKETS: tuple[str, ...] = ("1-2", "3-5", "6-10", ">10")
 #: Legal deadlines the dashboard watches (keys of ``case_deadlines``).
 DEADLINE_KEYS: tuple[str, ...] = ("lawsuit_deadline", "sgb2_application_deadline",
                                   "permit_renewal_reminder")
+#: Age buckets of waits for outside events, by working days waited.
+WAIT_BUCKETS: tuple[str, ...] = ("0-10", "11-20", "21-30", ">30")
 
 
 def bucket_of(days_overdue: int) -> str:
@@ -24,6 +26,17 @@ def bucket_of(days_overdue: int) -> str:
     if days_overdue <= 10:
         return "6-10"
     return ">10"
+
+
+def wait_bucket_of(days: int) -> str:
+    """The age bucket of a wait for an outside event of this many working days."""
+    if days <= 10:
+        return "0-10"
+    if days <= 20:
+        return "11-20"
+    if days <= 30:
+        return "21-30"
+    return ">30"
 
 
 @dataclass(frozen=True)
@@ -130,6 +143,41 @@ class HeatCell:
 
 
 @dataclass(frozen=True)
+class WaitingCase:
+    """An open case waiting for one message from outside (no personal data)."""
+
+    case_id: str
+    case_number: str
+    stage: str
+    land: str
+    message: str
+    label: str
+    expected_team: str | None
+    since: datetime
+    since_on: date
+    age_days: int
+    bucket: str
+    follow_up_due: datetime | None
+    follow_up_overdue: bool
+
+
+@dataclass(frozen=True)
+class WaitGroup:
+    """The cases waiting for one message, per age bucket, and how many follow-ups are late."""
+
+    message: str
+    label: str
+    expected_team: str | None
+    counts: dict[str, int]
+    follow_up_overdue: int
+
+    @property
+    def total(self) -> int:
+        """Every case waiting for the message."""
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
 class DashboardSummary:
     """Every number of the supervisor dashboard at one instant."""
 
@@ -146,3 +194,4 @@ class DashboardSummary:
     weeks: list[WeekCount]
     trend: list[TrendPoint]
     heatmap: list[HeatCell]
+    waits: list[WaitGroup] = field(default_factory=list)

@@ -164,6 +164,12 @@ def test_case_view_marks_the_open_task_in_the_diagram(de_page: Any, live: Live) 
     page.wait_for_selector("#diagram[data-state=ready]")
     marked = page.locator('#diagram [data-element-id="Task_prepare"].open-task')
     assert marked.count() == 1
+    # the path walked is filled lightly; the open task keeps its red frame, not both
+    assert page.locator('#diagram [data-element-id="Start_h"].done').count() == 1
+    assert page.locator('#diagram [data-element-id="Script_propose"].done').count() == 1
+    assert page.locator('#diagram .open-task.done').count() == 0
+    fill = page.locator('#diagram [data-element-id="Start_h"] .djs-visual > :first-child')
+    assert fill.evaluate("e => getComputedStyle(e).fill") == "rgb(220, 235, 221)"
     assert page.locator(".timeline li.current .code").inner_text() == "S3b"
     assert page.locator(".bjs-powered-by").count() == 1  # bpmn.io watermark kept
     shoot(page, "case-view.png", full_page=True)

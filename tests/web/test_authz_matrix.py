@@ -99,6 +99,7 @@ ENDPOINTS = {
         {"case_number": "{waiting_number}"}),
     "POST /clarifications/{clarification_id}/discard": Endpoint(
         "POST", "/api/v1/clarifications/{clarification}/discard", {"reason": "unbekannt"}),
+    "GET /supervisor/waits": Endpoint("GET", "/api/v1/supervisor/waits?team=sozialamt"),
 }
 
 # endpoint -> expected status per actor, in the order of ACTORS:
@@ -154,6 +155,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
                                  (404, 404, 200, 404, 404, 404, 404, 200, 401),
     "POST /clarifications/{clarification_id}/discard":
                                  (404, 404, 200, 404, 404, 404, 404, 200, 401),
+    "GET /supervisor/waits":     (403, 403, 403, 403, 200, 403, 403, 200, 401),
 }
 CELLS = [(endpoint, actor, MATRIX[endpoint][i])
          for endpoint in ENDPOINTS for i, actor in enumerate(ACTORS)]

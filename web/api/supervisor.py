@@ -3,6 +3,9 @@
 * ``GET /api/v1/supervisor/overdue`` — open overdue tasks, most days overdue first
   (filters ``team``, ``min_days``, ``task``, ``process``, ``bucket``; paged in the body).
 * ``GET /api/v1/supervisor/summary`` — every number of the dashboard (``team`` narrows it).
+* ``GET /api/v1/supervisor/waits`` — open cases waiting for messages from outside, longest
+  wait first (filters ``team``, ``message``, ``bucket`` of working days, ``follow_up_overdue``;
+  paged in the body); the summary has the counts per message and bucket (``waits``).
 
 Days overdue are working days of the case's Land (see :mod:`engine.supervision.dashboard`).
 Who sees what:
@@ -18,7 +21,7 @@ import marshmallow as ma
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from engine import BUCKETS, TEAM_KEYS, DashboardSummary
+from engine import BUCKETS, TEAM_KEYS, WAIT_BUCKETS, DashboardSummary
 from web import authz
 from web.api.common import actor, engine, errors, protect
 from web.api.schemas import MAX_PAGE, MAX_PER_PAGE, Text
@@ -158,6 +161,21 @@ class HeatCellSchema(ma.Schema):
     overdue = fields.Integer(required=True)
 
 
+class WaitGroupSchema(ma.Schema):
+    """Open cases waiting for one message from outside, per age bucket (working days)."""
+
+    message = fields.String(required=True)
+    label = fields.String(required=True)
+    expected_team = fields.String(allow_none=True, required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                         metadata={"description": "cases per bucket: "
+                                                  + ", ".join(WAIT_BUCKETS)})
+    total = fields.Integer(required=True)
+    follow_up_overdue = fields.Integer(required=True,
+                                       metadata={"description": "of them with the follow-up "
+                                                                "overdue"})
+
+
 class SummarySchema(ma.Schema):
     """Every number of the supervisor dashboard."""
 
@@ -175,6 +193,8 @@ class SummarySchema(ma.Schema):
     weeks = fields.List(fields.Nested(WeekCountSchema), required=True)
     trend = fields.List(fields.Nested(TrendPointSchema), required=True)
     heatmap = fields.List(fields.Nested(HeatCellSchema), required=True)
+    waits = fields.List(fields.Nested(WaitGroupSchema), required=True,
+                        metadata={"description": "cases waiting for messages from outside"})
 
 
 class StalledCaseSchema(ma.Schema):
@@ -194,6 +214,49 @@ class StalledListSchema(ma.Schema):
 
     items = fields.List(fields.Nested(StalledCaseSchema), required=True)
     total = fields.Integer(required=True)
+
+
+class WaitsArgsSchema(TeamArgsSchema):
+    """Filters of the list of waiting cases."""
+
+    message = Text(validate=validate.Length(max=100),
+                   metadata={"description": "message name, e.g. bamf_decision"})
+    bucket = fields.String(validate=validate.OneOf(WAIT_BUCKETS),
+                           metadata={"description": "working days waited"})
+    follow_up_overdue = fields.Boolean(load_default=False,
+                                       metadata={"description": "only those whose follow-up "
+                                                                "is overdue"})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+class WaitingCaseSchema(ma.Schema):
+    """An open case waiting for a message from outside (case number only, no names)."""
+
+    case_id = fields.String(required=True)
+    case_number = fields.String(required=True)
+    stage = fields.String(required=True)
+    land = fields.String(required=True)
+    message = fields.String(required=True)
+    label = fields.String(required=True)
+    expected_team = fields.String(allow_none=True, required=True)
+    since = fields.DateTime(required=True, metadata={"description": "the wait began"})
+    since_on = fields.Date(required=True, metadata={"description": "its day (Berlin)"})
+    age_days = fields.Integer(required=True, metadata={"description": "working days waited "
+                                                                      "(the case's Land)"})
+    bucket = fields.String(required=True, metadata={"enum": list(WAIT_BUCKETS)})
+    follow_up_due = fields.DateTime(allow_none=True, required=True,
+                                    metadata={"description": "when the wait is followed up"})
+    follow_up_overdue = fields.Boolean(required=True)
+
+
+class WaitsPageSchema(ma.Schema):
+    """One page of waiting cases."""
+
+    items = fields.List(fields.Nested(WaitingCaseSchema), required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
 
 
 # -- views ---------------------------------------------------------------------------------------
@@ -223,7 +286,8 @@ def overdue(**args: Any) -> dict[str, Any]:
 def summary(**args: Any) -> DashboardSummary:
     """Every dashboard number for my teams (or one of them): overdue tasks by team and task
     type with age buckets, handovers waiting, legal deadlines of the next 14 days, cases per
-    stage, new and closed cases per week, the 12-week overdue trend and the heatmap."""
+    stage, new and closed cases per week, the 12-week overdue trend, the heatmap and the
+    cases waiting for messages from outside per message and age."""
     return engine().supervision.summary(supervisor_scope(actor(), args.get("team")))
 
 
@@ -236,3 +300,20 @@ def stalled(**args: Any) -> dict[str, Any]:
     timer that will fire. Each such case fell between the chairs; the goal is none."""
     items = engine().supervision.stalled(supervisor_scope(actor(), args.get("team")))
     return {"items": items, "total": len(items)}
+
+
+@blp.get("/waits")
+@blp.arguments(WaitsArgsSchema, location="query", as_kwargs=True)
+@blp.response(200, WaitsPageSchema)
+@errors(blp, 401, 403)
+def waits(**args: Any) -> dict[str, Any]:
+    """Open cases of my teams (or one of them) waiting for a message from outside, longest
+    wait first: the message, since when, working days waited in the case's Land, when the wait
+    is followed up and which team is expected to act. Case numbers only, no names."""
+    teams = supervisor_scope(actor(), args.get("team"))
+    items = engine().supervision.waits(teams, message=args.get("message"),
+                                       bucket=args.get("bucket"),
+                                       follow_up_overdue=args["follow_up_overdue"])
+    page, per_page = args["page"], args["per_page"]
+    return {"items": items[(page - 1) * per_page:page * per_page], "total": len(items),
+            "page": page, "per_page": per_page}

@@ -8,6 +8,9 @@
 * ``GET /dashboard/overdue.csv`` — the same list as CSV, without personal data.
 * ``GET /dashboard/cases`` — the cases behind a stage or weekly count (``stage`` or ``week`` +
   ``kind=new|closed``).
+* ``GET /dashboard/waits`` — the cases behind a count of the panel "waiting for messages from
+  outside" (``message``, ``bucket`` of working days waited, ``overdue=1``: follow-up late);
+  case numbers only, no names.
 * ``GET /dashboard/process/<key>.bpmn`` — the newest diagram of a process, for the heatmap.
 
 Supervisors see their teams, admins all (:func:`web.api.supervisor.supervisor_scope`); other
@@ -28,13 +31,21 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import gettext as _
 
-from engine import BUCKETS, TEAM_KEYS, DashboardSummary, NotFound, OverdueTask, berlin_day
+from engine import (
+    BUCKETS,
+    TEAM_KEYS,
+    WAIT_BUCKETS,
+    DashboardSummary,
+    NotFound,
+    OverdueTask,
+    berlin_day,
+)
 from web.api.supervisor import supervisor_scope
 from web.auth import Actor, page_login_required
 from web.i18n import current_language
 from web.pages.common import bp, engine, page_actor
 from web.pages.inbox import assignable_users
-from web.pages.labels import STAGES, team_name
+from web.pages.labels import STAGES, message_label, team_name
 
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 OVERDUE_FILTERS = ("team", "process", "task", "bucket", "min_days")  # in the order links show them
@@ -63,6 +74,20 @@ def deadline_label(key: str) -> str:
 def bucket_label(bucket: str) -> str:
     """An age bucket in words."""
     return _("more than 10 days") if bucket == ">10" else _("%(range)s days", range=bucket)
+
+
+def wait_bucket_label(bucket: str) -> str:
+    """An age bucket of waits in words (working days)."""
+    if bucket == WAIT_BUCKETS[-1]:
+        return _("more than 30 working days")
+    return _("%(range)s working days", range=bucket.replace("-", "–"))
+
+
+def waits_url(**params: Any) -> str:
+    """The list of cases behind a count of the waits panel."""
+    values = [(k, params[k]) for k in ("team", "message", "bucket", "overdue")
+              if params.get(k) not in (None, "", False)]
+    return url_for("pages.dashboard_waits") + ("?" + urlencode(values) if values else "")
 
 
 def week_label(monday: date) -> str:
@@ -137,7 +162,9 @@ def dashboard() -> ResponseReturnValue:
         process=process, processes=processes, data=chart_data(summary, process),
         buckets=BUCKETS, bucket_label=bucket_label, deadline_label=deadline_label,
         inbox_url=inbox_url, overdue_url=overdue_url, stages=STAGES,
-        open_cases=sum(s.count for s in summary.stages))
+        open_cases=sum(s.count for s in summary.stages), wait_buckets=WAIT_BUCKETS,
+        wait_bucket_label=wait_bucket_label, waits_url=waits_url, message_label=message_label,
+        waiting_total=sum(g.total for g in summary.waits))
 
 
 def _my_teams(actor: Actor) -> list[str]:
@@ -230,6 +257,23 @@ def dashboard_cases() -> ResponseReturnValue:
     rows = engine().supervision.cases(teams, stage=stage, week=week, kind=kind)
     return render_template("dashboard/cases.html", rows=rows, stage=stage, week=week,
                            kind=kind)
+
+
+@bp.get("/dashboard/waits")
+@page_login_required
+def dashboard_waits() -> ResponseReturnValue:
+    """The cases waiting for messages from outside behind a number of the panel."""
+    args = request.args
+    team = _team_arg(args)
+    teams = supervisor_scope(page_actor(), team)
+    message = args.get("message", "")[:100].strip() or None
+    bucket = args.get("bucket") if args.get("bucket") in WAIT_BUCKETS else None
+    overdue = args.get("overdue") == "1"
+    items = engine().supervision.waits(teams, message=message, bucket=bucket,
+                                       follow_up_overdue=overdue)
+    return render_template("dashboard/waits.html", items=items, team=team, message=message,
+                           bucket=bucket, overdue=overdue, message_label=message_label,
+                           wait_bucket_label=wait_bucket_label)
 
 
 @bp.get("/dashboard/process/<key>.bpmn")

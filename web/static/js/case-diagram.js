@@ -1,6 +1,8 @@
-/* Case view: show each of the case's diagrams with bpmn-js (NavigatedViewer) and mark the
-   open tasks (and the call activities leading to them). Large diagrams open on the current
-   position; two buttons switch between it and the whole diagram. */
+/* Case view: show each of the case's diagrams with bpmn-js (NavigatedViewer) and mark where
+   the case is (data-open: open tasks, waits, timers, running call activities; marker
+   'open-task', a red frame) and the path it has walked (data-done: completed elements; marker
+   'done', a light fill). Large diagrams open on the current position; two buttons switch
+   between it and the whole diagram. */
 (function () {
   'use strict';
   if (typeof window.BpmnJS === 'undefined') { return; }
@@ -44,15 +46,23 @@
     container.parentNode.insertBefore(bar, container);
   }
 
+  function ids(container, name) {
+    return (container.getAttribute(name) || '').split(/\s+/).filter(Boolean);
+  }
+
   function show(container) {
     var viewer = new window.BpmnJS({ container: container });
-    var openIds = (container.getAttribute('data-open') || '').split(/\s+/).filter(Boolean);
+    var openIds = ids(container, 'data-open');
+    var doneIds = ids(container, 'data-done').filter(function (id) {
+      return openIds.indexOf(id) < 0;
+    });
     window.StaffelDiagram.load(container, viewer)
       .then(function () {
         var canvas = viewer.get('canvas');
         var registry = viewer.get('elementRegistry');
         if (registry.getAll().length <= 1) { throw new Error('no diagram layout'); }
         var marked = openIds.map(function (id) { return registry.get(id); }).filter(Boolean);
+        doneIds.forEach(function (id) { if (registry.get(id)) { canvas.addMarker(id, 'done'); } });
         marked.forEach(function (element) { canvas.addMarker(element.id, 'open-task'); });
         canvas.zoom('fit-viewport', 'auto');
         if (marked.length && canvas.zoom() < READABLE) { centerOn(canvas, marked[0]); }
