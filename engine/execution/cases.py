@@ -164,13 +164,12 @@ def waits_of(session: Session, case: Case, kept: list[InboundMessage],
         .where(Timer.case_id == case.id,
                Timer.status.in_((TimerStatus.WAITING, TimerStatus.CLAIMED)))
         .group_by(Timer.element_id))}
-    if any(w.element_id not in watches for w in waits):
-        task_due = {instance: due for instance, due in session.execute(
-            select(HumanTask.instance_id, func.min(HumanTask.due_at))
-            .where(HumanTask.case_id == case.id, HumanTask.state == HumanTaskState.OPEN)
-            .group_by(HumanTask.instance_id))}
+    if any(w.watched_by and w.element_id not in watches for w in waits):
+        task_due = {(instance, element): due for instance, element, due in session.execute(
+            select(HumanTask.instance_id, HumanTask.element_id, HumanTask.due_at)
+            .where(HumanTask.case_id == case.id, HumanTask.state == HumanTaskState.OPEN))}
         for wait in waits:
-            due = task_due.get(wait.instance_id)
+            due = task_due.get((wait.instance_id, wait.watched_by or ""))
             if wait.element_id not in watches and due is not None:
                 watches[wait.element_id] = due
     kept_names = {r.name for r in kept}

@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import (
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import (
     MultipleEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session
@@ -55,11 +56,25 @@ def sync_waits(session: Session, instance_id: str, case_id: str, workflow: BpmnW
         session.execute(delete(MessageWait).where(
             MessageWait.instance_id == instance_id, MessageWait.message_name == name,
             MessageWait.element_id == element_id))
+    new = wanted - waiting_before
+    attached = {(d.name, t.task_spec.bpmn_id or t.task_spec.name): attached_to(t)
+                for t in waiting_message_tasks(workflow) for d in message_definitions(t)} \
+        if new else {}
     rows = [{"instance_id": instance_id, "case_id": case_id, "message_name": name,
-             "element_id": element_id, "since": now}
-            for name, element_id in sorted(wanted - waiting_before)]
+             "element_id": element_id, "since": now,
+             "watched_by": attached.get((name, element_id))}
+            for name, element_id in sorted(new)]
     if rows:
         session.connection().execute(insert(cast(Table, MessageWait.__table__)), rows)
+
+
+def attached_to(task: Any) -> str | None:
+    """The element id of the activity a boundary event sits on (None for other events)."""
+    if not isinstance(task.task_spec, BoundaryEvent) or task.parent is None:
+        return None
+    main = next((c for c in task.parent.children
+                 if not isinstance(c.task_spec, BoundaryEvent)), None)
+    return (main.task_spec.bpmn_id or main.task_spec.name) if main is not None else None
 
 
 def find_waits(session: Session, case_id: str, name: str) -> list[MessageWait]:

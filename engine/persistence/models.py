@@ -214,6 +214,9 @@ class MessageWait(Base):
     message_name: Mapped[str] = mapped_column(String(100))
     element_id: Mapped[str] = mapped_column(String(200))
     since: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: before migration 0009
+    #: a boundary event's wait: the element id of the task it sits on (whose due date watches
+    #: the wait); None for waits at a gateway or catch event (their timer watches them)
+    watched_by: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_message_waits_case_name", "case_id", "message_name"),)
 

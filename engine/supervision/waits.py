@@ -63,6 +63,7 @@ def waiting_cases(session: Session, now: datetime, events: OutsideEvents,
                                    timer.element_id == MessageWait.element_id,
                                    timer.status.in_((TimerStatus.WAITING, TimerStatus.CLAIMED))))
             .outerjoin(task, and_(task.instance_id == MessageWait.instance_id,
+                                  task.element_id == MessageWait.watched_by,
                                   task.state == HumanTaskState.OPEN))
             .where(Case.closed_at.is_(None),
                    true() if teams is None else visible_to(teams))

@@ -109,3 +109,22 @@ def test_a_message_the_case_had_is_not_offered_again_unless_it_waits_for_it(
     usable = eng.messages.usable(case_id)
     assert "bamf_decision" not in usable  # received: recording it again would only keep it
     assert "permit_issued" in usable  # the case waits for it (the open task ends with it)
+
+
+def test_the_wait_on_a_task_is_watched_by_that_task_not_a_parallel_one(
+        make_engine: Any) -> None:
+    """Recognised (S3b): the ABH's permit task and the Sozialamt's handover start together;
+    the permit wait is watched by the permit task's due date."""
+    eng = new_engine(make_engine)
+    case = start_asylum(eng, AZ)
+    register_asylum(eng, case.id)
+    advance_to(eng, "2027-05-12")
+    eng.messages.receive("bamf_decision", {"outcome": "refugee", "decision_date": "2027-05-10",
+                                           "served_on": "2027-05-12"}, case_id=case.id)
+    advance_to(eng, "2027-06-02")
+    view = eng.cases.get(case.id)
+    due = {t.name: t.due_at for t in view.open_tasks}
+    assert {"Task_permit_prepare", "Task_handover_propose"} <= set(due)
+    assert due["Task_permit_prepare"] != due["Task_handover_propose"]
+    (wait,) = [w for w in view.waiting_for if w.message == "permit_issued"]
+    assert wait.watchdog_due == due["Task_permit_prepare"]

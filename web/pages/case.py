@@ -85,7 +85,8 @@ def case(case_id: str) -> ResponseReturnValue:
     info = eng.cases.get(case_id)
     events = eng.audit.events(case_id, limit=AUDIT_LIMIT)
     process = case_process(events)
-    diagrams = case_diagrams(eng, *process, info.open_tasks) if process else []
+    diagrams = (case_diagrams(eng, *process, info.open_tasks, case_id=case_id)
+                if process else [])
     return render_template(
         "pages/case.html", case=info, actor=actor,
         can_view_task=lambda t: authz.can_view_task(actor, t),
