@@ -1,7 +1,8 @@
 """Issue 12 in Debian's Chromium against a real Staffel server with the lifecycle of ``bpmn/``:
 the Eingangszone registers a case ("Fall anlegen", with the duplicate warning) and lands on
 its first task; the Ausländerbehörde records a permit by hand and sees "Wartet auf" change; a
-wait that lasts gets its follow-up task once the simulated clock moves; the case list finds
+wait that lasts is counted on the dashboard and gets its follow-up task once the
+simulated clock moves; the case list finds
 the case by a name written without umlauts. Screenshots for the README with
 ``STAFFEL_SCREENSHOTS=1``.
 """
@@ -120,6 +121,18 @@ def test_a_wait_that_lasts_gets_its_follow_up_task(de_page: Any, live: Live) -> 
     shoot(page, "case-waits.png", full_page=True)
     due = eng.cases.get(case.id).waiting_for[0].watchdog_due
     assert due is not None
+
+    # the team lead sees the wait counted on the dashboard, and the case behind the number
+    page.context.clear_cookies()
+    sign_in(page, live, "supervisor")
+    page.goto(f"{live.url}/dashboard")
+    row = page.locator("#waits-table tr", has_text="Aufenthaltserlaubnis")
+    expect(row.locator("td.total")).to_have_text("1")
+    row.locator("td.total a").click()
+    expect(page.locator("main")).to_contain_text(case.case_number)
+    expect(page.locator("main")).not_to_contain_text("Karimi")  # numbers only
+
     eng.clock.advance(to=due)  # 30 working days later: the follow-up task is there
-    page.goto(f"{live.url}/inbox")
+    page.context.clear_cookies()
+    sign_in(page, live, "cw_auslaenderbehoerde")
     expect(page.locator("main")).to_contain_text("Titel noch nicht gemeldet")
