@@ -1,10 +1,9 @@
 """Issue 12 in Debian's Chromium against a real Staffel server with the lifecycle of ``bpmn/``:
 the Eingangszone registers a case ("Fall anlegen", with the duplicate warning) and lands on
-its first task; the Ausländerbehörde records a permit by hand and sees "Wartet auf" change; a
-wait that lasts is counted on the dashboard and gets its follow-up task once the
-simulated clock moves; the case list finds
-the case by a name written without umlauts. Screenshots for the README with
-``STAFFEL_SCREENSHOTS=1``.
+its first task; the case list finds it by a name written without umlauts; the
+Ausländerbehörde records a permit by hand and sees "Wartet auf" change; a wait that lasts is
+counted on the dashboard and gets its follow-up task once the simulated clock moves.
+Screenshots for the README with ``STAFFEL_SCREENSHOTS=1``.
 """
 
 from __future__ import annotations
