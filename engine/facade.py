@@ -22,6 +22,7 @@ from engine.execution.runtime import Runtime
 from engine.execution.scheduler import SchedulerHooks
 from engine.execution.scripting import make_script_engine
 from engine.execution.specs import SpecCache
+from engine.execution.spiff import install_gateway_timers
 from engine.execution.timekeeper import Timekeeper
 from engine.execution.unit import UnitOfWork
 from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
@@ -62,6 +63,7 @@ class Staffel:
                  token_ttl: timedelta = DEFAULT_TOKEN_TTL,
                  outside_events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS) -> None:
         install_spiff_clock()
+        install_gateway_timers()
         specs = SpecCache()
         self.context = EngineContext(
             db=Database(database_url), time=Timekeeper(clock, clock_start), rules=rules,

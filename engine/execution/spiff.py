@@ -26,6 +26,13 @@ from SpiffWorkflow.bpmn.serializer.workflow import (
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import (
     BpmnProcessSpec,
 )
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -131,3 +138,53 @@ def new_workflow(bundle: SpecBundle, script_engine: Any) -> BpmnWorkflow:
     """Create a new instance of a spec."""
     spec, subs = bundle
     return BpmnWorkflow(spec, subs, script_engine=script_engine)
+
+
+_SPIFF_MULTIPLE_HAS_FIRED = MultipleEventDefinition.has_fired
+_SINGLE_TIMERS = (TimeDateEventDefinition, DurationTimerEventDefinition)
+
+
+def _gateway_has_fired(self: MultipleEventDefinition, my_task: Any) -> bool:
+    """``has_fired`` of an event-based gateway with several timers (e.g. a legal deadline and
+    the follow-up ``watch_due``), each keeping its own due time.
+
+    SpiffWorkflow 3.2 keeps one ``event_value`` per task: the first timer evaluated stores its
+    date and every other timer of the gateway reads that same date, and its loop drops the
+    timer after a fired one. The follow-up timer beside a deadline never fired on its own.
+    Here every timer keeps its value in ``timer_values`` (by position); the earliest due one
+    wins (document order on a tie), and ``event_value`` is the earliest pending due time,
+    which the timer row and the case view show.
+    """
+    timers = [(str(position), definition)
+              for position, definition in enumerate(self.event_definitions)
+              if isinstance(definition, _SINGLE_TIMERS)]
+    if self.parallel or len(timers) < 2:
+        return bool(_SPIFF_MULTIPLE_HAS_FIRED(self, my_task))
+    data = my_task.internal_data
+    if data.get("seen_events"):  # a message (or a timer) was caught already
+        return True
+    values = data.get("timer_values")
+    if values is None:  # a state saved before this fix: its one value is the first timer's
+        values = {timers[0][0]: data["event_value"]} if data.get("event_value") else {}
+    fired = []
+    for position, definition in timers:
+        data["event_value"], data["event_fired"] = values.get(position), False
+        if definition.has_fired(my_task):
+            fired.append((_due(data["event_value"]), position, definition))
+        values[position] = data["event_value"]
+    data["timer_values"], data["event_fired"] = values, False
+    data["event_value"] = min(values.values(), key=_due)
+    if fired:
+        data["seen_events"] = [BpmnEvent(min(fired, key=lambda f: (f[0], int(f[1])))[2])]
+        return True
+    return False
+
+
+def _due(value: Any) -> Any:
+    return TimerEventDefinition.parse_time_or_duration(value)
+
+
+def install_gateway_timers() -> None:
+    """Give each timer of an event-based gateway its own due time (see _gateway_has_fired).
+    Safe to call more than once."""
+    MultipleEventDefinition.has_fired = _gateway_has_fired

@@ -8,6 +8,7 @@ used: Karfreitag 26.03.2027, Ostermontag 29.03.2027, Pfingstmontag 17.05.2027, F
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from engine import Staffel
 from engine.errors import NotFound
 from tests.lifecycle.helpers import (
     ASYLBLG_STOP,
+    BERLIN,
     COURSE_PLANNED,
     FIRST_APPOINTMENT,
     NO_COURSE,
@@ -23,6 +25,9 @@ from tests.lifecycle.helpers import (
     REGISTRATION,
     REGISTRATION_NO_CONSENT,
     SGB2_APPROVAL,
+    advance_to,
+    berlin,
+    complete_open,
     find_open,
     new_engine,
 )
@@ -464,9 +469,43 @@ def refugee_until(label: str) -> list[Step]:
     return REFUGEE[: labels.index(label) + 1]
 
 
+def followed_up_on(day: str) -> Any:
+    """The course-start wait shows its follow-up: at the start of ``day`` (Berlin)."""
+    def check(eng: Staffel, case: str) -> None:
+        (wait,) = eng.cases.get(case).waiting_for
+        assert (wait.message, wait.watchdog_due) == ("course_started", berlin(day, 0))
+    return check
+
+
+def answer_follow_ups(until: str) -> Any:
+    """Answer the open course-start follow-up, and each next one on its day, until ``until``."""
+    def act(eng: Staffel, case: str | None) -> None:
+        assert case is not None
+        while True:
+            complete_open(eng, case, "Task_follow_up_course_started",
+                          {"follow_up_action": "asked_office"})
+            (wait,) = eng.cases.get(case).waiting_for
+            assert wait.watchdog_due is not None
+            next_day = wait.watchdog_due.astimezone(BERLIN).date()
+            if next_day > date.fromisoformat(until):
+                advance_to(eng, until)
+                return
+            advance_to(eng, next_day.isoformat())
+    return act
+
+
+# The course-start wait is watched while the entitlement runs: a follow-up every 30 working
+# days, not only when the entitlement lapses (two timers on one event-based gateway).
 ENTITLEMENT_LAPSES = [
     *refugee_until("course provider acknowledged"),
-    Step("last day of the course entitlement", at("2028-06-15"), "S5", tasks={}),
+    # waiting since Thu 01.07.2027; 30 working days (no NW holiday in July and August) end
+    # on Thu 12.08.2027: the follow-up comes at the start of Fri 13.08.
+    Step("course start not reported yet", at("2027-08-12"), "S5", tasks={},
+         check=followed_up_on("2027-08-13")),
+    Step("follow-up after 30 working days", at("2027-08-13"), "S5",
+         tasks={JCV: ["Task_follow_up_course_started"]}),
+    Step("follow-ups answered until the last day of the course entitlement",
+         answer_follow_ups("2028-06-15"), "S5", tasks={}),
     Step("entitlement lapsed", at("2028-06-16"), "S5",
          tasks={JCV: ["Task_entitlement_lapsed"]}),
     Step("obligation issued", complete("Task_entitlement_lapsed", {"obligation_issued": True}),

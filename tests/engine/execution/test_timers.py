@@ -181,3 +181,91 @@ def test_the_limit_is_respected(engine: Staffel, limit: int) -> None:
     start_basic(engine)
     assert len(claim(engine, "w", limit=limit)) == limit
     assert sum(r.status == "claimed" for r in timer_rows(engine)) == limit
+
+
+# An event-based gateway with two timers, the later one first in document order (like the
+# course-start wait: the entitlement's end, then the follow-up). SpiffWorkflow 3.2 kept one
+# due time per gateway task, the first timer's: the follow-up fired only at the deadline.
+TWO_TIMERS = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  id="Defs_two_timers" targetNamespace="http://staffel.example/bpmn">
+  <bpmn:message id="Msg_started" name="course_started" />
+  <bpmn:process id="two_timers" name="Two timers" isExecutable="true">
+    <bpmn:startEvent id="Start_wait"><bpmn:outgoing>F0</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:eventBasedGateway id="Gw_wait">
+      <bpmn:incoming>F0</bpmn:incoming>
+      <bpmn:outgoing>F1</bpmn:outgoing><bpmn:outgoing>F2</bpmn:outgoing>
+      <bpmn:outgoing>F3</bpmn:outgoing>
+    </bpmn:eventBasedGateway>
+    <bpmn:intermediateCatchEvent id="Catch_started" name="Started">
+      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F4</bpmn:outgoing>
+      <bpmn:messageEventDefinition id="MED" messageRef="Msg_started" />
+    </bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="Timer_deadline" name="Deadline">
+      <bpmn:incoming>F2</bpmn:incoming><bpmn:outgoing>F5</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="TED_deadline"><bpmn:timeDate
+        xsi:type="bpmn:tFormalExpression">'DEADLINE'</bpmn:timeDate></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:intermediateCatchEvent id="Watch" name="Follow-up due">
+      <bpmn:incoming>F3</bpmn:incoming><bpmn:outgoing>F6</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="TED_watch"><bpmn:timeDate
+        xsi:type="bpmn:tFormalExpression">'WATCH'</bpmn:timeDate></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:scriptTask id="Script_started"><bpmn:incoming>F4</bpmn:incoming>
+      <bpmn:outgoing>F7</bpmn:outgoing><bpmn:script>set_stage('S5')</bpmn:script></bpmn:scriptTask>
+    <bpmn:scriptTask id="Script_deadline"><bpmn:incoming>F5</bpmn:incoming>
+      <bpmn:outgoing>F8</bpmn:outgoing><bpmn:script>set_stage('S4')</bpmn:script></bpmn:scriptTask>
+    <bpmn:scriptTask id="Script_watch"><bpmn:incoming>F6</bpmn:incoming>
+      <bpmn:outgoing>F9</bpmn:outgoing><bpmn:script>set_stage('S2')</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="End_started"><bpmn:incoming>F7</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="End_deadline"><bpmn:incoming>F8</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="End_watch"><bpmn:incoming>F9</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F0" sourceRef="Start_wait" targetRef="Gw_wait" />
+    <bpmn:sequenceFlow id="F1" sourceRef="Gw_wait" targetRef="Catch_started" />
+    <bpmn:sequenceFlow id="F2" sourceRef="Gw_wait" targetRef="Timer_deadline" />
+    <bpmn:sequenceFlow id="F3" sourceRef="Gw_wait" targetRef="Watch" />
+    <bpmn:sequenceFlow id="F4" sourceRef="Catch_started" targetRef="Script_started" />
+    <bpmn:sequenceFlow id="F5" sourceRef="Timer_deadline" targetRef="Script_deadline" />
+    <bpmn:sequenceFlow id="F6" sourceRef="Watch" targetRef="Script_watch" />
+    <bpmn:sequenceFlow id="F7" sourceRef="Script_started" targetRef="End_started" />
+    <bpmn:sequenceFlow id="F8" sourceRef="Script_deadline" targetRef="End_deadline" />
+    <bpmn:sequenceFlow id="F9" sourceRef="Script_watch" targetRef="End_watch" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+EARLY, LATE = START + timedelta(days=9), START + timedelta(days=90)
+
+
+@pytest.mark.parametrize(("deadline", "watch", "stage"), [
+    (LATE, EARLY, "S2"),  # the follow-up comes first although the deadline is listed first
+    (EARLY, LATE, "S4"),  # the deadline comes first
+])
+def test_each_timer_of_an_event_based_gateway_fires_at_its_own_time(
+        make_engine: Callable[..., Staffel], deadline: datetime, watch: datetime,
+        stage: str) -> None:
+    engine = make_engine()
+    engine.definitions.deploy({"two_timers.bpmn": TWO_TIMERS.replace(
+        "DEADLINE", deadline.isoformat()).replace("WATCH", watch.isoformat())})
+    case_id = engine.cases.start(PERSON, "NW", process_key="two_timers", actor="tester").id
+    (row,) = timer_rows(engine)  # one row for the gateway, due at the earlier timer
+    assert (row.element_id, row.due_at, row.status) == ("Gw_wait", EARLY, "waiting")
+    (wait,) = engine.cases.get(case_id).waiting_for
+    assert (wait.message, wait.watchdog_due) == ("course_started", EARLY)
+    engine.clock.advance(to=EARLY - timedelta(minutes=1))
+    assert engine.cases.get(case_id).status == "running"
+    engine.clock.advance(to=EARLY)
+    view = engine.cases.get(case_id)
+    assert (view.status, view.stage) == ("completed", stage)  # that branch alone, once
+    assert [r.status for r in timer_rows(engine)] == ["fired"]
+
+
+def test_a_message_still_wins_over_both_timers(make_engine: Callable[..., Staffel]) -> None:
+    engine = make_engine()
+    engine.definitions.deploy({"two_timers.bpmn": TWO_TIMERS.replace(
+        "DEADLINE", LATE.isoformat()).replace("WATCH", EARLY.isoformat())})
+    case_id = engine.cases.start(PERSON, "NW", process_key="two_timers", actor="tester").id
+    engine.messages.correlate("course_started", {}, case_id=case_id)
+    view = engine.cases.get(case_id)
+    assert (view.status, view.stage) == ("completed", "S5")
+    assert [r.status for r in timer_rows(engine)] == ["cancelled"]
