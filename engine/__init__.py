@@ -45,6 +45,7 @@ from engine.law.permits import (
     complete_alternative,
 )
 from engine.law.rules import DEFAULT_RULES, LegalRules
+from engine.law.settings import RuleBook, RuleChange, RulesFileError, load_rules, rule_docs
 from engine.law.teams import DYNAMIC_LANES, TEAM_KEYS, TEAMS, Team, get_team
 from engine.model import (
     AuditEntry,
@@ -146,6 +147,9 @@ __all__ = [
     "Receipt",
     "ReminderReport",
     "RowInfo",
+    "RuleBook",
+    "RuleChange",
+    "RulesFileError",
     "ScriptError",
     "SimulatedClock",
     "Staffel",
@@ -165,7 +169,9 @@ __all__ = [
     "check_weeks",
     "complete_alternative",
     "get_team",
+    "load_rules",
     "name_key",
     "parse_document",
+    "rule_docs",
     "source_line",
 ]

@@ -27,6 +27,7 @@ from engine.execution.timekeeper import Timekeeper
 from engine.execution.unit import UnitOfWork
 from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
 from engine.law.rules import DEFAULT_RULES, LegalRules
+from engine.law.settings import RuleBook, as_rulebook
 from engine.people.users import DEFAULT_HASHER, DEFAULT_TOKEN_TTL
 from engine.persistence.db import Database
 from engine.ports import Notifier
@@ -56,7 +57,8 @@ class Staffel:
     """
 
     def __init__(self, database_url: str, *, clock: str = "system",
-                 clock_start: datetime | None = None, rules: LegalRules = DEFAULT_RULES,
+                 clock_start: datetime | None = None,
+                 rules: LegalRules | RuleBook = DEFAULT_RULES,
                  worker_id: str | None = None, script_time_limit: float = 1.0,
                  notifier: Notifier | None = None, wall_clock: Clock | None = None,
                  password_hasher: PasswordHasher = DEFAULT_HASHER,
@@ -65,13 +67,15 @@ class Staffel:
         install_spiff_clock()
         install_gateway_timers()
         specs = SpecCache()
+        book = as_rulebook(rules)
         self.context = EngineContext(
-            db=Database(database_url), time=Timekeeper(clock, clock_start), rules=rules,
-            runtime=Runtime(specs, make_script_engine(rules, script_time_limit, outside_events)),
+            db=Database(database_url), time=Timekeeper(clock, clock_start), rules=book.base,
+            runtime=Runtime(specs, make_script_engine(book.base, script_time_limit,
+                                                      outside_events)),
             worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
             wall_clock=wall_clock or SystemClock(), notifier=notifier,
             password_hasher=password_hasher, token_ttl=token_ttl,
-            outside_events=outside_events, specs=specs)
+            outside_events=outside_events, specs=specs, rulebook=book)
         ctx = self.context
         self.cases = CaseService(ctx)
         self.tasks = TaskService(ctx)
@@ -91,7 +95,7 @@ class Staffel:
     def _throwaway(self, start: datetime) -> Staffel:
         """An in-memory engine for a test run, its simulated clock at ``start``, same rules."""
         return Staffel("sqlite://", clock="simulated", clock_start=start,
-                       rules=self.context.rules, worker_id="testrun")
+                       rules=self.context.rulebook, worker_id="testrun")
 
     def scheduler_hooks(self) -> SchedulerHooks:
         """What a :class:`~engine.execution.scheduler.TimerScheduler` of this engine calls."""
@@ -100,6 +104,11 @@ class Staffel:
             fire_due=lambda limit: self.timers.fire_due(limit=limit),
             next_due=self.timers.next_due, simulated=lambda: self.context.time.simulated,
             send_reminders=(lambda: remind().sent) if self.context.notifier else None)
+
+    @property
+    def rulebook(self) -> RuleBook:
+        """The legal rules over time: the settings file's values and their dates of change."""
+        return self.context.rulebook
 
     @property
     def rules(self) -> LegalRules:

@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from adapters import notifier_from_config
-from engine import Conflict, Staffel
+from engine import Conflict, Staffel, load_rules
 from web.errors import register_error_handlers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +99,8 @@ def _engine_for(config: Mapping[str, Any]) -> Staffel:
     adapters (the notifier: console or SMTP). An ``ENGINE`` passed in config is taken as it is
     (its creator wired it)."""
     extra: dict[str, Any] = {}
+    if config.get("RULES"):  # STAFFEL_RULES: the legal settings file (checked here, at start)
+        extra["rules"] = load_rules(config["RULES"])
     if config.get("TOKEN_TTL_HOURS"):
         extra["token_ttl"] = timedelta(hours=float(config["TOKEN_TTL_HOURS"]))
     return Staffel(config["DATABASE_URL"], clock=config["CLOCK"],

@@ -18,7 +18,7 @@ from engine import (
     Staffel,
     TaskQuery,
 )
-from web import cli_export
+from web import cli_export, cli_rules
 from web.cli_common import (
     BPMN_DIR,
     database_url_option,
@@ -335,4 +335,5 @@ def user_list(database_url: str) -> None:
 
 
 cli_export.register(main)
+cli_rules.register(main)
 main.add_command(import_command)

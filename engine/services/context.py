@@ -32,6 +32,7 @@ from engine.execution.timekeeper import Timekeeper
 from engine.execution.unit import UnitOfWork
 from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
 from engine.law.rules import LegalRules
+from engine.law.settings import RuleBook
 from engine.people.users import DEFAULT_HASHER, DEFAULT_TOKEN_TTL
 from engine.persistence.db import Database
 from engine.persistence.models import Case, HumanTask, ProcessInstance
@@ -56,6 +57,8 @@ class EngineContext:
     outside_events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS
     specs: SpecCache = field(default_factory=SpecCache)
     schemas: SchemaCache = field(default_factory=SchemaCache)
+    #: the rules over time (``rules`` is its base: the values without a date of change)
+    rulebook: RuleBook = field(default_factory=RuleBook)
 
     @contextlib.contextmanager
     def unit(self, actor: str) -> Iterator[UnitOfWork]:

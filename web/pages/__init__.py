@@ -56,6 +56,7 @@ def register_pages(app: Flask) -> None:
         imports_clarify,
         inbox,
         login,
+        rules_page,
         task,
     )
     from web.pages.common import bp, register_app_error_pages
