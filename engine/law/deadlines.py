@@ -1,7 +1,9 @@
 """The lifecycle's legal dates, built on the calendar arithmetic of
-:mod:`engine.law.calendar`: deemed service, lawsuit deadline, finality, AsylbLG end, SGB II
-start and application deadline, permit renewal, residence obligation, course entitlement,
-Duldung review, the end of the Integration Point's responsibility, objection deadline.
+:mod:`engine.law.calendar`: deemed service, lawsuit deadline (and its earliest possible end
+where the posting fiction is contested), finality, AsylbLG end, SGB II start, application
+deadline (internal reminder and legal end), permit renewal, residence obligation, course
+entitlement, Duldung review, the end of the Integration Point's responsibility, objection
+deadline.
 
 Pure functions: no I/O, no clock; every parameter comes from :class:`~engine.law.rules.LegalRules`.
 :data:`HELPERS` are the functions diagrams may call from sandboxed expressions.
@@ -31,16 +33,23 @@ from engine.law.calendar import (
     next_working_day_on_or_after,
     working_days_between,
 )
-from engine.law.rules import DEFAULT_RULES, LegalRules
+from engine.law.rules import DEFAULT_RULES, POSTING_FICTION_READINGS, LegalRules
 
 #: Legal basis of each deadline key the engine stores (shown to caseworkers).
 DEADLINE_LEGAL_BASIS: dict[str, str] = {
     "served_on": "§37(2) SGB X, §41(2) VwVfG, §4(2) VwZG (deemed notification of a posted letter)",
     "lawsuit_deadline": "§74(1) AsylG; §§187(1), 188(2), 193 BGB, §57 VwGO, §222 ZPO",
+    "lawsuit_deadline_earliest": (
+        "§74(1) AsylG with the strict reading of §41(2) VwVfG, §4(2) VwZG (deemed notification "
+        "not moved off a weekend/holiday): earliest possible last day to sue"
+    ),
     "decision_final_on": "§74(1) AsylG (lawsuit deadline expired unused)",
-    "asylblg_end": "§1(3) AsylbLG",
+    "asylblg_end": "§1(3) AsylbLG; §67(1) Nr. 6 AsylG; §43(1) VwVfG",
     "sgb2_start": "§37(2) SGB II",
-    "sgb2_application_deadline": "§37(2) sentence 2 SGB II (internal: last working day)",
+    "sgb2_application_deadline": (
+        "§37(2) sentence 2 SGB II (internal reminder: last working day; legal end: last day "
+        "of the first SGB II month)"
+    ),
     "permit_renewal_reminder": "§81(4) AufenthG (internal reminder)",
     "wohnsitzauflage_end": "§12a(1) AufenthG; §§187(2), 188(2) BGB",
     "course_entitlement_expiry": "§44(2) AufenthG; §§187(1), 188(2) BGB",
@@ -73,15 +82,23 @@ def deemed_served_on(posted_on: DateLike, land: str, rules: LegalRules = DEFAULT
     """Return the day a posted letter counts as notified (Bekanntgabefiktion).
 
     §37(2) SGB X, §41(2) VwVfG, §4(2) VwZG as amended from 2025-01-01: the 4th day after
-    posting (3rd day for letters posted before the cutover), moved to the next working day
-    of ``land`` if that day is a weekend or holiday (BSG, B 14 AS 12/09 R, applying §26(3)).
+    posting (3rd day for letters posted before the cutover). If that day is a weekend or
+    holiday of ``land`` it moves to the next working day (BSG, B 14 AS 12/09 R, applying
+    §26(3) SGB X), unless ``rules.posting_fiction_weekend == "strict"`` keeps the day itself.
     """
+    return _deemed_served_on(posted_on, land, rules, rules.posting_fiction_weekend)
+
+
+def _deemed_served_on(posted_on: DateLike, land: str, rules: LegalRules, reading: str) -> date:
     posted = as_date(posted_on, "posted_on")
     n = (
         rules.deemed_notification_days
         if posted >= rules.deemed_notification_cutover
         else rules.deemed_notification_days_before_cutover
     )
+    if reading == "strict":
+        check_land(land)
+        return add_period(posted, days=n)
     return deadline(posted, land=land, days=n)
 
 
@@ -97,6 +114,29 @@ def lawsuit_deadline(
     return deadline(served_on, land=land, weeks=weeks)
 
 
+def earliest_lawsuit_deadline(
+    posted_on: DateLike, land: str, *, short: bool = False, rules: LegalRules = DEFAULT_RULES
+) -> date | None:
+    """Return the earliest possible last day to sue after a posted decision, if it is earlier.
+
+    "Frühestes mögliches Fristende": where the deemed notification day falls on a weekend or
+    holiday, the readings of the posting fiction differ (``rules.posting_fiction_weekend``);
+    the strict one (no move) can give an earlier last day to sue than the BSG line. Returns
+    that earlier day when it is before the lawsuit deadline the configured reading drives,
+    else ``None`` (the readings agree, or the configured reading is the earliest already).
+    """
+    driven = lawsuit_deadline(
+        deemed_served_on(posted_on, land, rules), land, short=short, rules=rules
+    )
+    earliest = min(
+        lawsuit_deadline(
+            _deemed_served_on(posted_on, land, rules, reading), land, short=short, rules=rules
+        )
+        for reading in sorted(POSTING_FICTION_READINGS)
+    )
+    return earliest if earliest < driven else None
+
+
 def decision_final_on(lawsuit_deadline: DateLike) -> date:
     """Return the day a BAMF decision becomes final when nobody sues (§74(1) AsylG).
 
@@ -108,33 +148,38 @@ def decision_final_on(lawsuit_deadline: DateLike) -> date:
 
 def asylblg_end(
     outcome: str,
-    decision_date: DateLike,
-    decision_final_on: DateLike | None = None,
-    served_on: DateLike | None = None,
+    served_on: DateLike,
+    lawsuit_deadline: DateLike | None = None,
     rules: LegalRules = DEFAULT_RULES,
 ) -> date:
     """Return the last day of AsylbLG entitlement after recognition (§1(3) AsylbLG).
 
-    ``outcome`` ``"asylum"`` (Art. 16a GG, §1(3) Nr. 2): end of the month of the BAMF decision,
-    even before it is final. ``"refugee"`` / ``"subsidiary"`` (§1(3) Nr. 1): end of the month
-    of ``decision_final_on``; with ``rules.asylblg_end_rule == "month_served"`` end of the month
-    of ``served_on`` (local practice). A benefit period: never moved (§26(4) SGB X).
+    ``outcome`` ``"asylum"`` (Art. 16a GG, §1(3) Nr. 2): end of the month in which the
+    recognition takes effect, i.e. is served (given or deemed, §43(1) VwVfG), even before it
+    is final; never the month of the decision's date. ``"refugee"`` / ``"subsidiary"``
+    (§1(3) Nr. 1 with §67(1) Nr. 6 AsylG) by ``rules.asylblg_end_rule``: end of the month that
+    contains ``lawsuit_deadline`` (default: the Gestattung lapses at the end of the last day to
+    sue), of the day after it (``"month_final"``) or of ``served_on`` (``"month_served"``).
+    A benefit period: never moved (§26(4) SGB X).
     """
-    decided = as_date(decision_date, "decision_date")
-    if outcome == "asylum":
-        return end_of_month(decided)
+    served = as_date(served_on, "served_on")
+    if outcome == "asylum" or (
+        outcome in ("refugee", "subsidiary") and rules.asylblg_end_rule == "month_served"
+    ):
+        return end_of_month(served)
     if outcome not in ("refugee", "subsidiary"):
         raise InvalidInput(
             "unknown outcome",
             [{"field": "outcome", "message": "must be 'asylum', 'refugee' or 'subsidiary'"}],
         )
-    if rules.asylblg_end_rule == "month_served":
-        field, value = "served_on", served_on
-    else:
-        field, value = "decision_final_on", decision_final_on
-    if value is None:
-        raise InvalidInput(f"{field} is required", [{"field": field, "message": "missing"}])
-    return end_of_month(as_date(value, field))
+    if lawsuit_deadline is None:
+        raise InvalidInput(
+            "lawsuit_deadline is required", [{"field": "lawsuit_deadline", "message": "missing"}]
+        )
+    last_day = as_date(lawsuit_deadline, "lawsuit_deadline")
+    if rules.asylblg_end_rule == "month_final":
+        return end_of_month(decision_final_on(last_day))
+    return end_of_month(last_day)
 
 
 def sgb2_start(asylblg_end: DateLike) -> date:
@@ -147,8 +192,29 @@ def sgb2_application_deadline(sgb2_start: DateLike, land: str) -> date:
 
     The application reaches back to the 1st of the month it is filed in, so it must be filed
     within the first SGB II month; internally by its last *working* day (moved backwards).
+    Drives only the reminder; whether an application was in time is decided by the legal end,
+    :func:`sgb2_application_last_day`.
     """
     return last_working_day_of_month(as_date(sgb2_start, "sgb2_start"), land)
+
+
+def sgb2_application_last_day(sgb2_start: DateLike) -> date:
+    """Return the legal last day to file the SGB II application (§37(2) sentence 2 SGB II).
+
+    The last calendar day of the first SGB II month, whatever its weekday: an application
+    filed then still reaches back to the 1st. Not moved (the application can be filed on any
+    day, e.g. online or at the night letterbox).
+    """
+    return end_of_month(as_date(sgb2_start, "sgb2_start"))
+
+
+def sgb2_application_timely(received_on: DateLike, sgb2_start: DateLike) -> bool:
+    """True when an SGB II application received on ``received_on`` covers ``sgb2_start``.
+
+    Compared with the legal end (:func:`sgb2_application_last_day`), not with the internal
+    reminder date: an application on Saturday 30.10.2027 for a start in October is in time.
+    """
+    return as_date(received_on, "received_on") <= sgb2_application_last_day(sgb2_start)
 
 
 def permit_renewal_reminder(valid_until: DateLike, rules: LegalRules = DEFAULT_RULES) -> date:
@@ -220,10 +286,12 @@ HELPERS: dict[str, Callable[..., Any]] = {
     f.__name__: f
     for f in (
         as_date, date_from_iso, is_working_day, next_working_day_on_or_after, add_period,
-        add_period_from_day_start, deadline, deemed_served_on, lawsuit_deadline, end_of_month,
-        first_of_next_month, last_working_day_of_month, add_working_days, working_days_between,
-        asylblg_end, sgb2_start, sgb2_application_deadline, decision_final_on,
-        permit_renewal_reminder, wohnsitzauflage_end, course_entitlement_expiry, duldung_review,
-        ip_responsibility_end, objection_deadline, sgb2_renewal_reminder,
+        add_period_from_day_start, deadline, deemed_served_on, lawsuit_deadline,
+        earliest_lawsuit_deadline, end_of_month, first_of_next_month, last_working_day_of_month,
+        add_working_days, working_days_between, asylblg_end, sgb2_start,
+        sgb2_application_deadline, sgb2_application_last_day, sgb2_application_timely,
+        decision_final_on, permit_renewal_reminder, wohnsitzauflage_end,
+        course_entitlement_expiry, duldung_review, ip_responsibility_end, objection_deadline,
+        sgb2_renewal_reminder,
     )
 }  # fmt: skip

@@ -19,8 +19,14 @@ from engine.errors import InvalidInput
 from engine.law.lands import LANDS
 
 #: Allowed values of :attr:`LegalRules.asylblg_end_rule`.
-AsylblgEndRule = Literal["month_final", "month_served"]
-ASYLBLG_END_RULES: frozenset[str] = frozenset({"month_final", "month_served"})
+AsylblgEndRule = Literal["month_lawsuit_deadline", "month_final", "month_served"]
+ASYLBLG_END_RULES: frozenset[str] = frozenset(
+    {"month_lawsuit_deadline", "month_final", "month_served"}
+)
+
+#: Allowed values of :attr:`LegalRules.posting_fiction_weekend`.
+PostingFictionWeekend = Literal["next_working_day", "strict"]
+POSTING_FICTION_READINGS: frozenset[str] = frozenset({"next_working_day", "strict"})
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,14 @@ class LegalRules:
 
     deemed_notification_cutover: date = date(2025, 1, 1)
     """First posting day of the 4-day rule (Postrechtsmodernisierungsgesetz, in force 2025)."""
+
+    posting_fiction_weekend: PostingFictionWeekend = "next_working_day"
+    """A deemed notification day on a Saturday, Sunday or holiday (contested):
+    ``"next_working_day"`` moves it to the next working day (BSG line, §26(3) SGB X applied;
+    the default); ``"strict"`` keeps the day itself (wording of §41(2) VwVfG, §4(2) VwZG), which
+    gives an earlier lawsuit deadline. The chosen reading drives service, the lawsuit deadline
+    and finality; the other one's earlier lawsuit deadline is recorded beside it as
+    ``lawsuit_deadline_earliest`` ("frühestes mögliches Fristende")."""
 
     lawsuit_weeks: int = 2
     """§74(1) 1st half-sentence AsylG: lawsuit against a BAMF decision, weeks after service."""
@@ -68,11 +82,14 @@ class LegalRules:
     """§36(1) AsylG: exit deadline in manifestly unfounded / inadmissible cases."""
 
     # --- benefits ------------------------------------------------------------------------------
-    asylblg_end_rule: AsylblgEndRule = "month_final"
-    """§1(3) Nr. 1 AsylbLG for refugee status / subsidiary protection: ``"month_final"`` ends
-    AsylbLG with the month in which the decision became final (the law); ``"month_served"``
-    with the month of service (local practice of some offices). Asylum under Art. 16a GG
-    (§1(3) Nr. 2) always ends with the month of the BAMF decision."""
+    asylblg_end_rule: AsylblgEndRule = "month_lawsuit_deadline"
+    """§1(3) Nr. 1 AsylbLG with §67(1) Nr. 6 AsylG for refugee status / subsidiary protection:
+    ``"month_lawsuit_deadline"`` (default, LIFECYCLE.md) ends AsylbLG with the month that
+    contains the last day to sue, since the Gestattung lapses at the end of that day;
+    ``"month_final"`` with the month of the day the decision became final (the day after the
+    last day to sue: one month later when that day is a month's last); ``"month_served"`` with
+    the month of service (local practice of some offices). Asylum under Art. 16a GG
+    (§1(3) Nr. 2) always ends with the month of service (§43(1) VwVfG)."""
 
     sgb2_approval_months: int = 12
     """§41(3) SGB II: normal approval period."""
@@ -115,6 +132,13 @@ class LegalRules:
                 {
                     "field": "asylblg_end_rule",
                     "message": f"must be one of {sorted(ASYLBLG_END_RULES)}",
+                }
+            )
+        if self.posting_fiction_weekend not in POSTING_FICTION_READINGS:
+            errors.append(
+                {
+                    "field": "posting_fiction_weekend",
+                    "message": f"must be one of {sorted(POSTING_FICTION_READINGS)}",
                 }
             )
         if self.default_land not in LANDS:

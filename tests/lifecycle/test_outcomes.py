@@ -25,9 +25,10 @@ AZ = "8123456-423"
 
 # outcome, stage, lawsuit deadline, (asylblg_end, sgb2_start) or None
 OUTCOMES = [
-    # Art. 16a: AsylbLG ends with the month of the decision (April), before finality
-    ("asylum", "S3a", "2027-05-28", ("2027-04-30", "2027-05-01")),
-    # §3 / §4 AsylG: month of finality; final on Sat 29.05. -> end of May
+    # Art. 16a: AsylbLG ends with the month of service (May, §43(1) VwVfG), not of the
+    # decision's date (April), and before finality
+    ("asylum", "S3a", "2027-05-28", ("2027-05-31", "2027-06-01")),
+    # §3 / §4 AsylG: the month that contains the last day to sue (Fri 28.05.) -> end of May
     ("refugee", "S3b", "2027-05-28", ("2027-05-31", "2027-06-01")),
     ("subsidiary", "S3c", "2027-05-28", ("2027-05-31", "2027-06-01")),
     # deportation ban: SGB II only once the permit exists -> no benefit dates yet

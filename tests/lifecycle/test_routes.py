@@ -119,9 +119,12 @@ REFUGEE = [
           "served_on": "2027-05-18",
           # Tue 18.05. + 2 weeks = Tue 01.06. (working day)
           "lawsuit_deadline": "2027-06-01",
+          # strict reading of the posting fiction: served Sun 16.05. + 2 weeks = Sun 30.05.
+          # -> Mon 31.05.: the earliest possible last day to sue, shown beside it
+          "lawsuit_deadline_earliest": "2027-05-31",
           # final from the day after the last day to sue
           "decision_final_on": "2027-06-02",
-          # §1(3) Nr. 1 AsylbLG: end of the month in which the decision became final (June)
+          # §1(3) Nr. 1 AsylbLG: end of the month that contains the last day to sue (June)
           "asylblg_end": "2027-06-30",
           # the day after, no gap
           "sgb2_start": "2027-07-01"}),
@@ -193,37 +196,38 @@ ASYLUM_16A = [
           # Thu 13.05. + 2 weeks = Thu 27.05. = Fronleichnam (NW) -> Fri 28.05.
           "lawsuit_deadline": "2027-05-28",
           "decision_final_on": "2027-05-29",
-          # §1(3) Nr. 2 AsylbLG: end of the month of the decision (April), before it is final
-          "asylblg_end": "2027-04-30",
-          "sgb2_start": "2027-05-01"}),
-    Step("handover: AsylbLG end and SGB II start have passed already",
-         handover("2027-05-17T10:00:00+02:00", continuity=True), "S3a", "sgb2",
-         {ABH: ["Task_permit_prepare"], SOZ: ["Task_asylblg_stop"]},
-         # last working day of May 2027: Mon 31.05.
-         {"sgb2_application_deadline": "2027-05-31"}),
-    Step("stopped, permit prepared", seq(complete("Task_asylblg_stop", ASYLBLG_STOP),
-                                         complete("Task_permit_prepare", PERMIT_PREPARE)),
-         tasks={}),
-    Step("last day of the application deadline: reminder", at("2027-05-31"),
-         tasks={JCL: ["Task_application_reminder"]}),
-    Step("client contacted", complete("Task_application_reminder", REMINDER), tasks={}),
-    Step("application on the last day", message("sgb2_application_received",
-                                                 received_on="2027-05-31"),
-         tasks={JCL: ["Task_sgb2_approve"]}, check=application_in_time(True)),
-    Step("approved; the permit is still missing", complete("Task_sgb2_approve", SGB2_APPROVAL),
-         "S3a", "sgb2", {}),
-    Step("permit §25(1) issued: S5",
-         message("permit_issued", on="2027-06-01", paragraph="§25(1)",
-                 valid_until="2030-05-12", issued_on="2027-06-01"),
-         "S5", "sgb2", {JCV: ["Task_first_appointment"]},
+          # §1(3) Nr. 2 AsylbLG: end of the month of service (May; the recognition takes
+          # effect when served, §43(1) VwVfG), not of the decision's date (April)
+          "asylblg_end": "2027-05-31",
+          "sgb2_start": "2027-06-01"}),
+    Step("handover before the last AsylbLG day",
+         handover("2027-05-17T10:00:00+02:00", continuity=True), "S3a", "asylblg",
+         {ABH: ["Task_permit_prepare"]},
+         # last working day of June 2027: Wed 30.06.
+         {"sgb2_application_deadline": "2027-06-30"}),
+    Step("permit prepared", complete("Task_permit_prepare", PERMIT_PREPARE), tasks={}),
+    Step("last AsylbLG day", at("2027-05-31"), "S3a", "asylblg", {SOZ: ["Task_asylblg_stop"]}),
+    Step("AsylbLG stopped", complete("Task_asylblg_stop", ASYLBLG_STOP), tasks={}),
+    Step("first SGB II day", at("2027-06-01"), "S3a", "sgb2", {}),
+    Step("permit §25(1) issued",
+         message("permit_issued", paragraph="§25(1)", valid_until="2030-05-12",
+                 issued_on="2027-06-01"),
+         "S3a", "sgb2", {},
          {  # Sun 12.05.2030 - 10 weeks = Sun 03.03.2030: an internal reminder never moves
           "permit_renewal_reminder": "2030-03-03",
           # 3 years from the recognition (served 13.05.2027), start day counts
           "wohnsitzauflage_end": "2030-05-12",
-          "course_entitlement_expiry": "2028-06-01",  # issued 01.06.2027 + 1 year
-          # 12 months from the SGB II start 01.05.2027: ends 30.04.2028 (a Sunday; a period
-          # of responsibility is no deadline for an act and never moves)
-          "ip_responsibility_end": "2028-04-30"}),
+          "course_entitlement_expiry": "2028-06-01"}),  # issued 01.06.2027 + 1 year
+    Step("last day of the application deadline: reminder", at("2027-06-30"),
+         tasks={JCL: ["Task_application_reminder"]}),
+    Step("client contacted", complete("Task_application_reminder", REMINDER), tasks={}),
+    Step("application on the last day", message("sgb2_application_received",
+                                                 received_on="2027-06-30"),
+         tasks={JCL: ["Task_sgb2_approve"]}, check=application_in_time(True)),
+    Step("approved: S5", complete("Task_sgb2_approve", SGB2_APPROVAL),
+         "S5", "sgb2", {JCV: ["Task_first_appointment"]},
+         # 12 months from the SGB II start 01.06.2027, start day counts: ends 31.05.2028
+         {"ip_responsibility_end": "2028-05-31"}),
 ]
 
 SUBSIDIARY = [
@@ -235,8 +239,10 @@ SUBSIDIARY = [
          {  # 27.10. + 4 days = Sun 31.10. -> Mon 01.11. Allerheiligen (NW) -> Tue 02.11.
           "served_on": "2027-11-02",
           "lawsuit_deadline": "2027-11-16",  # Tue 02.11. + 2 weeks
+          # strict reading: served Sun 31.10. + 2 weeks = Sun 14.11. -> Mon 15.11.
+          "lawsuit_deadline_earliest": "2027-11-15",
           "decision_final_on": "2027-11-17",
-          "asylblg_end": "2027-11-30",  # month of finality (November)
+          "asylblg_end": "2027-11-30",  # month of the last day to sue (November)
           "sgb2_start": "2027-12-01"}),
     Step("decision final", at("2027-11-17"),
          tasks={ABH: ["Task_permit_prepare"], SOZ: ["Task_handover_propose"]}),

@@ -122,6 +122,7 @@ def deadline_name(key: str) -> str:
         # the keys the diagrams in bpmn/ record (bpmn/README.md)
         "served_on": _("Decision served"),
         "lawsuit_deadline": _("Lawsuit deadline"),
+        "lawsuit_deadline_earliest": _("Lawsuit deadline: earliest possible end"),
         "decision_final_on": _("Decision final"),
         "sgb2_application_deadline": _("SGB II application due"),
         "permit_renewal_reminder": _("Permit renewal reminder"),

@@ -20,11 +20,14 @@ from engine.law.deadlines import (
     decision_final_on,
     deemed_served_on,
     duldung_review,
+    earliest_lawsuit_deadline,
     ip_responsibility_end,
     lawsuit_deadline,
     objection_deadline,
     permit_renewal_reminder,
     sgb2_application_deadline,
+    sgb2_application_last_day,
+    sgb2_application_timely,
     sgb2_renewal_reminder,
     sgb2_start,
     wohnsitzauflage_end,
@@ -72,31 +75,59 @@ def test_refugee_chain_to_sgb2_application() -> None:
     served = D(2027, 6, 10)
     last_day = lawsuit_deadline(served, "NW")
     assert last_day == D(2027, 6, 24)
-    final = decision_final_on(last_day)
-    end = asylblg_end("refugee", D(2027, 6, 1), final, served)
+    end = asylblg_end("refugee", served, last_day)
     assert end == D(2027, 6, 30)
     start = sgb2_start(end)
     assert start == D(2027, 7, 1)
     assert sgb2_application_deadline(start, "NW") == D(2027, 7, 30)  # 31 Jul is a Saturday
+    assert sgb2_application_last_day(start) == D(2027, 7, 31)  # the legal end: not moved
     assert sgb2_application_deadline(D(2028, 9, 1), "NW") == D(2028, 9, 29)
 
 
 def test_asylblg_end_rules() -> None:
-    # served 2027-05-20, lawsuit deadline 2027-06-03, final 2027-06-04
-    final = decision_final_on(lawsuit_deadline(D(2027, 5, 20), "NW"))
-    assert final == D(2027, 6, 4)
-    assert asylblg_end("subsidiary", D(2027, 5, 14), final, D(2027, 5, 20)) == D(2027, 6, 30)
+    # served Wed 16.06.2027, last day to sue Wed 30.06., final Thu 01.07.
+    served, last_day = D(2027, 6, 16), lawsuit_deadline(D(2027, 6, 16), "NW")
+    assert (last_day, decision_final_on(last_day)) == (D(2027, 6, 30), D(2027, 7, 1))
+    # default: the Gestattung lapses at the end of 30.06. -> AsylbLG ends with June
+    assert DEFAULT_RULES.asylblg_end_rule == "month_lawsuit_deadline"
+    assert asylblg_end("subsidiary", served, last_day) == D(2027, 6, 30)
+    assert asylblg_end("refugee", "2027-06-16", "2027-06-30") == D(2027, 6, 30)
+    final_rule = DEFAULT_RULES.with_overrides(asylblg_end_rule="month_final")
+    assert asylblg_end("refugee", served, last_day, final_rule) == D(2027, 7, 31)
     served_rule = DEFAULT_RULES.with_overrides(asylblg_end_rule="month_served")
-    assert asylblg_end("refugee", D(2027, 5, 14), final, D(2027, 5, 20), served_rule) == D(
-        2027, 5, 31
-    )
-    # Art. 16a GG: month of the decision, whatever the rule
-    assert asylblg_end("asylum", D(2027, 5, 14)) == D(2027, 5, 31)
-    assert asylblg_end("asylum", "2027-05-14", rules=served_rule) == D(2027, 5, 31)
-    with pytest.raises(InvalidInput, match="decision_final_on is required"):
-        asylblg_end("refugee", D(2027, 5, 14))  # decision_final_on missing
+    # served 20.05.2027, last day 03.06.: the month of service (May), whatever the last day
+    assert asylblg_end("refugee", D(2027, 5, 20), D(2027, 6, 3), served_rule) == D(2027, 5, 31)
+    assert asylblg_end("refugee", D(2027, 5, 20), rules=served_rule) == D(2027, 5, 31)
+    # Art. 16a GG: the month of service (dated 28.04., served 13.05.), whatever the rule
+    assert asylblg_end("asylum", D(2027, 5, 13)) == D(2027, 5, 31)
+    assert asylblg_end("asylum", "2027-05-13", rules=final_rule) == D(2027, 5, 31)
+    with pytest.raises(InvalidInput, match="lawsuit_deadline is required"):
+        asylblg_end("refugee", D(2027, 5, 14))
     with pytest.raises(InvalidInput, match="unknown outcome"):
-        asylblg_end("deportation_ban", D(2027, 5, 14), final)
+        asylblg_end("deportation_ban", D(2027, 5, 14), D(2027, 5, 28))
+
+
+def test_sgb2_application_in_time_is_judged_by_the_legal_end() -> None:
+    # start Mon 04.10.2027 (resettlement): reminder on Fri 29.10., legal end Sun 31.10.
+    assert sgb2_application_deadline(D(2027, 10, 4), "NW") == D(2027, 10, 29)
+    assert sgb2_application_last_day("2027-10-04") == D(2027, 10, 31)
+    assert sgb2_application_timely("2027-10-30", "2027-10-04")  # Saturday: in time
+    assert sgb2_application_timely(D(2027, 10, 31), D(2027, 10, 4))
+    assert not sgb2_application_timely(D(2027, 11, 1), D(2027, 10, 4))
+
+
+def test_posting_fiction_readings() -> None:
+    # posted Wed 12.05.2027: 4th day Sun 16.05., Mon 17.05. Pfingstmontag
+    assert deemed_served_on(D(2027, 5, 12), "NW") == D(2027, 5, 18)  # BSG line
+    strict = DEFAULT_RULES.with_overrides(posting_fiction_weekend="strict")
+    assert deemed_served_on(D(2027, 5, 12), "NW", strict) == D(2027, 5, 16)
+    # BSG: Tue 18.05. + 2 weeks = Tue 01.06.; strict: Sun 30.05. -> Mon 31.05.
+    assert earliest_lawsuit_deadline(D(2027, 5, 12), "NW") == D(2027, 5, 31)
+    assert earliest_lawsuit_deadline(D(2027, 5, 12), "NW", rules=strict) is None
+    # posted Wed 02.06.2027: 4th day a plain Sunday, both readings end on Mon 21.06. -> None
+    assert earliest_lawsuit_deadline(D(2027, 6, 2), "NW") is None
+    with pytest.raises(InvalidInput, match="unknown Land"):
+        deemed_served_on(D(2027, 5, 12), "XX", strict)
 
 
 def test_reminders_and_local_periods() -> None:
@@ -122,7 +153,8 @@ def test_rules_overrides_flow_through() -> None:
 
 def test_legal_basis_keys() -> None:
     assert set(DEADLINE_LEGAL_BASIS) == {
-        "served_on", "lawsuit_deadline", "decision_final_on", "asylblg_end", "sgb2_start",
+        "served_on", "lawsuit_deadline", "lawsuit_deadline_earliest", "decision_final_on",
+        "asylblg_end", "sgb2_start",
         "sgb2_application_deadline", "permit_renewal_reminder", "wohnsitzauflage_end",
         "course_entitlement_expiry", "duldung_review", "ip_responsibility_end",
     }  # fmt: skip
@@ -146,7 +178,8 @@ def test_helpers_registry() -> None:
         "add_period", "add_period_from_day_start", "deadline", "deemed_served_on",
         "lawsuit_deadline", "end_of_month", "first_of_next_month", "last_working_day_of_month",
         "add_working_days", "working_days_between", "asylblg_end", "sgb2_start",
-        "sgb2_application_deadline", "decision_final_on", "permit_renewal_reminder",
+        "sgb2_application_deadline", "sgb2_application_last_day", "sgb2_application_timely",
+        "earliest_lawsuit_deadline", "decision_final_on", "permit_renewal_reminder",
         "wohnsitzauflage_end", "course_entitlement_expiry", "duldung_review",
         "ip_responsibility_end", "objection_deadline", "sgb2_renewal_reminder",
     }  # fmt: skip

@@ -22,7 +22,8 @@ def test_defaults() -> None:
     assert (r.ip_responsibility_months, r.handover_ack_working_days) == (12, 5)
     assert (r.exit_deadline_days, r.exit_deadline_days_short) == (30, 7)
     assert (r.lid_pass_min_score, r.lid_questions, r.dtz_pass_level) == (15, 33, "B1")
-    assert r.asylblg_end_rule == "month_final"
+    assert r.asylblg_end_rule == "month_lawsuit_deadline"
+    assert r.posting_fiction_weekend == "next_working_day"
     assert r.default_land == "NW"
     assert len(LANDS) == 16
 
@@ -43,6 +44,7 @@ def test_with_overrides_returns_copy() -> None:
     [
         {"no_such_rule": 1},
         {"asylblg_end_rule": "month_decided"},
+        {"posting_fiction_weekend": "bsg"},
         {"default_land": "XX"},
         {"lawsuit_weeks": -1},
         {"lawsuit_weeks": "2"},
