@@ -60,8 +60,8 @@ def test_a_decision_file_against_the_schema_is_rejected(eng: Staffel) -> None:
                        + ".*'anerkannt' is not an element of the set") as caught:
         run(eng, "decisions_invalid_outcome.xml", "decisions")
     assert "decisions.xsd" in caught.value.message and caught.value.line == 8
-    with pytest.raises(ImportRejected, match="not well-formed XML"):
-        run(eng, "permits_semicolon.csv", "decisions")  # a CSV is no decision file
+    with pytest.raises(ImportRejected, match="wrong header"):
+        run(eng, "permits_semicolon.csv", "decisions")  # a permit list is no decision file
     assert counts(eng) == before
 
 

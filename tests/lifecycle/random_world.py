@@ -46,10 +46,11 @@ def seed_from_env() -> int:
 
 
 OUTCOMES = {"refugee": 30, "subsidiary": 20, "asylum": 6, "deportation_ban": 12,
-            "rejected": 16, "rejected_manifestly_unfounded": 9, "dublin": 7}
+            "rejected": 16, "rejected_manifestly_unfounded": 9, "inadmissible": 5, "dublin": 7}
 PATHS = {"asylum": "recognition", "refugee": "recognition", "subsidiary": "recognition",
          "deportation_ban": "deportation_ban", "rejected": "rejection",
-         "rejected_manifestly_unfounded": "rejection", "dublin": "rejection"}
+         "rejected_manifestly_unfounded": "rejection", "inadmissible": "rejection",
+         "dublin": "rejection"}
 PARAGRAPHS = {"asylum": "§25(1)", "refugee": "§25(2) Alt. 1", "subsidiary": "§25(2) Alt. 2",
               "deportation_ban": "§25(3)", "resettlement": "§23(4)"}
 VALIDITY_MONTHS = {"§25(3)": 12, "§25(5)": 6, "§19d(1a)": 24}  # others: 36

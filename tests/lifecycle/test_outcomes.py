@@ -2,6 +2,8 @@
 
 All decisions: dated Wed 28.04.2027, formally served Thu 13.05.2027 (NW). Two weeks end on
 Thu 27.05.2027 = Fronleichnam -> Fri 28.05.; one week (§36 / Dublin) ends on Thu 20.05.
+Exit deadline (rejections other than Dublin): 30 days (§38(1) AsylG) end on Sat 12.06. ->
+Mon 14.06.; one week (§36(1): manifestly unfounded, inadmissible) on Thu 20.05.
 """
 
 from __future__ import annotations
@@ -35,9 +37,15 @@ OUTCOMES = [
     ("deportation_ban", "S3d", "2027-05-28", None),
     ("rejected", "S4", "2027-05-28", None),
     ("rejected_manifestly_unfounded", "S4", "2027-05-20", None),
+    # §29(1) Nr. 2, 4 AsylG (protection elsewhere in the EU, follow-up application): as §36
+    ("inadmissible", "S4", "2027-05-20", None),
     ("dublin", "S4", "2027-05-20", None),
 ]
 FINAL = {"2027-05-28": "2027-05-29", "2027-05-20": "2027-05-21"}  # the day after
+# exit deadline and the start of its legal basis; Dublin: deportation order, no exit deadline
+EXIT = {"rejected": ("2027-06-14", "§38(1) AsylG"),
+        "rejected_manifestly_unfounded": ("2027-05-20", "§36(1) AsylG"),
+        "inadmissible": ("2027-05-20", "§36(1) AsylG")}
 
 
 @pytest.mark.parametrize(("outcome", "stage", "lawsuit", "benefit_dates"), OUTCOMES,
@@ -57,6 +65,9 @@ def test_outcome_sets_stage_and_deadlines(make_engine: Any, outcome: str, stage:
                 "decision_final_on": FINAL[lawsuit]}
     if benefit_dates:
         expected |= {"asylblg_end": benefit_dates[0], "sgb2_start": benefit_dates[1]}
+    if outcome in EXIT:
+        expected["exit_deadline"] = EXIT[outcome][0]
+        assert view.deadlines["exit_deadline"].legal_basis.startswith(EXIT[outcome][1])
     assert {k: v.isoformat() for k, v in deadline_dates(eng, case.id).items()} == expected
     assert view.deadlines["lawsuit_deadline"].legal_basis.startswith(
         "§74(1) Hs. 2" if lawsuit == "2027-05-20" else "§74(1) Hs. 1")

@@ -382,7 +382,9 @@ MANIFESTLY_UNFOUNDED = [
          {"served_on": "2028-09-26",
           # §36: 1 week -> Tue 03.10.2028 Tag der Deutschen Einheit -> Wed 04.10.
           "lawsuit_deadline": "2028-10-04",
-          "decision_final_on": "2028-10-05"}),
+          "decision_final_on": "2028-10-05",
+          # §36(1): exit deadline 1 week, the same day moved by §31(3) VwVfG
+          "exit_deadline": "2028-10-04"}),
     Step("final", at("2028-10-05"), "S4", "asylblg", {ABH: ["Task_duldung_check"]}),
     Step("Duldung issued Tue 31.10.2028",
          seq(complete("Task_duldung_check", {"duldung_reason": "missing_documents"}),
@@ -421,6 +423,40 @@ MANIFESTLY_UNFOUNDED = [
          message("course_started", on="2030-06-03", start_date="2030-06-03"), tasks={}),
 ]
 
+def short_deadlines_basis(eng: Staffel, case: str) -> None:
+    deadlines = eng.cases.get(case).deadlines
+    assert deadlines["lawsuit_deadline"].legal_basis.startswith("§74(1) Hs. 2 AsylG: 1 Woche")
+    assert deadlines["exit_deadline"].legal_basis.startswith("§36(1) AsylG (unzulässig")
+    assert "Ausreisefrist 7 Tage" in deadlines["exit_deadline"].legal_basis
+
+
+INADMISSIBLE = [
+    Step("registered, S2", asylum_registered(), "S2"),
+    Step("inadmissible (§29(1) Nr. 2 AsylG: protection in another EU state), served Thu 20.05.",
+         message("bamf_decision", on="2027-05-20", outcome="inadmissible",
+                 decision_date="2027-05-18", served_on="2027-05-20"),
+         "S4", "asylblg", {},
+         {"served_on": "2027-05-20",
+          # §36(3), §74(1) Hs. 2: 1 week -> Thu 27.05.2027 Fronleichnam -> Fri 28.05.
+          "lawsuit_deadline": "2027-05-28",
+          "decision_final_on": "2027-05-29",
+          # §36(1): exit deadline 1 week, Fronleichnam -> Fri 28.05. (§31(3) VwVfG)
+          "exit_deadline": "2027-05-28"},
+         check=short_deadlines_basis),
+    Step("last day to sue", at("2027-05-28"), "S4", tasks={}),
+    Step("final on Sat 29.05.: the ABH checks exit or Duldung", at("2027-05-29"), "S4",
+         "asylblg", {ABH: ["Task_duldung_check"]}),
+    Step("Duldung issued Mon 07.06.2027",
+         seq(complete("Task_duldung_check", {"duldung_reason": "missing_documents"}),
+             message("duldung_issued", on="2027-06-07", issued_on="2027-06-07")),
+         "S4", "asylblg", {}, {"duldung_review": "2028-12-07"}),  # + 18 months
+    Step("18 months: ABH review", at("2028-12-07"), "S4",
+         tasks={ABH: ["Task_duldung_review"]}),
+    Step("exit: the case is closed in S4", complete("Task_duldung_review",
+                                                   {"review_decision": "exit"}),
+         "S4", "asylblg", {}, check=closed),
+]
+
 TRAINING_3_PLUS_2 = [
     Step("registered, S2", asylum_registered(), "S2"),
     Step("rejected, served Fri 17.12.2027",
@@ -430,7 +466,9 @@ TRAINING_3_PLUS_2 = [
          {"served_on": "2027-12-17",
           # + 2 weeks = Fri 31.12.2027: New Year's Eve is a working day, no shift
           "lawsuit_deadline": "2027-12-31",
-          "decision_final_on": "2028-01-01"}),
+          "decision_final_on": "2028-01-01",
+          # §38(1): 30 days -> Sun 16.01.2028 -> Mon 17.01.
+          "exit_deadline": "2028-01-17"}),
     Step("last day to sue", at("2027-12-31"), "S4", tasks={}),
     Step("final", at("2028-01-03"), "S4", tasks={ABH: ["Task_duldung_check"]}),
     Step("Duldung issued", seq(complete("Task_duldung_check", {"duldung_reason": "training"}),
@@ -553,6 +591,7 @@ ROUTES = {
     "deportation ban, no course, 12 months": DEPORTATION_BAN,
     "resettlement": RESETTLEMENT,
     "manifestly unfounded -> Duldung -> 18 months -> §25(5)": MANIFESTLY_UNFOUNDED,
+    "inadmissible -> Duldung -> 18 months -> exit": INADMISSIBLE,
     "rejection -> 3+2": TRAINING_3_PLUS_2,
     "refugee, course entitlement lapses, 12 months": ENTITLEMENT_LAPSES,
     "refugee, course passed at the second attempt, escalation closed last":

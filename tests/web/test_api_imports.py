@@ -136,7 +136,7 @@ def test_the_same_file_twice_answers_200_with_the_earlier_report(
     ("permits", "permits_wrong_header.csv", "wrong header"),
     ("permits", "permits_not_csv.xlsx", "not a text file"),
     ("decisions", "decisions_invalid_outcome.xml", "decisions.xsd"),
-    ("decisions", "permits_semicolon.csv", "not well-formed XML"),
+    ("decisions", "permits_semicolon.csv", "wrong header"),
     ("decisions", "waiting.xml", "decisions.xsd"),  # a decision for the waiting case
 ])
 def test_a_rejected_file_is_422_with_field_and_reason_and_writes_nothing(

@@ -38,6 +38,7 @@ def outcome_labels() -> dict[str, str]:
         "deportation_ban": _("Deportation ban (§60(5)/(7) AufenthG)"),
         "rejected": _("Rejected"),
         "rejected_manifestly_unfounded": _("Rejected as manifestly unfounded (§30 AsylG)"),
+        "inadmissible": _("Inadmissible (§29(1) Nr. 2, 4 AsylG)"),
         "dublin": _("Dublin procedure (§29 AsylG)"),
     }
 

@@ -124,6 +124,7 @@ def deadline_name(key: str) -> str:
         "lawsuit_deadline": _("Lawsuit deadline"),
         "lawsuit_deadline_earliest": _("Lawsuit deadline: earliest possible end"),
         "decision_final_on": _("Decision final"),
+        "exit_deadline": _("Exit deadline"),
         "sgb2_application_deadline": _("SGB II application due"),
         "permit_renewal_reminder": _("Permit renewal reminder"),
         "wohnsitzauflage_end": _("End of residence obligation (§12a)"),
