@@ -14,6 +14,7 @@ import click
 
 from engine import (
     DEFAULT_PROCESS,
+    LANDS,
     InvalidInput,
     Staffel,
     TaskQuery,
@@ -29,6 +30,19 @@ from web.cli_common import (
     prepare_database,
 )
 from web.cli_import import import_command
+
+
+def _land_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    """``--land`` is required: the Land's holidays move every deadline of the case, so there
+    is no silent default (as on the page and in the API)."""
+    allowed = ", ".join(sorted(LANDS))
+    if value is None or not value.strip():
+        raise click.UsageError(f"Missing option '--land': the Land of the case, whose public "
+                               f"holidays move its deadlines; one of {allowed}")
+    code = value.strip().upper()
+    if code not in LANDS:
+        raise click.BadParameter(f"{value!r} is no Land; use one of {allowed}")
+    return code
 
 
 @click.group()
@@ -67,7 +81,9 @@ def deploy(database_url: str, paths: tuple[Path, ...], user: str) -> None:
 @click.option("--given-name", required=True)
 @click.option("--birth-date", required=True, help="YYYY-MM-DD")
 @click.option("--nationality", default=None)
-@click.option("--land", default="NW", show_default=True)
+@click.option("--land", callback=_land_option, metavar="LAND",
+              help="Required: the Land of the case (its holidays move the deadlines), "
+                   "e.g. NW, BY, BE.")
 @click.option("--entry", type=click.Choice(["asylum", "resettlement"]), default="asylum")
 @click.option("--bamf-aktenzeichen", default=None)
 @click.option("--process", "process_key", default=DEFAULT_PROCESS, show_default=True)
