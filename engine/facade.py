@@ -70,8 +70,7 @@ class Staffel:
         book = as_rulebook(rules)
         self.context = EngineContext(
             db=Database(database_url), time=Timekeeper(clock, clock_start), rules=book.base,
-            runtime=Runtime(specs, make_script_engine(book.base, script_time_limit,
-                                                      outside_events)),
+            runtime=Runtime(specs, make_script_engine(book, script_time_limit, outside_events)),
             worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
             wall_clock=wall_clock or SystemClock(), notifier=notifier,
             password_hasher=password_hasher, token_ttl=token_ttl,

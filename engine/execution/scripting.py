@@ -15,9 +15,11 @@ from engine.execution.effects import CASE_HELPERS, current_land
 from engine.execution.sandbox import SandboxScriptEngine
 from engine.execution.tasks import end_of_working_days
 from engine.law import calendar, deadlines
+from engine.law.calendar import as_date
 from engine.law.lands import BERLIN
 from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
 from engine.law.rules import LegalRules
+from engine.law.settings import RuleBook, as_rulebook
 
 
 def timer_at(day: Any, hour: int = 0) -> str:
@@ -36,12 +38,15 @@ def today() -> date:
     return active_now().astimezone(BERLIN).date()
 
 
-def rule_value(name: str, rules: LegalRules) -> Any:
-    """The value of one legal parameter of ``rules`` (``rule('handover_ack_working_days')``)."""
-    known = {f.name for f in dataclasses.fields(rules)}
+def rule_value(name: str, day: Any = None, *, rules: LegalRules | RuleBook) -> Any:
+    """The value of one legal parameter (``rule('handover_ack_working_days')``), or the value
+    in force on ``day`` (``rule('lawsuit_weeks', served_on)``); without a day: the value
+    that has no date of change."""
+    book = as_rulebook(rules)
+    known = {f.name for f in dataclasses.fields(book.base)}
     if not isinstance(name, str) or name not in known:
         raise ScriptError(f"unknown legal rule {name!r}")
-    return getattr(rules, name)
+    return getattr(book.on(as_date(day, "day")) if day is not None else book.base, name)
 
 
 def watcher(events: OutsideEvents) -> Callable[[str], str]:
@@ -57,7 +62,7 @@ def watcher(events: OutsideEvents) -> Callable[[str], str]:
     return watch_due
 
 
-def helper_functions(rules: LegalRules, events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS
+def helper_functions(rules: LegalRules | RuleBook, events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS
                      ) -> dict[str, Callable[..., Any]]:
     """Deadline helpers bound to the configured legal rules, plus case and time helpers."""
     helpers: dict[str, Callable[..., Any]] = {}
@@ -75,7 +80,7 @@ def helper_functions(rules: LegalRules, events: OutsideEvents = DEFAULT_OUTSIDE_
     return helpers
 
 
-def make_script_engine(rules: LegalRules, time_limit: float = 1.0,
+def make_script_engine(rules: LegalRules | RuleBook, time_limit: float = 1.0,
                        events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS) -> SandboxScriptEngine:
     """Return the sandboxed script engine with the helper allow-list."""
     return SandboxScriptEngine(helpers=helper_functions(rules, events), time_limit=time_limit)

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from engine.errors import InvalidInput
+from engine.law.basis import legal_basis
 from engine.law.calendar import (
     DateLike,
     add_period,
@@ -34,6 +35,10 @@ from engine.law.calendar import (
     working_days_between,
 )
 from engine.law.rules import DEFAULT_RULES, POSTING_FICTION_READINGS, LegalRules
+from engine.law.settings import RuleBook, in_force
+
+#: plain rules, or rules over time (a case uses the values in force on the relevant day)
+Rules = LegalRules | RuleBook
 
 #: Legal basis of each deadline key the engine stores (shown to caseworkers).
 DEADLINE_LEGAL_BASIS: dict[str, str] = {
@@ -78,7 +83,7 @@ class Deadline:
 # --- lifecycle dates --------------------------------------------------------------------------
 
 
-def deemed_served_on(posted_on: DateLike, land: str, rules: LegalRules = DEFAULT_RULES) -> date:
+def deemed_served_on(posted_on: DateLike, land: str, rules: Rules = DEFAULT_RULES) -> date:
     """Return the day a posted letter counts as notified (Bekanntgabefiktion).
 
     §37(2) SGB X, §41(2) VwVfG, §4(2) VwZG as amended from 2025-01-01: the 4th day after
@@ -86,7 +91,9 @@ def deemed_served_on(posted_on: DateLike, land: str, rules: LegalRules = DEFAULT
     holiday of ``land`` it moves to the next working day (BSG, B 14 AS 12/09 R, applying
     §26(3) SGB X), unless ``rules.posting_fiction_weekend == "strict"`` keeps the day itself.
     """
-    return _deemed_served_on(posted_on, land, rules, rules.posting_fiction_weekend)
+    posted = as_date(posted_on, "posted_on")
+    rules = in_force(rules, posted)
+    return _deemed_served_on(posted, land, rules, rules.posting_fiction_weekend)
 
 
 def _deemed_served_on(posted_on: DateLike, land: str, rules: LegalRules, reading: str) -> date:
@@ -103,19 +110,21 @@ def _deemed_served_on(posted_on: DateLike, land: str, rules: LegalRules, reading
 
 
 def lawsuit_deadline(
-    served_on: DateLike, land: str, *, short: bool = False, rules: LegalRules = DEFAULT_RULES
+    served_on: DateLike, land: str, *, short: bool = False, rules: Rules = DEFAULT_RULES
 ) -> date:
     """Return the last day to sue against a BAMF decision (§74(1) AsylG).
 
     2 weeks after service; 1 week (``short``) in §36 cases and Dublin cases (§34a(2) AsylG);
     moved per §193 BGB (§57(2) VwGO, §222(2) ZPO).
     """
-    weeks = rules.lawsuit_weeks_short if short else rules.lawsuit_weeks
-    return deadline(served_on, land=land, weeks=weeks)
+    served = as_date(served_on, "served_on")
+    now = in_force(rules, served)
+    weeks = now.lawsuit_weeks_short if short else now.lawsuit_weeks
+    return deadline(served, land=land, weeks=weeks)
 
 
 def earliest_lawsuit_deadline(
-    posted_on: DateLike, land: str, *, short: bool = False, rules: LegalRules = DEFAULT_RULES
+    posted_on: DateLike, land: str, *, short: bool = False, rules: Rules = DEFAULT_RULES
 ) -> date | None:
     """Return the earliest possible last day to sue after a posted decision, if it is earlier.
 
@@ -128,9 +137,11 @@ def earliest_lawsuit_deadline(
     driven = lawsuit_deadline(
         deemed_served_on(posted_on, land, rules), land, short=short, rules=rules
     )
+    posted_rules = in_force(rules, as_date(posted_on, "posted_on"))
     earliest = min(
         lawsuit_deadline(
-            _deemed_served_on(posted_on, land, rules, reading), land, short=short, rules=rules
+            _deemed_served_on(posted_on, land, posted_rules, reading), land, short=short,
+            rules=rules,
         )
         for reading in sorted(POSTING_FICTION_READINGS)
     )
@@ -150,7 +161,7 @@ def asylblg_end(
     outcome: str,
     served_on: DateLike,
     lawsuit_deadline: DateLike | None = None,
-    rules: LegalRules = DEFAULT_RULES,
+    rules: Rules = DEFAULT_RULES,
 ) -> date:
     """Return the last day of AsylbLG entitlement after recognition (§1(3) AsylbLG).
 
@@ -163,6 +174,7 @@ def asylblg_end(
     A benefit period: never moved (§26(4) SGB X).
     """
     served = as_date(served_on, "served_on")
+    rules = in_force(rules, served)
     if outcome == "asylum" or (
         outcome in ("refugee", "subsidiary") and rules.asylblg_end_rule == "month_served"
     ):
@@ -217,17 +229,17 @@ def sgb2_application_timely(received_on: DateLike, sgb2_start: DateLike) -> bool
     return as_date(received_on, "received_on") <= sgb2_application_last_day(sgb2_start)
 
 
-def permit_renewal_reminder(valid_until: DateLike, rules: LegalRules = DEFAULT_RULES) -> date:
+def permit_renewal_reminder(valid_until: DateLike, rules: Rules = DEFAULT_RULES) -> date:
     """Return the internal reminder to apply for a permit renewal (§81(4) AufenthG).
 
     Expiry (the printed date, never recomputed) minus ``rules.permit_renewal_weeks_before``
     weeks. Not moved: it is an internal reminder, not a legal deadline.
     """
     expiry = as_date(valid_until, "valid_until")
-    return expiry - timedelta(weeks=rules.permit_renewal_weeks_before)
+    return expiry - timedelta(weeks=in_force(rules, expiry).permit_renewal_weeks_before)
 
 
-def wohnsitzauflage_end(recognised_on: DateLike, rules: LegalRules = DEFAULT_RULES) -> date:
+def wohnsitzauflage_end(recognised_on: DateLike, rules: Rules = DEFAULT_RULES) -> date:
     """Return the last day of the residence obligation (§12a(1) AufenthG).
 
     "Three years from recognition": read as a period beginning at the start of the
@@ -235,50 +247,55 @@ def wohnsitzauflage_end(recognised_on: DateLike, rules: LegalRules = DEFAULT_RUL
     on the day before the same day number (§188(2) 2nd alt.): 2027-06-01 -> 2030-05-31.
     Not moved (not a deadline for an act).
     """
-    return add_period_from_day_start(recognised_on, years=rules.wohnsitzauflage_years)
+    day = as_date(recognised_on, "recognised_on")
+    return add_period_from_day_start(day, years=in_force(rules, day).wohnsitzauflage_years)
 
 
 def course_entitlement_expiry(
-    permit_issued_on: DateLike, rules: LegalRules = DEFAULT_RULES
+    permit_issued_on: DateLike, rules: Rules = DEFAULT_RULES
 ) -> date:
     """Return the last day of the integration course entitlement (§44(2) AufenthG).
 
     "Lapses one year after the permit was issued": the issuing is an event (§187(1) BGB), so
     the last day is the same day number one year later. Not moved.
     """
-    return add_period(permit_issued_on, years=rules.course_entitlement_years)
+    day = as_date(permit_issued_on, "permit_issued_on")
+    return add_period(day, years=in_force(rules, day).course_entitlement_years)
 
 
-def duldung_review(duldung_issued_on: DateLike, rules: LegalRules = DEFAULT_RULES) -> date:
+def duldung_review(duldung_issued_on: DateLike, rules: Rules = DEFAULT_RULES) -> date:
     """Return the day 18 months of Duldung are complete: ABH review task (§25(5) AufenthG).
 
     Counted from the Duldung decision as an event (§187(1) BGB); SGB II may follow from the
     next month (§1(1) Nr. 3c AsylbLG). Internal task date: not moved.
     """
-    return add_period(duldung_issued_on, months=rules.duldung_review_months)
+    day = as_date(duldung_issued_on, "duldung_issued_on")
+    return add_period(day, months=in_force(rules, day).duldung_review_months)
 
 
-def ip_responsibility_end(start: DateLike, rules: LegalRules = DEFAULT_RULES) -> date:
+def ip_responsibility_end(start: DateLike, rules: Rules = DEFAULT_RULES) -> date:
     """Return the last day of the IP's special responsibility (local rule).
 
     12 months starting with the day the case entered the IP; the start day counts
     (§187(2) BGB), so 2027-06-01 -> 2028-05-31. Ends earlier if the course is completed.
     """
-    return add_period_from_day_start(start, months=rules.ip_responsibility_months)
+    day = as_date(start, "start")
+    return add_period_from_day_start(day, months=in_force(rules, day).ip_responsibility_months)
 
 
-def objection_deadline(notified_on: DateLike, land: str, rules: LegalRules = DEFAULT_RULES) -> date:
+def objection_deadline(notified_on: DateLike, land: str, rules: Rules = DEFAULT_RULES) -> date:
     """Return the last day for an objection (Widerspruch, §84(1) SGG): 1 month, §193 BGB."""
-    return deadline(notified_on, land=land, months=rules.objection_months)
+    day = as_date(notified_on, "notified_on")
+    return deadline(day, land=land, months=in_force(rules, day).objection_months)
 
 
-def sgb2_renewal_reminder(approval_end: DateLike, rules: LegalRules = DEFAULT_RULES) -> date:
+def sgb2_renewal_reminder(approval_end: DateLike, rules: Rules = DEFAULT_RULES) -> date:
     """Return the internal reminder to renew SGB II (§41(3) SGB II): 6 weeks before the end.
 
     Not moved: internal reminder.
     """
     end = as_date(approval_end, "approval_end")
-    return end - timedelta(weeks=rules.sgb2_renewal_weeks_before)
+    return end - timedelta(weeks=in_force(rules, end).sgb2_renewal_weeks_before)
 
 
 #: Functions diagrams may call from sandboxed expressions.
@@ -292,6 +309,6 @@ HELPERS: dict[str, Callable[..., Any]] = {
         sgb2_application_deadline, sgb2_application_last_day, sgb2_application_timely,
         decision_final_on, permit_renewal_reminder, wohnsitzauflage_end,
         course_entitlement_expiry, duldung_review, ip_responsibility_end, objection_deadline,
-        sgb2_renewal_reminder,
+        sgb2_renewal_reminder, legal_basis,
     )
 }  # fmt: skip

@@ -86,6 +86,11 @@ def _on(book: RuleBook, day: date) -> LegalRules:
     return book.base.with_overrides(**due) if due else book.base
 
 
+def in_force(rules: LegalRules | RuleBook, day: date) -> LegalRules:
+    """The rules that apply to something that happened on ``day`` (plain rules: themselves)."""
+    return rules.on(day) if isinstance(rules, RuleBook) else rules
+
+
 def as_rulebook(rules: LegalRules | RuleBook) -> RuleBook:
     """A rule book for plain rules (no changes over time)."""
     return rules if isinstance(rules, RuleBook) else RuleBook(base=rules)

@@ -91,11 +91,21 @@ def test_today_is_the_berlin_date_of_the_engine_clock(now: datetime, expected: d
 
 
 def test_rule_value() -> None:
-    assert rule_value("handover_ack_working_days", DEFAULT_RULES) == 5
-    assert rule_value("default_land", DEFAULT_RULES) == "NW"
+    assert rule_value("handover_ack_working_days", rules=DEFAULT_RULES) == 5
+    assert rule_value("default_land", rules=DEFAULT_RULES) == "NW"
     for name in ("nope", "", "__class__", 3):
         with pytest.raises(ScriptError, match="unknown legal rule"):
-            rule_value(name, DEFAULT_RULES)  # type: ignore[arg-type]
+            rule_value(name, rules=DEFAULT_RULES)  # type: ignore[arg-type]
+
+
+def test_rule_value_on_a_day_uses_the_value_in_force() -> None:
+    from engine.law.settings import parse_rules
+
+    book = parse_rules({"changes": [{"rule": "lawsuit_weeks", "from": date(2026, 6, 12),
+                                     "value": 3}]})
+    assert rule_value("lawsuit_weeks", rules=book) == 2
+    assert rule_value("lawsuit_weeks", "2026-06-11", rules=book) == 2
+    assert rule_value("lawsuit_weeks", "2026-06-12", rules=book) == 3
 
 
 def test_the_script_engine_calls_the_helpers() -> None:

@@ -181,7 +181,7 @@ def test_helpers_registry() -> None:
         "sgb2_application_deadline", "sgb2_application_last_day", "sgb2_application_timely",
         "earliest_lawsuit_deadline", "decision_final_on", "permit_renewal_reminder",
         "wohnsitzauflage_end", "course_entitlement_expiry", "duldung_review",
-        "ip_responsibility_end", "objection_deadline", "sgb2_renewal_reminder",
+        "ip_responsibility_end", "objection_deadline", "sgb2_renewal_reminder", "legal_basis",
     }  # fmt: skip
     assert set(HELPERS) == expected
     assert all(HELPERS[name] is getattr(dl, name) for name in expected)

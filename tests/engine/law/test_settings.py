@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import RuleBook, RulesFileError, Staffel, load_rules, rule_docs
+from engine import InvalidInput, RuleBook, RulesFileError, Staffel, load_rules, rule_docs
+from engine.law.basis import legal_basis
+from engine.law.deadlines import deemed_served_on, lawsuit_deadline
 from engine.law.rules import DEFAULT_RULES, LegalRules
 from engine.law.settings import parse_rules, rule_types
 
@@ -96,3 +98,73 @@ def test_the_engine_takes_a_rule_book(make_engine) -> None:  # type: ignore[no-u
     assert isinstance(eng.rules, LegalRules) and eng.rules.ip_responsibility_months == 18
     plain: Staffel = make_engine()
     assert plain.rulebook == RuleBook() and plain.rules == DEFAULT_RULES
+
+
+# --- the value in force on the relevant day, and the text that names it ----------------------
+
+LONGER = parse_rules({"changes": [
+    {"rule": "lawsuit_weeks", "from": date(2026, 6, 12), "value": 3, "note": "test"},
+    {"rule": "deemed_notification_days", "from": date(2027, 1, 1), "value": 5},
+]})
+
+
+@pytest.mark.parametrize(("served", "expected"), [
+    # served Thu 11.06.2026, before the change: 2 weeks -> Thu 25.06.2026 (NW)
+    ("2026-06-11", date(2026, 6, 25)),
+    # served Fri 12.06.2026, the change's first day: 3 weeks -> Fri 03.07.2026
+    ("2026-06-12", date(2026, 7, 3)),
+])
+def test_the_lawsuit_deadline_uses_the_weeks_in_force_on_the_day_of_service(
+        served: str, expected: date) -> None:
+    assert lawsuit_deadline(served, "NW", rules=LONGER) == expected
+
+
+@pytest.mark.parametrize(("posted", "expected", "text"), [
+    # posted Mon 23.12.2024, before the 2025 cut-over: 3rd day = Thu 26.12. (2nd Christmas
+    # day) -> Fri 27.12.2024
+    ("2024-12-23", date(2024, 12, 27), "Bekanntgabe am 3. Tag"),
+    # posted Mon 06.01.2025: 4th day = Fri 10.01.2025
+    ("2025-01-06", date(2025, 1, 10), "Bekanntgabe am 4. Tag"),
+    # posted Mon 04.01.2027, after the file's change to 5 days: Sat 09.01. -> Mon 11.01.2027
+    ("2027-01-04", date(2027, 1, 11), "Bekanntgabe am 5. Tag"),
+])
+def test_the_posting_fiction_uses_and_names_the_days_in_force(
+        posted: str, expected: date, text: str) -> None:
+    assert deemed_served_on(posted, "NW", LONGER) == expected
+    assert text in legal_basis("served_on", posted, rules=LONGER)
+
+
+def test_the_basis_names_the_weeks_months_and_years_used() -> None:
+    assert "2 Wochen" in legal_basis("lawsuit_deadline", "2026-06-11", rules=LONGER)
+    assert "3 Wochen" in legal_basis("lawsuit_deadline", "2026-06-12", rules=LONGER)
+    assert "1 Woche " in legal_basis("lawsuit_deadline", "2026-06-12", short=True, rules=LONGER)
+    assert "18 Monate seit der Duldung" in legal_basis("duldung_review", "2027-01-01")
+    assert "12 Monate ab SGB II-Beginn" in legal_basis("ip_responsibility_end", "2027-01-01")
+    assert "3 Jahre ab Anerkennung" in legal_basis("wohnsitzauflage_end", "2027-01-01")
+    assert "1 Jahr nach Erteilung" in legal_basis("course_entitlement_expiry", "2027-01-01")
+    with pytest.raises(InvalidInput):
+        legal_basis("nope", "2027-01-01")
+
+
+def test_a_case_uses_the_rules_of_its_day_through_the_whole_process(make_engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.lifecycle.helpers import (
+        BPMN_DIR,
+        advance_to,
+        deadline_dates,
+        register_asylum,
+        start_asylum,
+    )
+
+    book = parse_rules({"changes": [{"rule": "lawsuit_weeks", "from": date(2027, 5, 1),
+                                     "value": 3}]})
+    eng: Staffel = make_engine(rules=book)
+    eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
+    case = start_asylum(eng)
+    register_asylum(eng, case.id)
+    advance_to(eng, "2027-05-12")
+    eng.messages.receive("bamf_decision", {"outcome": "refugee", "decision_date": "2027-05-10",
+                                           "served_on": "2027-05-12"}, case_id=case.id)
+    # served Wed 12.05.2027, 3 weeks in force -> Wed 02.06.2027
+    assert deadline_dates(eng, case.id)["lawsuit_deadline"] == date(2027, 6, 2)
+    basis = eng.cases.get(case.id).deadlines["lawsuit_deadline"].legal_basis
+    assert "3 Wochen" in basis
