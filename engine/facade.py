@@ -41,6 +41,7 @@ from engine.services.imports import ImportService
 from engine.services.messages import MessageService
 from engine.services.migrations import MigrationService
 from engine.services.people import PeopleService
+from engine.services.recompute import RecomputeService
 from engine.services.supervision import SupervisionService
 from engine.services.tasks import TaskService
 from engine.services.testruns import TestRunService
@@ -84,6 +85,7 @@ class Staffel:
         self.definitions = DefinitionService(ctx)
         self.drafts = DraftService(ctx)
         self.migrations = MigrationService(ctx)
+        self.recompute = RecomputeService(ctx)
         self.testruns = TestRunService(ctx, make_engine=self._throwaway)
         self.supervision = SupervisionService(ctx)
         self.handovers = HandoverService(ctx)
