@@ -15,9 +15,14 @@ from engine.persistence.models import AuditEvent, Case, Timer
 from engine.services.recompute import ALREADY_PASSED, DateChange
 from engine.states import TimerStatus
 from tests.lifecycle.helpers import (
+    ASYLBLG_STOP,
+    COURSE_PLANNED,
+    FIRST_APPOINTMENT,
+    PERMIT_PREPARE,
     PERSON,
     advance_to,
     berlin,
+    complete_open,
     deadline_dates,
     new_engine,
     register_asylum,
@@ -182,3 +187,40 @@ def test_a_date_already_passed_is_listed_not_changed(make_engine: Any) -> None:
     applied = eng.recompute.apply("admin")
     assert not any(c.applied for c in applied)
     assert snapshot(eng) == before
+
+
+def test_a_boundary_timer_deep_in_the_ip_process_moves(make_engine: Any) -> None:
+    """The IP's months were 11 (a settings file) and are 12 now: the end of the special
+    responsibility moves from 31.05.2028 to 30.06.2028, and with it the boundary timer on the
+    running integration course (two call activities down)."""
+    old = old_engine(make_engine, DEFAULT_RULES.with_overrides(ip_responsibility_months=11))
+    case_id = decided_case(old, "8000005-423")
+    advance_to(old, "2027-07-01")
+    warm_handover(old, case_id, "2027-07-05T10:00:00+02:00", continuity=True)
+    complete_open(old, case_id, "Task_permit_prepare", PERMIT_PREPARE)
+    complete_open(old, case_id, "Task_asylblg_stop", ASYLBLG_STOP)
+    old.messages.correlate("permit_issued", {"paragraph": "§25(2) Alt. 1",
+                                             "valid_until": "2030-07-04",
+                                             "issued_on": "2027-07-05"}, case_id=case_id)
+    old.messages.correlate("sgb2_application_received", {"received_on": "2027-07-06"},
+                           case_id=case_id)
+    complete_open(old, case_id, "Task_sgb2_approve", {
+        "sgb2_approved_from": "2027-07-01", "sgb2_approval_months": 12, "no_gap_confirmed": True})
+    complete_open(old, case_id, "Task_first_appointment", FIRST_APPOINTMENT)
+    complete_open(old, case_id, "Task_course_obligation", COURSE_PLANNED)
+    assert waiting_timers(old, case_id)["Timer_ip_end_during_course"] == berlin("2028-06-01", 0)
+
+    eng = make_engine()
+    [change] = eng.recompute.plan()
+    assert (change.key, change.old, change.new) == ("ip_responsibility_end", date(2028, 5, 31),
+                                                    date(2028, 6, 30))
+    assert change.flags == ("timer moves: Timer_ip_end_during_course",)
+    [done] = eng.recompute.apply("admin")
+    assert done.applied and done.flags == ("timer moved: Timer_ip_end_during_course",)
+    assert waiting_timers(eng, case_id)["Timer_ip_end_during_course"] == berlin("2028-07-01", 0)
+    assert "12 Monate" in eng.cases.get(case_id).deadlines["ip_responsibility_end"].legal_basis
+    with eng.db.read() as session:  # the old row is cancelled, not fired
+        statuses = {row.status for row in session.scalars(select(Timer).where(
+            Timer.case_id == case_id, Timer.element_id == "Timer_ip_end_during_course"))}
+    assert statuses == {TimerStatus.WAITING, TimerStatus.CANCELLED}
+    assert eng.recompute.plan() == []
