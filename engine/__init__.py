@@ -37,6 +37,7 @@ from engine.execution.scheduler import TimerScheduler
 from engine.execution.tasks import TaskQuery
 from engine.facade import Staffel
 from engine.imports.records import CaseCandidate, ClarificationInfo, FileInfo, RowInfo
+from engine.law.courts import COURTS, DEFAULT_COURTS, Court
 from engine.law.lands import BERLIN, LANDS
 from engine.law.permits import (
     AMBIGUOUS_PARAGRAPH,
@@ -91,6 +92,8 @@ __all__ = [
     "AMBIGUOUS_PARAGRAPH",
     "BERLIN",
     "BUCKETS",
+    "COURTS",
+    "DEFAULT_COURTS",
     "DEFAULT_OUTCOME",
     "DEFAULT_PROCESS",
     "DEFAULT_RULES",
@@ -117,6 +120,7 @@ __all__ = [
     "ClarificationInfo",
     "Clock",
     "Conflict",
+    "Court",
     "DashboardSummary",
     "DeadlineInfo",
     "DecisionFileInfo",

@@ -129,6 +129,8 @@ class CaseInfo:
     created_at: datetime
     closed_at: datetime | None
     status: str
+    #: the key of the case's Verwaltungsgericht (``engine.law.courts.COURTS``)
+    court: str | None = None
     deadlines: dict[str, DeadlineInfo] = field(default_factory=dict)
     open_tasks: list[TaskInfo] = field(default_factory=list)
     handovers: list[HandoverInfo] = field(default_factory=list)

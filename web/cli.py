@@ -84,6 +84,10 @@ def deploy(database_url: str, paths: tuple[Path, ...], user: str) -> None:
 @click.option("--land", callback=_land_option, metavar="LAND",
               help="Required: the Land of the case (its holidays move the deadlines), "
                    "e.g. NW, BY, BE.")
+@click.option("--court", default=None, metavar="COURT",
+              help="The competent Verwaltungsgericht (e.g. VG_AUGSBURG), a court of the Land: "
+                   "the holidays at its seat move the last day to sue. Default: the Land's "
+                   "default court.")
 @click.option("--entry", type=click.Choice(["asylum", "resettlement"]), default="asylum")
 @click.option("--bamf-aktenzeichen", default=None)
 @click.option("--process", "process_key", default=DEFAULT_PROCESS, show_default=True)
@@ -91,16 +95,18 @@ def deploy(database_url: str, paths: tuple[Path, ...], user: str) -> None:
 @click.option("--user", default="cli", show_default=True)
 @handle_errors
 def start_case(database_url: str, family_name: str, given_name: str, birth_date: str,
-               nationality: str | None, land: str, entry: str, bamf_aktenzeichen: str | None,
-               process_key: str, data: str | None, user: str) -> None:
+               nationality: str | None, land: str, court: str | None, entry: str,
+               bamf_aktenzeichen: str | None, process_key: str, data: str | None,
+               user: str) -> None:
     """Create a case and start its process."""
     engine = open_engine(database_url)
     person = {"family_name": family_name, "given_name": given_name, "birth_date": birth_date}
     if nationality:
         person["nationality"] = nationality
     case = engine.cases.start(person, land, entry, bamf_aktenzeichen, process_key,
-                             parse_json_option(data, "data"), actor=user)
-    click.echo(f"case {case.case_number} ({case.id}) stage {case.stage}")
+                             parse_json_option(data, "data"), actor=user,
+                             court=(court or "").strip().upper() or None)
+    click.echo(f"case {case.case_number} ({case.id}) stage {case.stage} court {case.court}")
     for task in case.open_tasks:
         click.echo(f"  open task {task.id} {task.name} [{task.team}]")
 

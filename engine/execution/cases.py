@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInput, NotFound
 from engine.execution import handovers, inbound, tasks
+from engine.law.courts import DEFAULT_COURTS, check_court, court_or_default
 from engine.law.lands import LANDS
 from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
 from engine.model import CaseInfo, DeadlineInfo, KeptMessage, WaitInfo
@@ -36,8 +37,11 @@ REQUIRED_PERSON_FIELDS = ("family_name", "given_name", "birth_date")
 
 
 def validate_new_case(person: Any, land: Any, entry: Any,
-                      bamf_aktenzeichen: Any) -> dict[str, Any]:
-    """Check the input of a new case; raises InvalidInput naming every bad field."""
+                      bamf_aktenzeichen: Any, court: Any = None) -> dict[str, Any]:
+    """Check the input of a new case; raises InvalidInput naming every bad field.
+
+    ``court`` (optional) must be a Verwaltungsgericht of the table in the case's Land.
+    """
     errors: list[dict[str, str]] = []
     if not isinstance(person, dict):
         errors.append({"field": "person", "message": "must be an object"})
@@ -63,6 +67,11 @@ def validate_new_case(person: Any, land: Any, entry: Any,
         errors.append({"field": "person.interpreter_needed", "message": "must be true or false"})
     if land not in LANDS:
         errors.append({"field": "land", "message": f"must be one of {', '.join(sorted(LANDS))}"})
+    if court is not None:
+        try:
+            check_court(court, land if land in LANDS else None)
+        except InvalidInput as e:
+            errors.extend(e.errors)
     if entry not in ENTRIES:
         errors.append({"field": "entry", "message": "must be 'asylum' or 'resettlement'"})
     if bamf_aktenzeichen is not None and (not isinstance(bamf_aktenzeichen, str)
@@ -74,12 +83,14 @@ def validate_new_case(person: Any, land: Any, entry: Any,
 
 
 def create_case(session: Session, person: dict[str, Any], land: str, entry: str,
-                bamf_aktenzeichen: str | None, now: datetime) -> Case:
-    """Insert a new case row (the process is started by the caller)."""
-    clean = validate_new_case(person, land, entry, bamf_aktenzeichen)
+                bamf_aktenzeichen: str | None, now: datetime, court: str | None = None) -> Case:
+    """Insert a new case row (the process is started by the caller). Without ``court`` the
+    case gets its Land's default court."""
+    clean = validate_new_case(person, land, entry, bamf_aktenzeichen, court)
     case_id = uuid4().hex
     number = f"ST-{case_id[:4]}-{case_id[4:8]}-{case_id[8:12]}".upper()
     case = Case(id=case_id, case_number=number, land=land, entry=entry,
+                court=court_or_default(court, land),
                 stage="S3e" if entry == "resettlement" else "S1",
                 benefit_system="sgb2" if entry == "resettlement" else "asylblg",
                 bamf_aktenzeichen=(bamf_aktenzeichen or "").strip() or None, person=clean,
@@ -137,7 +148,8 @@ def case_info(session: Session, case: Case, now: datetime,
               else "completed" if statuses else "new")
     return CaseInfo(
         id=case.id, case_number=case.case_number, land=case.land, entry=case.entry,
-        stage=case.stage, benefit_system=case.benefit_system,
+        court=case.court or DEFAULT_COURTS.get(case.land), stage=case.stage,
+        benefit_system=case.benefit_system,
         bamf_aktenzeichen=case.bamf_aktenzeichen, person=dict(case.person),
         created_at=case.created_at, closed_at=case.closed_at, status=status,
         deadlines=deadlines,

@@ -51,6 +51,8 @@ class CaseEffects:
     deadlines: dict[str, RecordedDeadline] = field(default_factory=dict)
     handovers: list[HandoverStep] = field(default_factory=list)
     closed: bool = False
+    #: the case's Verwaltungsgericht (None: the Land's default court)
+    court: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -84,6 +86,22 @@ def _effects() -> CaseEffects:
 def current_land() -> str:
     """The Land of the case whose process is running (for working-day helpers)."""
     return _effects().land
+
+
+def case_court() -> str:
+    """The key of the case's Verwaltungsgericht, whose seat's holidays move the last day to
+    sue (the Land's default court when the case names none)."""
+    from engine.law.courts import court_or_default
+
+    effects = _effects()
+    return court_or_default(effects.court, effects.land)
+
+
+def case_court_name() -> str:
+    """The name of the case's Verwaltungsgericht (``"VG Augsburg"``), for legal-basis texts."""
+    from engine.law.courts import court_name
+
+    return court_name(case_court())
 
 
 def set_stage(stage: str) -> str:
@@ -158,6 +176,8 @@ CASE_HELPERS: dict[str, Callable[..., Any]] = {
     "set_benefit_system": set_benefit_system,
     "record_deadline": record_deadline,
     "close_case": close_case,
+    "case_court": case_court,
+    "case_court_name": case_court_name,
     "handover_proposed": handover_proposed,
     "handover_acknowledged": handover_acknowledged,
     "handover_escalated": handover_escalated,

@@ -60,7 +60,7 @@ class Run:
 
     def advance(self, step: Callable[[BpmnWorkflow], None] | None = None) -> CaseEffects:
         """Run ``step`` (if any) and then every engine step, under the engine clock."""
-        effects = CaseEffects(self.case.id, self.case.land)
+        effects = CaseEffects(self.case.id, self.case.land, court=self.case.court)
         with using_clock(self.uow.clock), collecting(effects):
             try:
                 if step is not None:

@@ -34,6 +34,7 @@ from engine.law.calendar import (
     next_working_day_on_or_after,
     working_days_between,
 )
+from engine.law.courts import check_court, next_working_day_at_seat
 from engine.law.rules import DEFAULT_RULES, POSTING_FICTION_READINGS, LegalRules
 from engine.law.settings import RuleBook, in_force
 
@@ -110,21 +111,28 @@ def _deemed_served_on(posted_on: DateLike, land: str, rules: LegalRules, reading
 
 
 def lawsuit_deadline(
-    served_on: DateLike, land: str, *, short: bool = False, rules: Rules = DEFAULT_RULES
+    served_on: DateLike, land: str, *, short: bool = False, rules: Rules = DEFAULT_RULES,
+    court: str | None = None,
 ) -> date:
     """Return the last day to sue against a BAMF decision (§74(1) AsylG).
 
     2 weeks after service; 1 week (``short``) in §36 cases and Dublin cases (§34a(2) AsylG);
-    moved per §193 BGB (§57(2) VwGO, §222(2) ZPO).
+    an end on a weekend or holiday moves to the next working day at the seat of ``court``
+    (§57(2) VwGO, §222(2) ZPO; :mod:`engine.law.courts`, a court of ``land``), or by the
+    holidays of ``land`` when no court is given.
     """
     served = as_date(served_on, "served_on")
     now = in_force(rules, served)
     weeks = now.lawsuit_weeks_short if short else now.lawsuit_weeks
-    return deadline(served, land=land, weeks=weeks)
+    if court is None:
+        return deadline(served, land=land, weeks=weeks)
+    seat = check_court(court, check_land(land))
+    return next_working_day_at_seat(add_period(served, weeks=weeks), seat)
 
 
 def earliest_lawsuit_deadline(
-    posted_on: DateLike, land: str, *, short: bool = False, rules: Rules = DEFAULT_RULES
+    posted_on: DateLike, land: str, *, short: bool = False, rules: Rules = DEFAULT_RULES,
+    court: str | None = None,
 ) -> date | None:
     """Return the earliest possible last day to sue after a posted decision, if it is earlier.
 
@@ -133,15 +141,17 @@ def earliest_lawsuit_deadline(
     the strict one (no move) can give an earlier last day to sue than the BSG line. Returns
     that earlier day when it is before the lawsuit deadline the configured reading drives,
     else ``None`` (the readings agree, or the configured reading is the earliest already).
+    Service moves by the holidays of ``land``, the last day to sue by those at the seat of
+    ``court`` (as :func:`lawsuit_deadline`).
     """
     driven = lawsuit_deadline(
-        deemed_served_on(posted_on, land, rules), land, short=short, rules=rules
+        deemed_served_on(posted_on, land, rules), land, short=short, rules=rules, court=court
     )
     posted_rules = in_force(rules, as_date(posted_on, "posted_on"))
     earliest = min(
         lawsuit_deadline(
             _deemed_served_on(posted_on, land, posted_rules, reading), land, short=short,
-            rules=rules,
+            rules=rules, court=court,
         )
         for reading in sorted(POSTING_FICTION_READINGS)
     )

@@ -102,6 +102,8 @@ class Case(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     case_number: Mapped[str] = mapped_column(String(32), unique=True)
     land: Mapped[str] = mapped_column(String(4))
+    #: the competent Verwaltungsgericht (``engine.law.courts``; None: the Land's default)
+    court: Mapped[str | None] = mapped_column(String(40))
     entry: Mapped[str] = mapped_column(String(20))
     stage: Mapped[str] = mapped_column(String(8), index=True)
     benefit_system: Mapped[str | None] = mapped_column(String(10))

@@ -27,14 +27,20 @@ class CaseService:
 
     def start(self, person: dict[str, Any], land: str, entry: str = "asylum",
               bamf_aktenzeichen: str | None = None, process_key: str = DEFAULT_PROCESS,
-              data: dict[str, Any] | None = None, actor: str = SYSTEM_ACTOR) -> CaseInfo:
-        """Create a case and start the newest version of its process with initial data."""
+              data: dict[str, Any] | None = None, actor: str = SYSTEM_ACTOR,
+              court: str | None = None) -> CaseInfo:
+        """Create a case and start the newest version of its process with initial data.
+
+        ``court``: the competent Verwaltungsgericht (``engine.law.courts``), whose seat's
+        holidays move the last day to sue; None: the Land's default court.
+        """
         with self.ctx.unit(actor) as uow:
             version = deploy.latest_version(uow.session, process_key)
             if version is None:
                 raise NotFound(f"process {process_key!r} is not deployed")
-            case = cases.create_case(uow.session, person, land, entry, bamf_aktenzeichen, uow.now)
-            uow.record("case_created", case_id=case.id, entry=entry, land=land)
+            case = cases.create_case(uow.session, person, land, entry, bamf_aktenzeichen, uow.now,
+                                     court)
+            uow.record("case_created", case_id=case.id, entry=entry, land=land, court=case.court)
             initial = {"case_id": case.id, "land": land, "entry": entry, **(data or {})}
             check_json("data", initial)
             self.ctx.runtime.start(uow, case, version, initial).save()

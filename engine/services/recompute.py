@@ -44,6 +44,7 @@ from engine.execution.runtime import Run, translate_engine_error
 from engine.execution.unit import UnitOfWork
 from engine.law import deadlines as dl
 from engine.law.basis import legal_basis
+from engine.law.courts import court_name, court_or_default
 from engine.law.lands import BERLIN
 from engine.law.rules import LegalRules
 from engine.persistence.models import Case, CaseDeadline, ProcessInstance
@@ -162,7 +163,8 @@ class RecomputeService:
         if data is None:
             return plan
         today = uow.now.astimezone(BERLIN).date()
-        for key, (new, basis) in self._recompute(data).items():
+        court = court_or_default(run.case.court, run.case.land)
+        for key, (new, basis) in self._recompute(data, court).items():
             raw = data["due"].get(key)
             old = date.fromisoformat(raw) if isinstance(raw, str) else None
             if old == new:
@@ -178,11 +180,12 @@ class RecomputeService:
                     break
         return plan
 
-    def _recompute(self, data: dict[str, Any]) -> dict[str, tuple[date, str]]:
+    def _recompute(self, data: dict[str, Any], court: str) -> dict[str, tuple[date, str]]:
         """The dates the rules in force give for the case's inputs (only keys it has).
 
         The deadline functions take the rule book and use the values in force on the
-        relevant day (posting, service, start); ``""`` as basis keeps the stored text."""
+        relevant day (posting, service, start); ``""`` as basis keeps the stored text. The
+        last day to sue moves by the holidays at the seat of the case's ``court``."""
         bamf, due, land = data["bamf"], data["due"], data["land"]
         short = bool(data.get("lawsuit_short"))
         given, posted = bamf.get("served_on"), bamf.get("posted_on")
@@ -194,12 +197,15 @@ class RecomputeService:
         else:
             served = dl.deemed_served_on(posted, land, rules=book)
             out["served_on"] = (served, legal_basis("served_on", posted, rules=book))
-        last_day = dl.lawsuit_deadline(served, land, short=short, rules=book)
+        last_day = dl.lawsuit_deadline(served, land, short=short, rules=book, court=court)
         out["lawsuit_deadline"] = (last_day, legal_basis("lawsuit_deadline", served,
-                                                         short=short, rules=book))
+                                                         short=short, rules=book)
+                                   + "; Feiertage am Gerichtssitz (§222(2) ZPO): "
+                                   + court_name(court))
         out["decision_final_on"] = (dl.decision_final_on(last_day), "")
         if not given and posted:
-            earliest = dl.earliest_lawsuit_deadline(posted, land, short=short, rules=book)
+            earliest = dl.earliest_lawsuit_deadline(posted, land, short=short, rules=book,
+                                                    court=court)
             if earliest is not None or "lawsuit_deadline_earliest" in due:
                 out["lawsuit_deadline_earliest"] = (earliest, "")  # type: ignore[assignment]
         outcome = bamf.get("outcome")
@@ -223,7 +229,8 @@ class RecomputeService:
         """Re-evaluate each waiting timer that follows a changed date (data already updated)."""
         moved = []
         engine = self.ctx.runtime.script_engine
-        with using_clock(uow.clock), collecting(CaseEffects(run.case.id, run.case.land)):
+        with using_clock(uow.clock), collecting(CaseEffects(run.case.id, run.case.land,
+                                                             court=run.case.court)):
             for task, position, expression in _waiting_timer_expressions(run.workflow):
                 if not any(_refers_to(expression, key) for key in plan.changes):
                     continue

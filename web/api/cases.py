@@ -50,7 +50,7 @@ def create_case(body: dict[str, Any]) -> CaseInfo:
     case = engine().cases.start(person, body["land"], body["entry"],
                                body.get("bamf_aktenzeichen"),
                                process_key=current_app.config["CASE_PROCESS"],
-                               actor=who.username)
+                               actor=who.username, court=body.get("court"))
     log.info("case %s created by %s", case.case_number, who.username)
     return case
 

@@ -11,7 +11,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
-from engine import ENTRIES, LANDS, TEAM_KEYS
+from engine import COURTS, ENTRIES, LANDS, TEAM_KEYS
 
 MAX_PAGE = 100_000
 MAX_PER_PAGE = 200
@@ -173,6 +173,17 @@ class CaseCreateSchema(ma.Schema):
     bamf_aktenzeichen = Text(allow_none=True, validate=validate.Length(min=3, max=40))
     land = fields.String(required=True, validate=validate.OneOf(sorted(LANDS)))
     entry = fields.String(required=True, validate=validate.OneOf(list(ENTRIES)))
+    court = fields.String(allow_none=True, validate=validate.OneOf(sorted(COURTS)), metadata={
+        "description": "the competent Verwaltungsgericht (key, e.g. VG_AUGSBURG), whose seat's "
+                       "holidays move the last day to sue; a court of the case's Land; "
+                       "left out or null: the Land's default court"})
+
+    @ma.validates_schema
+    def _court_in_land(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        court, land = COURTS.get(data.get("court") or ""), data.get("land")
+        if court is not None and land is not None and court.land != land:
+            raise ValidationError(f"{court.name} is in {court.land}, the case's Land is {land}",
+                                  "court")
 
 
 class PersonSchema(ma.Schema):
@@ -259,6 +270,11 @@ class CaseSchema(CaseSummarySchema):
     """A case with its person, deadlines, open tasks, handovers, waits and kept messages."""
 
     status = fields.String(required=True, metadata={"enum": ["new", "running", "completed"]})
+    court = fields.String(required=True, allow_none=True, metadata={
+        "description": "the case's Verwaltungsgericht (key); its seat's holidays move the last "
+                       "day to sue"})
+    court_name = fields.Function(lambda case: COURTS[case.court].name if case.court in COURTS
+                                 else None, required=True, allow_none=True)
     bamf_aktenzeichen = fields.String(required=True, allow_none=True)
     person = fields.Nested(PersonSchema, required=True)
     deadlines = fields.Dict(keys=fields.String(), values=fields.Nested(DeadlineSchema),

@@ -68,7 +68,7 @@ def register_pages(app: Flask) -> None:
     register_app_error_pages(app)
     app.jinja_env.globals.update(
         stage_name=labels.stage_name, team_name=labels.team_name, due_day=labels.due_day,
-        berlin=labels.berlin, benefit_name=labels.benefit_name,
+        berlin=labels.berlin, benefit_name=labels.benefit_name, court_label=labels.court_label,
         deadline_name=labels.deadline_name, action_name=labels.action_name,
         handover_state=labels.handover_state)
     app.jinja_env.filters["isodate"] = _isodate

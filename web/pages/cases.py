@@ -4,9 +4,9 @@
   case number, BAMF-Aktenzeichen, name (umlaut-tolerant, as the import matching) and date of
   birth; filter by stage; paged
 * ``GET|POST /cases/new`` — register a case (Eingangszone, supervisors, admins): the minimal
-  person data, entry, Land, BAMF-Aktenzeichen; the API's validation (422 with the fields); a
-  warning when the Aktenzeichen or name and date of birth already exist (confirm to go on);
-  then straight to the case's first task
+  person data, entry, Land, the administrative court (optional), BAMF-Aktenzeichen; the API's
+  validation (422 with the fields); a warning when the Aktenzeichen or name and date of birth
+  already exist (confirm to go on); then straight to the case's first task
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from engine import LANDS, CaseHit, Forbidden
+from engine import COURTS, LANDS, CaseHit, Forbidden
 from web import authz
 from web.auth import Actor, page_login_required
 from web.forms_render import LIST_SEPARATORS, Field
@@ -32,7 +32,7 @@ PER_PAGE = 20
 _GERMAN_DATE = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*$")
 PERSON_FIELDS = ("family_name", "given_name", "birth_date", "nationality", "languages",
                  "interpreter_needed")
-CASE_FIELDS = (*PERSON_FIELDS, "entry", "land", "bamf_aktenzeichen")
+CASE_FIELDS = (*PERSON_FIELDS, "entry", "land", "court", "bamf_aktenzeichen")
 
 
 def iso_date(text: str) -> str | None:
@@ -96,10 +96,20 @@ def _fields(values: dict[str, Any], errors: dict[str, str]) -> list[Field]:
         field("land", _("Land"), "select", True,
               options=[(code, LAND_NAMES.get(code, code)) for code in sorted(
                   LANDS, key=lambda c: LAND_NAMES.get(c, c))]),
+        field("court", _("Administrative court"), "select", False,
+              hint=_("The competent Verwaltungsgericht: the public holidays at its seat move the "
+                     "last day to sue. Empty: the Land's default court."),
+              options=court_options()),
         field("bamf_aktenzeichen", _("BAMF file number"), "text", False,
               hint=_("As on the arrival certificate; empty for resettlement without one"),
               attrs={"maxlength": "40", "autocomplete": "off"}),
     ]
+
+
+def court_options() -> list[tuple[str, str]]:
+    """The Verwaltungsgerichte as select options, by Land and name: "VG Augsburg (Bayern)"."""
+    courts = sorted(COURTS.values(), key=lambda c: (LAND_NAMES.get(c.land, c.land), c.name))
+    return [(c.key, f"{c.name} ({LAND_NAMES.get(c.land, c.land)})") for c in courts]
 
 
 def _body(form: Any) -> dict[str, Any]:
@@ -118,7 +128,7 @@ def _body(form: Any) -> dict[str, Any]:
     if form.get("interpreter_needed") in ("true", "false"):
         person["interpreter_needed"] = form["interpreter_needed"] == "true"
     body: dict[str, Any] = {"person": person}
-    for name in ("entry", "land", "bamf_aktenzeichen"):
+    for name in ("entry", "land", "court", "bamf_aktenzeichen"):
         if form.get(name, "").strip():
             body[name] = form[name].strip()
     return body
@@ -130,6 +140,8 @@ def _explain(messages: Any) -> str:
         return _("Please fill in this field.")
     if "Not a valid date" in text:
         return _("Please enter a valid date.")
+    if "the case's Land is" in text:
+        return _("This court is not in the chosen Land.")
     if "Must be one of" in text:
         return _("Please choose one of the options.")
     between = re.search(r"Length must be between (\d+) and (\d+)", text)
@@ -199,7 +211,7 @@ def case_create() -> ResponseReturnValue:
             return _form(values, duplicates=duplicates, status=409)
     case = eng.cases.start(person, body["land"], body["entry"], az,
                            process_key=current_app.config["CASE_PROCESS"],
-                           actor=actor.username)
+                           actor=actor.username, court=body.get("court"))
     first = next((t for t in case.open_tasks if authz.can_view_task(actor, t)), None)
     if first is not None:
         flash(_("Case %(number)s registered.", number=case.case_number), "success")

@@ -175,6 +175,14 @@ def benefit_name(code: str | None) -> str:
     return names.get(code or "", code or "–")
 
 
+def court_label(key: str | None) -> str:
+    """A case's Verwaltungsgericht by name ("VG Augsburg"), "–" if it has none."""
+    from engine import COURTS
+
+    court = COURTS.get(key or "")
+    return court.name if court else (key or "–")
+
+
 def due_day(due_at: datetime | None) -> date | None:
     """The last day a task is due on (tasks are due by the end of a Berlin day)."""
     if due_at is None:

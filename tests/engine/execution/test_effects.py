@@ -16,6 +16,8 @@ from engine.execution.effects import (
     CaseEffects,
     HandoverStep,
     RecordedDeadline,
+    case_court,
+    case_court_name,
     close_case,
     collecting,
     current_land,
@@ -157,4 +159,12 @@ def test_case_helpers_are_the_module_functions() -> None:
         "handover_proposed": handover_proposed,
         "handover_acknowledged": handover_acknowledged,
         "handover_escalated": handover_escalated,
+        "case_court": case_court, "case_court_name": case_court_name,
     }
+
+
+def test_case_court_is_the_cases_or_the_lands_default() -> None:
+    with collecting(CaseEffects("c", "BY", court="VG_AUGSBURG")):
+        assert (case_court(), case_court_name()) == ("VG_AUGSBURG", "VG Augsburg")
+    with collecting(CaseEffects("c", "BY")):
+        assert (case_court(), case_court_name()) == ("VG_ANSBACH", "VG Ansbach")
