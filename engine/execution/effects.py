@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from engine.errors import ScriptError
+from engine.persistence.models import LEGAL_BASIS_LENGTH
 
 STAGES = ("S1", "S2", "S3a", "S3b", "S3c", "S3d", "S3e", "S4", "S4a", "S4b", "S5", "S6")
 BENEFIT_SYSTEMS = ("asylblg", "sgb2")
@@ -127,6 +128,9 @@ def record_deadline(key: str, due_on: Any, legal_basis: str, land: str | None = 
         due_on = date.fromisoformat(due_on)
     if not isinstance(due_on, date):
         raise ScriptError(f"deadline {key!r} needs a date, got {type(due_on).__name__}")
+    if not isinstance(legal_basis, str) or not 0 < len(legal_basis) <= LEGAL_BASIS_LENGTH:
+        raise ScriptError(f"deadline {key!r}: the legal basis must be 1 to "
+                          f"{LEGAL_BASIS_LENGTH} characters")
     effects.deadlines[key] = RecordedDeadline(key, due_on, legal_basis, land or effects.land)
     return due_on.isoformat()
 

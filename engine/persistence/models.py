@@ -116,6 +116,10 @@ class Case(Base):
     buffered_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+#: room for a legal basis that names the court and the values used (migration 0012)
+LEGAL_BASIS_LENGTH = 500
+
+
 class CaseDeadline(Base):
     """A legal deadline computed for a case, with its legal basis and the Land used."""
 
@@ -125,7 +129,7 @@ class CaseDeadline(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     key: Mapped[str] = mapped_column(String(40))
     due_on: Mapped[date] = mapped_column(Date)
-    legal_basis: Mapped[str] = mapped_column(String(200))
+    legal_basis: Mapped[str] = mapped_column(String(LEGAL_BASIS_LENGTH))
     land: Mapped[str] = mapped_column(String(4))
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -47,7 +47,7 @@ from engine.law.basis import legal_basis
 from engine.law.courts import court_name, court_or_default
 from engine.law.lands import BERLIN
 from engine.law.rules import LegalRules
-from engine.persistence.models import Case, CaseDeadline, ProcessInstance
+from engine.persistence.models import LEGAL_BASIS_LENGTH, Case, CaseDeadline, ProcessInstance
 from engine.services.context import EngineContext
 from engine.states import InstanceStatus
 
@@ -327,7 +327,7 @@ def _write_rows(uow: UnitOfWork, case: Case, plan: _CasePlan) -> None:
             uow.session.add(row)
         row.due_on, row.computed_at = new, uow.now
         if basis:
-            row.legal_basis = basis[:200]
+            row.legal_basis = basis[:LEGAL_BASIS_LENGTH]
 
 
 def _waiting_timer_expressions(workflow: BpmnWorkflow) -> list[tuple[Any, str | None, str]]:

@@ -168,3 +168,10 @@ def test_case_court_is_the_cases_or_the_lands_default() -> None:
         assert (case_court(), case_court_name()) == ("VG_AUGSBURG", "VG Augsburg")
     with collecting(CaseEffects("c", "BY")):
         assert (case_court(), case_court_name()) == ("VG_ANSBACH", "VG Ansbach")
+
+
+def test_record_deadline_needs_a_legal_basis_that_fits(effects: CaseEffects) -> None:
+    record_deadline("x", "2027-05-28", "§" * 500)  # 500 characters: room for court and values
+    for basis in ("", "§" * 501):
+        with pytest.raises(ScriptError, match="legal basis must be 1 to 500 characters"):
+            record_deadline("x", "2027-05-28", basis)
