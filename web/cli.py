@@ -30,6 +30,7 @@ from web.cli_common import (
     prepare_database,
 )
 from web.cli_import import import_command
+from web.cli_rules import rules_option
 
 
 def _land_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
@@ -263,9 +264,10 @@ def audit_verify(database_url: str) -> None:
 @click.option("--clock", type=click.Choice(["system", "simulated"]), default=None,
               help="Engine clock (default: what the database already uses, else system).")
 @click.option("--no-scheduler", is_flag=True, help="Do not fire timers in this process.")
+@rules_option
 @handle_errors
 def serve(host: str, port: int, database_url: str, demo: bool, clock: str | None,
-          no_scheduler: bool) -> None:
+          no_scheduler: bool, rules_file: Path | None) -> None:
     """Run the web app with its in-process timer scheduler on a migrated database."""
     from werkzeug.serving import run_simple
 
@@ -274,7 +276,8 @@ def serve(host: str, port: int, database_url: str, demo: bool, clock: str | None
     from web.demo import seed_demo
 
     prepare_database(database_url)
-    app = create_app({"DATABASE_URL": database_url, "CLOCK": clock or "auto"})
+    settings = {"RULES": str(rules_file)} if rules_file else {}
+    app = create_app({"DATABASE_URL": database_url, "CLOCK": clock or "auto", **settings})
     engine: Staffel = app.extensions["staffel"]
     if demo:
         for line in seed_demo(engine):
@@ -295,8 +298,9 @@ def serve(host: str, port: int, database_url: str, demo: bool, clock: str | None
 @database_url_option
 @click.option("--sweep", default=1.0, show_default=True, type=float,
               help="Seconds between safety sweeps (an exact job also runs at the next due timer).")
+@rules_option
 @handle_errors
-def scheduler(database_url: str, sweep: float) -> None:
+def scheduler(database_url: str, sweep: float, rules_file: Path | None) -> None:
     """Run a timer scheduler process (any number may run against one database)."""
     import signal
     import threading
@@ -304,7 +308,7 @@ def scheduler(database_url: str, sweep: float) -> None:
     from engine import TimerScheduler
 
     # reminders go out from schedulers too: the notifier is this process's, from the env
-    engine = open_engine(database_url, notifier=notifier_from_env())
+    engine = open_engine(database_url, notifier=notifier_from_env(), rules_file=rules_file)
     runner = TimerScheduler(engine.scheduler_hooks(), sweep_seconds=sweep)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -6,6 +6,7 @@ found, 4 conflict, 1 anything else), JSON in and out.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -15,6 +16,7 @@ from typing import Any
 import click
 
 from engine import (
+    DEFAULT_RULES,
     Conflict,
     DeployError,
     InvalidInput,
@@ -22,6 +24,7 @@ from engine import (
     Notifier,
     Staffel,
     StaffelError,
+    load_rules,
 )
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/staffel.db"
@@ -43,10 +46,14 @@ def prepare_database(database_url: str) -> None:
 
 
 def open_engine(database_url: str, clock: str = "auto",
-                notifier: Notifier | None = None) -> Staffel:
-    """Open the engine on a database (migrated), creating the SQLite directory if needed."""
+                notifier: Notifier | None = None, rules_file: Path | None = None) -> Staffel:
+    """Open the engine on a database (migrated), creating the SQLite directory if needed,
+    with the legal settings file ``rules_file`` or ``STAFFEL_RULES`` (every command that
+    moves a case computes its dates with the same rules as the web app)."""
     prepare_database(database_url)
-    engine = Staffel(database_url, clock=clock, notifier=notifier)
+    named = rules_file or os.environ.get("STAFFEL_RULES") or None
+    rules = load_rules(named) if named else DEFAULT_RULES
+    engine = Staffel(database_url, clock=clock, notifier=notifier, rules=rules)
     engine.init_db()
     return engine
 

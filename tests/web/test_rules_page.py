@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from flask import Flask
 
-from engine import RulesFileError, Staffel, load_rules, rule_docs
+from engine import RuleBook, RulesFileError, Staffel, load_rules, rule_docs
 from tests.web.test_pages_support import HTML, login, text
 from web import create_app, get_engine
 from web.pages.rule_labels import RULE_TEXTS
@@ -80,3 +80,38 @@ def test_staffel_rules_show(tmp_path: Path) -> None:
     assert env.exit_code == 2
     default = runner.invoke(main, ["rules", "show"], env={"STAFFEL_RULES": ""})
     assert default.exit_code == 0 and "Legal rules from: defaults" in default.output
+
+
+def test_every_command_that_moves_a_case_uses_the_settings_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """start-case, complete, message, clock advance and the scheduler open the engine through
+    ``open_engine``: with STAFFEL_RULES (or --rules) they compute with the operator's rules."""
+    from web.cli_common import open_engine
+
+    url = f"sqlite:///{tmp_path}/r.db"
+    with_file = open_engine(url, rules_file=DATA / "example.toml")
+    assert with_file.rulebook.source.endswith("example.toml")
+    with_file.close()
+    monkeypatch.setenv("STAFFEL_RULES", str(DATA / "example.toml"))
+    from_env = open_engine(url)
+    assert from_env.rules.ip_responsibility_months == 18
+    from_env.close()
+    monkeypatch.setenv("STAFFEL_RULES", str(DATA / "bad.toml"))
+    with pytest.raises(RulesFileError):
+        open_engine(url)
+    monkeypatch.delenv("STAFFEL_RULES")
+    plain = open_engine(url)
+    assert plain.rulebook == RuleBook()
+    plain.close()
+
+
+def test_serve_and_scheduler_refuse_a_bad_settings_file(tmp_path: Path) -> None:
+    from web.cli import main
+
+    runner = CliRunner()
+    url = f"sqlite:///{tmp_path}/r.db"
+    for command in (["serve", "--port", "0"], ["scheduler"]):
+        bad = runner.invoke(main, [*command, "--database-url", url,
+                                   "--rules", str(DATA / "bad.toml")])
+        assert bad.exit_code == 2, bad.output
+        assert "rules.lawsuit_weeks: must be a whole number" in bad.output
