@@ -16,12 +16,27 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def legal_basis(key: str, day: DateLike, short: bool = False,
+#: the AsylbLG end after recognition, by outcome (asylum) or ``asylblg_end_rule``
+ASYLBLG_END_BASIS = {
+    "asylum": ("§1(3) Nr. 2 AsylbLG: Ende des Monats der Bekanntgabe (Art. 16a GG; Anerkennung "
+               "wirksam mit Bekanntgabe, §43(1) VwVfG)"),
+    "month_lawsuit_deadline": ("§1(3) Nr. 1 AsylbLG, §67(1) Nr. 6 AsylG: Ende des Monats, in "
+                               "dem die Klagefrist abläuft (Gestattung erlischt mit Ablauf des "
+                               "letzten Klagetags)"),
+    "month_final": "§1(3) Nr. 1 AsylbLG: Ende des Monats der Bestandskraft (örtliche Praxis)",
+    "month_served": "§1(3) Nr. 1 AsylbLG: Ende des Zustellungsmonats (örtliche Praxis)",
+}
+
+
+def legal_basis(key: str, day: DateLike, short: bool = False, outcome: str | None = None,
                 rules: LegalRules | RuleBook = DEFAULT_RULES) -> str:
     """The German legal basis of deadline ``key`` computed from ``day`` (the relevant day:
-    posting for ``served_on``, service for ``lawsuit_deadline``, the start otherwise)."""
+    posting for ``served_on``, service for ``lawsuit_deadline`` and ``asylblg_end`` (with the
+    decision's ``outcome``), the start otherwise)."""
     when = as_date(day, "day")
     r = in_force(rules, when)
+    if key == "asylblg_end":
+        return ASYLBLG_END_BASIS["asylum" if outcome == "asylum" else r.asylblg_end_rule]
     if key == "served_on":
         n = (r.deemed_notification_days if when >= r.deemed_notification_cutover
              else r.deemed_notification_days_before_cutover)

@@ -46,7 +46,6 @@ from engine.law import deadlines as dl
 from engine.law.basis import legal_basis
 from engine.law.courts import court_name, court_or_default
 from engine.law.lands import BERLIN
-from engine.law.rules import LegalRules
 from engine.persistence.models import LEGAL_BASIS_LENGTH, Case, CaseDeadline, ProcessInstance
 from engine.services.context import EngineContext
 from engine.states import InstanceStatus
@@ -57,15 +56,6 @@ KEYS = ("served_on", "lawsuit_deadline", "lawsuit_deadline_earliest", "decision_
 ALREADY_PASSED = "already passed"
 RECOGNISED = ("asylum", "refugee", "subsidiary")
 
-_ASYLBLG_BASIS = {
-    "asylum": ("§1(3) Nr. 2 AsylbLG: Ende des Monats der Bekanntgabe (Art. 16a GG; Anerkennung "
-               "wirksam mit Bekanntgabe, §43(1) VwVfG)"),
-    "month_lawsuit_deadline": ("§1(3) Nr. 1 AsylbLG, §67(1) Nr. 6 AsylG: Ende des Monats, in "
-                               "dem die Klagefrist abläuft (Gestattung erlischt mit Ablauf des "
-                               "letzten Klagetags)"),
-    "month_final": "§1(3) Nr. 1 AsylbLG: Ende des Monats der Bestandskraft (örtliche Praxis)",
-    "month_served": "§1(3) Nr. 1 AsylbLG: Ende des Zustellungsmonats (örtliche Praxis)",
-}
 
 
 @dataclass(frozen=True)
@@ -211,8 +201,8 @@ class RecomputeService:
         outcome = bamf.get("outcome")
         if outcome in RECOGNISED and "asylblg_end" in due:
             end = dl.asylblg_end(outcome, served, last_day, rules=book)
-            rule = "asylum" if outcome == "asylum" else self._rules_on(served).asylblg_end_rule
-            out["asylblg_end"] = (end, _ASYLBLG_BASIS[rule])
+            out["asylblg_end"] = (end, legal_basis("asylblg_end", served, outcome=outcome,
+                                                   rules=book))
             start = dl.sgb2_start(end)
             out["sgb2_start"] = (start, "")
             out["sgb2_application_deadline"] = (dl.sgb2_application_deadline(start, land), "")
@@ -221,9 +211,6 @@ class RecomputeService:
                 legal_basis("ip_responsibility_end", start, rules=book))
         return {key: value for key, value in out.items()
                 if key in due or (key == "lawsuit_deadline_earliest" and value[0] is not None)}
-
-    def _rules_on(self, day: date) -> LegalRules:
-        return self.ctx.rulebook.on(day)
 
     def _move_timers(self, uow: UnitOfWork, run: Run, plan: _CasePlan) -> list[dict[str, str]]:
         """Re-evaluate each waiting timer that follows a changed date (data already updated)."""

@@ -168,3 +168,14 @@ def test_a_case_uses_the_rules_of_its_day_through_the_whole_process(make_engine)
     assert deadline_dates(eng, case.id)["lawsuit_deadline"] == date(2027, 6, 2)
     basis = eng.cases.get(case.id).deadlines["lawsuit_deadline"].legal_basis
     assert "3 Wochen" in basis
+
+
+def test_the_asylblg_end_basis_follows_the_outcome_and_the_rule_in_force() -> None:
+    book = parse_rules({"changes": [{"rule": "asylblg_end_rule", "from": date(2027, 1, 1),
+                                     "value": "month_served"}]})
+    assert "Art. 16a GG" in legal_basis("asylblg_end", "2027-05-12", outcome="asylum",
+                                        rules=book)
+    assert "Klagefrist abläuft" in legal_basis("asylblg_end", "2026-12-30",
+                                               outcome="refugee", rules=book)
+    assert "Zustellungsmonats" in legal_basis("asylblg_end", "2027-01-04", outcome="refugee",
+                                              rules=book)
