@@ -68,7 +68,7 @@ def helper_functions(rules: LegalRules | RuleBook, events: OutsideEvents = DEFAU
     helpers: dict[str, Callable[..., Any]] = {}
     for name, func in deadlines.HELPERS.items():
         if "rules" in inspect.signature(func).parameters:
-            helpers[name] = functools.partial(func, rules=rules)
+            helpers[name] = bind_rules(func, rules)
         else:
             helpers[name] = func
     helpers.update(CASE_HELPERS)
@@ -76,8 +76,21 @@ def helper_functions(rules: LegalRules | RuleBook, events: OutsideEvents = DEFAU
     helpers["sla_due"] = sla_due
     helpers["watch_due"] = watcher(events)
     helpers["today"] = today
-    helpers["rule"] = functools.partial(rule_value, rules=rules)
+    helpers["rule"] = bind_rules(rule_value, rules)
     return helpers
+
+
+def bind_rules(func: Callable[..., Any], rules: LegalRules | RuleBook) -> Callable[..., Any]:
+    """``func`` with the engine's rules: a plain closure, never ``functools.partial`` (whose
+    ``keywords`` a script could rewrite for every case); a script cannot pass other rules."""
+
+    @functools.wraps(func)
+    def with_rules(*args: Any, **kwargs: Any) -> Any:
+        if "rules" in kwargs:
+            raise ScriptError("the legal rules are the engine's: a script cannot pass its own")
+        return func(*args, rules=rules, **kwargs)
+
+    return with_rules
 
 
 def make_script_engine(rules: LegalRules | RuleBook, time_limit: float = 1.0,
