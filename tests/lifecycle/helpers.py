@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -129,3 +130,32 @@ def register_asylum(eng: Staffel, case_id: str, registration: dict[str, Any] = R
     complete_open(eng, case_id, "Task_register", registration)
     complete_open(eng, case_id, "Task_asylblg_grant", ASYLBLG_GRANT)
     complete_open(eng, case_id, "Task_gestattung", GESTATTUNG)
+
+
+def decided_case(make_engine: Any, day: str, *, land: str = "NW", outcome: str = "refugee",
+                 how: str = "served_on", court: str | None = None, rules: Any = None,
+                 prepare: Callable[[Staffel, str], None] | None = None
+                 ) -> tuple[Staffel, str]:
+    """A fresh engine with an asylum case in ``land`` (at ``court``) registered ten days
+    before ``day``; on ``day`` the BAMF decision (dated three days earlier) is served or
+    posted (``how``). ``prepare`` runs on the new case before anything else happens."""
+    start = berlin(date.fromisoformat(day) - timedelta(days=10))
+    extra = {"rules": rules} if rules is not None else {}
+    eng = new_engine(lambda: make_engine(clock_start=start, **extra))
+    case = eng.cases.start(PERSON, land, "asylum", "8123456-423", actor="cw_eingangszone",
+                           court=court)
+    if prepare is not None:
+        prepare(eng, case.id)
+    register_asylum(eng, case.id)
+    advance_to(eng, day)
+    decided = (date.fromisoformat(day) - timedelta(days=3)).isoformat()
+    eng.messages.correlate("bamf_decision", {"outcome": outcome, "decision_date": decided,
+                                             how: day},
+                           correlation={"bamf_aktenzeichen": "8123456-423"})
+    return eng, case.id
+
+
+def recorded_dates(eng: Staffel, case_id: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """The case's recorded deadlines among ``keys``, as ISO text."""
+    deadlines = eng.cases.get(case_id).deadlines
+    return {key: info.date.isoformat() for key, info in deadlines.items() if key in keys}

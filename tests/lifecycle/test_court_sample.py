@@ -5,7 +5,6 @@ other dates keep the Land's holidays. Message in, case deadlines out (engine and
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +12,15 @@ from flask import Flask
 
 from engine import Staffel
 from engine.persistence.models import Case
-from tests.lifecycle.helpers import PERSON, advance_to, berlin, new_engine, register_asylum
+from tests.lifecycle.helpers import (
+    PERSON,
+    advance_to,
+    berlin,
+    decided_case,
+    new_engine,
+    recorded_dates,
+    register_asylum,
+)
 from tests.web.conftest import FAST_HASHER, PASSWORD
 from web import create_app
 
@@ -23,27 +30,21 @@ KEYS = ("served_on", "lawsuit_deadline", "decision_final_on", "asylblg_end", "sg
 
 def decide(make_engine: Any, court: str | None, day: str, outcome: str = "refugee",
            how: str = "served_on", forget_court: bool = False) -> tuple[Staffel, str]:
-    """A BY case at ``court`` registered ten days before ``day``; the BAMF decision on ``day``.
-    ``forget_court``: the case has no court recorded (as cases created before 0011)."""
-    start = berlin(date.fromisoformat(day) - timedelta(days=10))
-    eng = new_engine(lambda: make_engine(clock_start=start))
-    case = eng.cases.start(PERSON, "BY", "asylum", AZ, actor="cw_eingangszone", court=court)
-    if forget_court:
+    """A BY case at ``court``; the BAMF decision on ``day``. ``forget_court``: the case has
+    no court recorded (as cases created before 0011)."""
+
+    def forget(eng: Staffel, case_id: str) -> None:
         with eng.db.write() as session:
-            row = session.get(Case, case.id)
+            row = session.get(Case, case_id)
             assert row is not None
             row.court = None
-    register_asylum(eng, case.id)
-    advance_to(eng, day)
-    decided = (date.fromisoformat(day) - timedelta(days=3)).isoformat()
-    eng.messages.correlate("bamf_decision", {"outcome": outcome, "decision_date": decided,
-                                             how: day}, correlation={"bamf_aktenzeichen": AZ})
-    return eng, case.id
+
+    return decided_case(make_engine, day, land="BY", outcome=outcome, how=how, court=court,
+                        prepare=forget if forget_court else None)
 
 
 def chain(eng: Staffel, case_id: str) -> dict[str, str]:
-    deadlines = eng.cases.get(case_id).deadlines
-    return {key: info.date.isoformat() for key, info in deadlines.items() if key in KEYS}
+    return recorded_dates(eng, case_id, KEYS)
 
 
 # court, served on, expected (served, last day, final, AsylbLG end, SGB II start)

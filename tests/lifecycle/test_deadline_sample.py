@@ -9,7 +9,7 @@ chain are compared (other keys, e.g. an exit deadline, are not this table's busi
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -25,8 +25,10 @@ from tests.lifecycle.helpers import (
     advance_to,
     berlin,
     complete_open,
+    decided_case,
     find_open,
     new_engine,
+    recorded_dates,
     register_asylum,
     tasks_by_team,
     warm_handover,
@@ -105,21 +107,12 @@ SAMPLE = [
 def decide(make_engine: Any, land: str, outcome: str, how: str, day: str,
            rules: Any = DEFAULT_RULES) -> tuple[Staffel, str]:
     """A case in ``land`` registered ten days before ``day``; the BAMF decision on ``day``."""
-    start = berlin(date.fromisoformat(day) - timedelta(days=10))
-    eng = new_engine(lambda: make_engine(clock_start=start, rules=rules))
-    case = eng.cases.start(PERSON, land, "asylum", AZ, actor="cw_eingangszone")
-    register_asylum(eng, case.id)
-    advance_to(eng, day)
-    decided = (date.fromisoformat(day) - timedelta(days=3)).isoformat()
-    eng.messages.correlate("bamf_decision", {"outcome": outcome, "decision_date": decided,
-                                             how: day}, correlation={"bamf_aktenzeichen": AZ})
-    return eng, case.id
+    return decided_case(make_engine, day, land=land, outcome=outcome, how=how, rules=rules)
 
 
 def chain(eng: Staffel, case_id: str) -> dict[str, str]:
     """The case's recorded dates of the decision chain, as ISO text."""
-    deadlines = eng.cases.get(case_id).deadlines
-    return {key: info.date.isoformat() for key, info in deadlines.items() if key in KEYS}
+    return recorded_dates(eng, case_id, KEYS)
 
 
 @pytest.mark.parametrize(("land", "outcome", "how", "day", "expected"), SAMPLE,
