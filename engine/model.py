@@ -125,7 +125,8 @@ class CaseInfo:
     stage: str
     benefit_system: str | None
     bamf_aktenzeichen: str | None
-    person: dict[str, Any]
+    #: None where the reader may not see it (``web.authz.may_see_person``)
+    person: dict[str, Any] | None
     created_at: datetime
     closed_at: datetime | None
     status: str

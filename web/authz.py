@@ -29,6 +29,7 @@ from web.auth import Actor, actor_from_user
 
 WORK_ROLES = ("caseworker", "supervisor")
 CASE_CREATING_TEAM = "eingangszone"
+IMPORT_TEAM = "eingangszone"  # uploads agency files and decides their Klärfälle
 #: Who records which outside event: by hand on the case page, or as a caseworker through
 #: ``POST /api/v1/messages`` (other systems send with an admin/integration token). The team
 #: that holds the paper or hears of it first: the permit is the Ausländerbehörde's; a BAMF
@@ -96,6 +97,37 @@ def require_case_visible(engine: Staffel, actor: Actor, case_id: str) -> None:
     require(can_see_work(actor), "your role has no access to cases")
     if not engine.cases.visible(case_id, visible_teams(actor)):
         raise NotFound("no such case")
+
+
+# -- a person's data ----------------------------------------------------------------------------
+def may_see_person(engine: Staffel, actor: Actor, case_id: str | None = None) -> bool:
+    """The one rule for a person's data (name, birth date, nationality, languages, the
+    BAMF-Aktenzeichen, the process data of tasks, agency lines and their original files).
+
+    Only caseworkers and supervisors see it, and only for work their teams have: a case's
+    data for members of teams that have or had a task on the case; the data of agency lines
+    not yet matched to a case (``case_id`` None: clarifications, original import files) for
+    the Eingangszone, which decides them. Administrators and process owners never do: they
+    operate the system and the diagrams and see pseudonymous case numbers only.
+    """
+    if not may_search_people(actor):
+        return False
+    if case_id is None:
+        return IMPORT_TEAM in actor.teams
+    return engine.cases.visible(case_id, actor.teams)
+
+
+def may_search_people(actor: Actor) -> bool:
+    """Lists and searches: by name, birth date and Aktenzeichen only for those who may see a
+    person's data at all (caseworkers and team leads, within their teams' cases, which the
+    list query limits); administrators search by case number and see no person's data."""
+    return actor.has_role(*WORK_ROLES) and bool(actor.teams)
+
+
+def require_person_visible(engine: Staffel, actor: Actor, case_id: str | None = None) -> None:
+    """404 unless :func:`may_see_person` (for things that are nothing but a person's data)."""
+    if not may_see_person(engine, actor, case_id):
+        raise NotFound("no such record")
 
 
 # -- handovers -----------------------------------------------------------------------------------
@@ -232,7 +264,6 @@ def can_read_definitions(actor: Actor) -> bool:
 
 
 # -- inbound imports (issue 7) -----------------------------------------------------------------
-IMPORT_TEAM = "eingangszone"
 
 
 def can_use_imports(actor: Actor) -> bool:

@@ -38,10 +38,12 @@ def summary(case: Case) -> CaseSummary:
 
 
 def list_case_summaries(session: Session, *, teams: Iterable[str] | None, stage: str | None,
-                        q: str | None, page: int, per_page: int) -> Page[CaseSummary]:
+                        q: str | None, page: int, per_page: int,
+                        by_aktenzeichen: bool = True) -> Page[CaseSummary]:
     """Return one page of visible cases, newest first, filtered by stage and search text.
 
-    The search text matches the case number or the BAMF Aktenzeichen (never names).
+    The search text matches the case number or (``by_aktenzeichen``) the BAMF Aktenzeichen;
+    never names.
     """
     stmt = select(Case)
     if teams is not None:
@@ -50,8 +52,10 @@ def list_case_summaries(session: Session, *, teams: Iterable[str] | None, stage:
         stmt = stmt.where(Case.stage == stage)
     if q and q.strip():
         text = q.strip()
-        stmt = stmt.where(Case.case_number.icontains(text, autoescape=True)
-                          | Case.bamf_aktenzeichen.icontains(text, autoescape=True))
+        match = Case.case_number.icontains(text, autoescape=True)
+        if by_aktenzeichen:
+            match = match | Case.bamf_aktenzeichen.icontains(text, autoescape=True)
+        stmt = stmt.where(match)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(Case.created_at.desc(), Case.id)
                            .limit(per_page).offset((page - 1) * per_page))

@@ -25,7 +25,7 @@ STREAM_CHUNK = 2000
 
 def _hit(case: Case, with_person: bool) -> CaseHit:
     person = case.person or {} if with_person else {}
-    return CaseHit(summary(case), case.bamf_aktenzeichen,
+    return CaseHit(summary(case), case.bamf_aktenzeichen if with_person else None,
                    person.get("family_name"), person.get("given_name"),
                    person.get("birth_date"))
 
@@ -39,10 +39,10 @@ def _name_matches(words: list[str], person: dict[str, Any]) -> bool:
 def search_cases(session: Session, *, teams: Iterable[str] | None, text: str | None = None,
                  birth_date: str | None = None, stage: str | None = None,
                  by_person: bool = True, page: int = 1, per_page: int = 20) -> Page[CaseHit]:
-    """Visible cases (``teams`` None: all), newest first, whose case number or Aktenzeichen
-    contains ``text``, or (``by_person``) whose name contains every word of ``text``; and
-    born on ``birth_date`` (ISO) if given. Without ``by_person`` (administrators) names and
-    birth dates are neither searched nor returned."""
+    """Visible cases (``teams`` None: all), newest first, whose case number contains
+    ``text``, or (``by_person``) whose Aktenzeichen contains it or whose name contains every
+    word of it; and born on ``birth_date`` (ISO) if given. Without ``by_person``
+    (administrators) names, birth dates and Aktenzeichen are neither searched nor returned."""
     stmt = select(Case)
     if teams is not None:
         stmt = stmt.where(visible_to(teams))
@@ -54,8 +54,7 @@ def search_cases(session: Session, *, teams: Iterable[str] | None, text: str | N
     if not by_person:
         birth_date = None
         if number:
-            stmt = stmt.where(Case.case_number.icontains(number, autoescape=True)
-                              | Case.bamf_aktenzeichen.icontains(number, autoescape=True))
+            stmt = stmt.where(Case.case_number.icontains(number, autoescape=True))
     matching: list[Case] = []
     rows = session.scalars(stmt.order_by(Case.created_at.desc(), Case.id)
                            .execution_options(yield_per=STREAM_CHUNK))

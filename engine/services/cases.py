@@ -77,12 +77,14 @@ class CaseService:
                          for r in rows], total, page, per_page)
 
     def summaries(self, *, teams: Iterable[str] | None = None, stage: str | None = None,
-                  q: str | None = None, page: int = 1,
-                  per_page: int = 50) -> Page[CaseSummary]:
-        """Cases visible to ``teams`` (None: all), newest first, without personal data."""
+                  q: str | None = None, page: int = 1, per_page: int = 50,
+                  by_aktenzeichen: bool = True) -> Page[CaseSummary]:
+        """Cases visible to ``teams`` (None: all), newest first, without personal data;
+        ``q`` matches the case number or (``by_aktenzeichen``) the BAMF-Aktenzeichen."""
         with self.ctx.db.read() as session:
             return access.list_case_summaries(session, teams=teams, stage=stage, q=q,
-                                              page=page, per_page=per_page)
+                                              page=page, per_page=per_page,
+                                              by_aktenzeichen=by_aktenzeichen)
 
     def search(self, *, teams: Iterable[str] | None, text: str | None = None,
                birth_date: str | None = None, stage: str | None = None,

@@ -148,13 +148,14 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET /imports/{file_id}":    (404, 404, 200, 404, 404, 404, 404, 200, 401),
     "GET /imports/{file_id}/report.csv":
                                  (404, 404, 200, 404, 404, 404, 404, 200, 401),
-    "GET /clarifications":       (404, 404, 200, 404, 404, 404, 404, 200, 401),
+    # clarifications are nothing but persons' data: the Eingangszone only, not admins
+    "GET /clarifications":       (404, 404, 200, 404, 404, 404, 404, 404, 401),
     "GET /clarifications/{clarification_id}":
-                                 (404, 404, 200, 404, 404, 404, 404, 200, 401),
+                                 (404, 404, 200, 404, 404, 404, 404, 404, 401),
     "POST /clarifications/{clarification_id}/resolve":
-                                 (404, 404, 200, 404, 404, 404, 404, 200, 401),
+                                 (404, 404, 200, 404, 404, 404, 404, 404, 401),
     "POST /clarifications/{clarification_id}/discard":
-                                 (404, 404, 200, 404, 404, 404, 404, 200, 401),
+                                 (404, 404, 200, 404, 404, 404, 404, 404, 401),
     "GET /supervisor/waits":     (403, 403, 403, 403, 200, 403, 403, 200, 401),
 }
 CELLS = [(endpoint, actor, MATRIX[endpoint][i])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app
@@ -30,10 +31,13 @@ AUDIT_LIMIT = 2000
 @blp.response(200, CasePageSchema)
 @errors(blp, 401, 403)
 def list_cases(**args: Any) -> Page[CaseSummary]:
-    """List the cases my teams have or had a task on (admins: all), newest first."""
-    teams = authz.case_list_teams(actor())
+    """List the cases my teams have or had a task on (admins: all), newest first; ``q``
+    matches the case number, or the BAMF-Aktenzeichen too (not for administrators)."""
+    who = actor()
+    teams = authz.case_list_teams(who)
     return engine().cases.summaries(teams=teams, stage=args.get("stage"), q=args.get("q"),
-                                        page=args["page"], per_page=args["per_page"])
+                                    page=args["page"], per_page=args["per_page"],
+                                    by_aktenzeichen=authz.may_search_people(who))
 
 
 @blp.post("")
@@ -59,9 +63,14 @@ def create_case(body: dict[str, Any]) -> CaseInfo:
 @blp.response(200, CaseSchema)
 @errors(blp, 401, 403, 404)
 def get_case(case_id: str) -> CaseInfo:
-    """One case with deadlines, open tasks and handovers; 404 unless my teams worked on it."""
-    authz.require_case_visible(engine(), actor(), case_id)
-    return engine().cases.get(case_id)
+    """One case with deadlines, open tasks and handovers; 404 unless my teams worked on it.
+    ``person`` and ``bamf_aktenzeichen`` are null for administrators (no person's data)."""
+    who = actor()
+    authz.require_case_visible(engine(), who, case_id)
+    case = engine().cases.get(case_id)
+    if not authz.may_see_person(engine(), who, case_id):
+        case = replace(case, person=None, bamf_aktenzeichen=None)
+    return case
 
 
 @blp.get("/<case_id>/audit")

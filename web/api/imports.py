@@ -167,6 +167,7 @@ def import_report_csv(file_id: int) -> Response:
 def list_clarifications(state: str, page: int, per_page: int) -> dict[str, Any]:
     """Clarifications in one state: open (oldest first), resolved or discarded (newest
     first)."""
+    authz.require_person_visible(engine(), actor())  # the lines name persons
     found: Page[Any] = engine().imports.clarifications(state, page, per_page)
     return {"items": [clarification_body(c) for c in found.items], "total": found.total,
             "page": found.page, "per_page": found.per_page}
@@ -177,6 +178,7 @@ def list_clarifications(state: str, page: int, per_page: int) -> dict[str, Any]:
 @errors(blp, 401, 404)
 def get_clarification(clarification_id: int) -> dict[str, Any]:
     """One clarification with the line's fields, message and candidate cases."""
+    authz.require_person_visible(engine(), actor())  # the lines name persons
     return clarification_body(engine().imports.clarification(
         _known(clarification_id, "clarification")))
 
@@ -194,6 +196,7 @@ def resolve_clarification(body: dict[str, Any], clarification_id: int) -> dict[s
     clarification is decided already or the case can never use the message (closed, or none
     of its processes waits for it); 404 for an unknown clarification.
     """
+    authz.require_person_visible(engine(), actor())  # the lines name persons
     who = actor()
     receipt = engine().imports.resolve(_known(clarification_id, "clarification"),
                                        body["case_number"], who.username,
@@ -210,6 +213,7 @@ def resolve_clarification(body: dict[str, Any], clarification_id: int) -> dict[s
 def discard_clarification(body: dict[str, Any], clarification_id: int) -> dict[str, Any]:
     """Close a clarification without delivering anything; a reason (at most 500 characters)
     is required. 409 when it is decided already."""
+    authz.require_person_visible(engine(), actor())  # the lines name persons
     who = actor()
     engine().imports.discard(_known(clarification_id, "clarification"), body["reason"],
                              who.username)

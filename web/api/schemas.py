@@ -276,7 +276,8 @@ class CaseSchema(CaseSummarySchema):
     court_name = fields.Function(lambda case: COURTS[case.court].name if case.court in COURTS
                                  else None, required=True, allow_none=True)
     bamf_aktenzeichen = fields.String(required=True, allow_none=True)
-    person = fields.Nested(PersonSchema, required=True)
+    person = fields.Nested(PersonSchema, required=True, allow_none=True, metadata={
+        "description": "null for readers without work on the case (administrators)"})
     deadlines = fields.Dict(keys=fields.String(), values=fields.Nested(DeadlineSchema),
                             required=True)
     open_tasks = fields.List(fields.Nested(TaskSchema), required=True)

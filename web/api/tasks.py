@@ -49,8 +49,11 @@ def list_tasks(**args: Any) -> Page[TaskInfo]:
 @errors(blp, 401, 403, 404)
 def get_task(task_id: str) -> dict[str, Any]:
     """One task with its form (JSON Schema) and current data; 404 unless it is my team's."""
-    authz.authorize_task(engine(), actor(), task_id, "view")
+    who = actor()
+    authz.authorize_task(engine(), who, task_id, "view")
     info, form, data = engine().tasks.get(task_id)
+    if not authz.may_see_person(engine(), who, info.case_id):
+        data = {}  # administrators: the form, not the person's data in it
     return {**asdict(info), "form": form, "data": data}
 
 

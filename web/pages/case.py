@@ -25,15 +25,6 @@ AUDIT_LIMIT = 500
 HIDDEN_DETAILS = frozenset({"hash", "prev_hash", "recorded_by", "ended_by_message"})
 
 
-def may_see_person(eng: Staffel, actor: Actor, case_id: str) -> bool:
-    """Names and birth date: only for members of teams that have or had a task on the case.
-
-    Administrators (no team) see the pseudonymous case number only.
-    """
-    return (actor.has_role(*authz.WORK_ROLES) and bool(actor.teams)
-            and eng.cases.visible(case_id, actor.teams))
-
-
 def case_process(events: list[AuditEntry]) -> tuple[str, int] | None:
     """(process key, version) the case was started with, from its audit trail."""
     for event in events:
@@ -91,7 +82,7 @@ def case(case_id: str) -> ResponseReturnValue:
         "pages/case.html", case=info, actor=actor,
         can_view_task=lambda t: authz.can_view_task(actor, t),
         can_fetch_handover=lambda h: authz.can_fetch_handover(actor, h.from_team, h.to_team),
-        show_person=may_see_person(eng, actor, case_id),
+        show_person=authz.may_see_person(eng, actor, case_id),
         steps=timeline(info.stage, visited_stages(info, events)), process=process,
         diagrams=diagrams, recordable=recordable(eng, actor, case_id),
         events=events, detail_text=detail_text, audit_limit=AUDIT_LIMIT,

@@ -46,19 +46,13 @@ def iso_date(text: str) -> str | None:
         return None
 
 
-def searches_people(actor: Actor) -> bool:
-    """Names and dates of birth are searched and shown only for caseworkers and team leads
-    (their teams' cases); administrators search by number and see no names."""
-    return actor.has_role(*authz.WORK_ROLES) and bool(actor.teams)
-
-
 @bp.get("/cases")
 @page_login_required
 def case_list() -> ResponseReturnValue:
     """The searchable list of the cases the user may see."""
     actor = page_actor()
     teams = authz.case_list_teams(actor)
-    by_person = searches_people(actor)
+    by_person = authz.may_search_people(actor)
     text = request.args.get("q", "").strip()[:200]
     born_text = request.args.get("born", "").strip()[:20] if by_person else ""
     born = iso_date(born_text) if born_text else None

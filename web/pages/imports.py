@@ -29,7 +29,7 @@ from engine import NotFound
 from web import authz
 from web.auth import page_login_required, session_actor
 from web.pages.common import bp, engine
-from web.pages.imports_access import PER_PAGE, allowed, page_arg
+from web.pages.imports_access import PER_PAGE, allowed, allowed_with_people, page_arg
 
 PROBLEMS_SHOWN = 500
 
@@ -84,7 +84,7 @@ def reason_label(reason: str | None) -> str:
 def _import_helpers() -> dict[str, Any]:
     def open_clarifications() -> int | None:
         actor = session_actor()
-        if actor is None or not authz.can_use_imports(actor):
+        if actor is None or not authz.may_see_person(engine(), actor):
             return None
         return engine().imports.open_count()
 
@@ -166,8 +166,8 @@ def _attachment(body: bytes, name: str, mimetype: str) -> Response:
 @bp.get("/imports/<int:file_id>/original")
 @page_login_required
 def import_original(file_id: int) -> ResponseReturnValue:
-    """The file as it was uploaded."""
-    allowed()
+    """The file as it was uploaded (the Eingangszone only: it holds persons' data)."""
+    allowed_with_people()
     name, content = engine().imports.original(file_id)
     return _attachment(content, name, "application/octet-stream")
 

@@ -7,7 +7,7 @@ from flask import request
 from engine import NotFound
 from web import authz
 from web.auth import Actor
-from web.pages.common import page_actor
+from web.pages.common import engine, page_actor
 
 PER_PAGE = 20
 
@@ -17,6 +17,14 @@ def allowed() -> Actor:
     actor = page_actor()
     if not authz.can_use_imports(actor):
         raise NotFound("no such page")
+    return actor
+
+
+def allowed_with_people() -> Actor:
+    """The actor, if he may also see the persons in the agency lines (the Eingangszone, not
+    administrators: :func:`web.authz.may_see_person`); else 404."""
+    actor = allowed()
+    authz.require_person_visible(engine(), actor)
     return actor
 
 

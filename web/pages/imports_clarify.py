@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from engine import Conflict, InvalidInput, MessageNotUsable
 from web.auth import page_login_required
 from web.pages.common import bp, engine
-from web.pages.imports_access import PER_PAGE, allowed, page_arg
+from web.pages.imports_access import PER_PAGE, allowed_with_people, page_arg
 
 STATES = ("open", "resolved", "discarded")
 
@@ -28,7 +28,7 @@ def _list(state: str = "open", errors: dict[int, dict[str, str]] | None = None,
 @page_login_required
 def clarifications() -> ResponseReturnValue:
     """Open (or decided) clarifications."""
-    allowed()
+    allowed_with_people()
     state = request.args.get("state", "open")
     return _list(state if state in STATES else "open")
 
@@ -37,7 +37,7 @@ def clarifications() -> ResponseReturnValue:
 @page_login_required
 def clarification_resolve(clarification_id: int) -> ResponseReturnValue:
     """Deliver the row to the case with the number given."""
-    actor = allowed()
+    actor = allowed_with_people()
     number = request.form.get("case_number", "")[:60]
     alternative = request.form.get("alternative", "")[:5]
     try:
@@ -73,7 +73,7 @@ def clarification_resolve(clarification_id: int) -> ResponseReturnValue:
 @page_login_required
 def clarification_discard(clarification_id: int) -> ResponseReturnValue:
     """Close a clarification without delivering anything."""
-    actor = allowed()
+    actor = allowed_with_people()
     reason = request.form.get("reason", "")
     try:
         engine().imports.discard(clarification_id, reason, actor.username)
