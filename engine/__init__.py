@@ -30,6 +30,7 @@ from engine.errors import (
     Problem,
     ScriptError,
     StaffelError,
+    Unavailable,
 )
 from engine.execution.cases import ENTRIES
 from engine.execution.clock import Clock, SimulatedClock, SystemClock
@@ -71,6 +72,7 @@ from engine.model import (
     WaitInfo,
 )
 from engine.people.names import name_key
+from engine.persistence.readiness import DatabaseState
 from engine.ports import DeliveryError, Notification, Notifier
 from engine.services.cases import DEFAULT_PROCESS
 from engine.services.testruns import DEFAULT_OUTCOME, DEFAULT_STEPS, MAIN_PROCESS, MAX_STEPS
@@ -122,6 +124,7 @@ __all__ = [
     "Conflict",
     "Court",
     "DashboardSummary",
+    "DatabaseState",
     "DeadlineInfo",
     "DecisionFileInfo",
     "DeliveryError",
@@ -165,6 +168,7 @@ __all__ = [
     "TaskQuery",
     "Team",
     "TimerScheduler",
+    "Unavailable",
     "UserInfo",
     "WaitGroup",
     "WaitInfo",

@@ -6,6 +6,8 @@
 * :class:`Conflict` -> HTTP 409 (someone else got there first, task not ready).
 * :class:`DeployError` -> HTTP 422 with one entry per problem (file, line, element).
 * :class:`ScriptError` -> a diagram expression failed or was stopped at run time.
+* :class:`Unavailable` -> HTTP 503 with ``Retry-After``: the database is busy, read-only or
+  unreachable; nothing was changed.
 """
 
 from __future__ import annotations
@@ -63,6 +65,23 @@ class MessageNotUsable(Conflict):
     def __init__(self, message: str, errors: list[dict[str, Any]] | None = None, *,
                  message_de: str) -> None:
         super().__init__(message, errors)
+        self.message_de = message_de
+
+
+class Unavailable(StaffelError):
+    """The database cannot take the request now: locked by another writer beyond the bounded
+    wait, read-only, out of disk or unreachable (503 with ``Retry-After``). Nothing was
+    changed; the same request may simply be sent again after ``retry_after`` seconds.
+    ``reason`` is ``busy``, ``read_only`` or ``unreachable``; ``message_de`` says it in German.
+    """
+
+    code = "unavailable"
+
+    def __init__(self, message: str, *, reason: str, retry_after: int,
+                 message_de: str) -> None:
+        super().__init__(message, [{"field": "(database)", "message": reason}])
+        self.reason = reason
+        self.retry_after = retry_after
         self.message_de = message_de
 
 

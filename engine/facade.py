@@ -29,7 +29,7 @@ from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
 from engine.law.rules import DEFAULT_RULES, LegalRules
 from engine.law.settings import RuleBook, as_rulebook
 from engine.people.users import DEFAULT_HASHER, DEFAULT_TOKEN_TTL
-from engine.persistence.db import Database
+from engine.persistence.db import DEFAULT_BUSY_TIMEOUT, Database, DatabaseState
 from engine.ports import Notifier
 from engine.services.audit import AuditService
 from engine.services.cases import CaseService
@@ -54,7 +54,8 @@ class Staffel:
     Everything it depends on comes in here, once: the clock mode, the legal rules, the
     outside-event settings (how long early messages are kept, when waits are followed up),
     the notifier (the port reminders go out through; None sends none), the wall clock for
-    leases and token expiry, the password hasher and the token lifetime.
+    leases and token expiry, the password hasher, the token lifetime and how long a write
+    waits for another connection's lock (``db_busy_timeout`` seconds, then 503).
     """
 
     def __init__(self, database_url: str, *, clock: str = "system",
@@ -64,13 +65,15 @@ class Staffel:
                  notifier: Notifier | None = None, wall_clock: Clock | None = None,
                  password_hasher: PasswordHasher = DEFAULT_HASHER,
                  token_ttl: timedelta = DEFAULT_TOKEN_TTL,
-                 outside_events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS) -> None:
+                 outside_events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS,
+                 db_busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
         install_spiff_clock()
         install_gateway_timers()
         specs = SpecCache()
         book = as_rulebook(rules)
         self.context = EngineContext(
-            db=Database(database_url), time=Timekeeper(clock, clock_start), rules=book.base,
+            db=Database(database_url, busy_timeout=db_busy_timeout),
+            time=Timekeeper(clock, clock_start), rules=book.base,
             runtime=Runtime(specs, make_script_engine(book, script_time_limit, outside_events)),
             worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
             wall_clock=wall_clock or SystemClock(), notifier=notifier,
@@ -132,6 +135,11 @@ class Staffel:
         self.context.db.migrate()
         with self.context.db.write() as session:
             self.context.time.ensure_row(session)
+
+    def database_state(self, timeout: float = 1.0) -> DatabaseState:
+        """Readiness of the database: reachable, migrated to head, writable (each wait at
+        most ``timeout`` seconds); never raises for the database's own failures."""
+        return self.context.db.readiness(timeout)
 
     def close(self) -> None:
         """Release database connections."""

@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "CASE_PROCESS": "refugee_lifecycle",  # the process POST /api/v1/cases starts
     "LOGIN_VIEW": "pages.login",  # where page_login_required sends visitors without a session
     "TOKEN_TTL_HOURS": 12,  # lifetime of API bearer tokens (wall clock)
+    # seconds a write waits for another connection's lock, then 503 + Retry-After
+    "DB_BUSY_TIMEOUT": 3.0,
     # a form left open over lunch must still post: the CSRF token lives as long as the session
     "WTF_CSRF_TIME_LIMIT": None,
 }
@@ -104,4 +106,5 @@ def _engine_for(config: Mapping[str, Any]) -> Staffel:
     if config.get("TOKEN_TTL_HOURS"):
         extra["token_ttl"] = timedelta(hours=float(config["TOKEN_TTL_HOURS"]))
     return Staffel(config["DATABASE_URL"], clock=config["CLOCK"],
-                   notifier=notifier_from_config(config), **extra)
+                   notifier=notifier_from_config(config),
+                   db_busy_timeout=float(config["DB_BUSY_TIMEOUT"]), **extra)

@@ -18,13 +18,14 @@ from engine import (
     NotFound,
     ScriptError,
     StaffelError,
+    Unavailable,
 )
 
 log = logging.getLogger("staffel.web")
 REQUEST_LOCATIONS = {"json", "query", "path", "form", "headers", "cookies", "files", "view_args",
                      "json_or_form", "querystring"}
 STATUS = {InvalidInput: 422, DeployError: 422, ScriptError: 422, NotFound: 404, Forbidden: 403,
-          Conflict: 409}
+          Conflict: 409, Unavailable: 503}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -37,7 +38,7 @@ def register_error_handlers(app: Flask) -> None:
         german = getattr(err, "message_de", None)
         if german and request.accept_languages.best_match(["en", "de"]) == "de":
             body["message"] = german  # reasons a person acts on, in the caller's language
-        return jsonify(body), status_of(err)
+        return jsonify(body), status_of(err), retry_after(err)
 
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> ResponseReturnValue:
@@ -56,6 +57,13 @@ def status_of(err: StaffelError) -> int:
     """The HTTP status of an engine error, by its class or the nearest base class that has
     one (a ``MessageNotUsable`` is a ``Conflict``: 409)."""
     return next((STATUS[c] for c in type(err).__mro__ if c in STATUS), 400)
+
+
+def retry_after(err: StaffelError) -> dict[str, str]:
+    """``Retry-After`` for a database that is busy, read-only or unreachable (503)."""
+    if isinstance(err, Unavailable):
+        return {"Retry-After": str(err.retry_after)}
+    return {}
 
 
 def http_error_body(err: HTTPException) -> dict[str, Any]:

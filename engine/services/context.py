@@ -18,7 +18,7 @@ from uuid import UUID
 
 from argon2 import PasswordHasher
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -66,7 +66,7 @@ class EngineContext:
 
         The database's own failures become the engine's errors here, once for every service:
         a lost optimistic lock or a unique key taken at the same moment is a 409 the caller can
-        retry, never a 500.
+        retry, never a 500; a busy, read-only or unreachable database is ``Unavailable`` (503).
         """
         try:
             with self.db.write() as session:
@@ -80,12 +80,8 @@ class EngineContext:
                            ) from exc
         except IntegrityError as exc:
             raise Conflict("the change collides with one made at the same time") from exc
-        except OperationalError as exc:
-            # SQLite's "database is locked" after the busy timeout: another writer held the
-            # lock too long. Anything else (disk full, bad schema) is not the caller's to retry.
-            if "locked" in str(exc).lower():
-                raise Conflict("the database is busy; try again") from exc
-            raise
+        # A database locked past the bounded wait, read-only or unreachable is not a conflict
+        # of this change: Database.write raises Unavailable (503 + Retry-After) for it.
 
     def now(self) -> datetime:
         """The engine time (simulated or system)."""

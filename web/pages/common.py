@@ -13,11 +13,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine import Forbidden, NotFound, Staffel
+from engine import Forbidden, NotFound, Staffel, Unavailable
 from web.auth import Actor, session_actor
 
 log = logging.getLogger("staffel.pages")
@@ -84,6 +85,16 @@ def _engine_not_found(_err: NotFound) -> ResponseReturnValue:
 def _engine_forbidden(_err: Forbidden) -> ResponseReturnValue:
     return error_page(403, _("Not allowed"),
                       _("Your role does not allow this. Ask your team lead if you need it."))
+
+
+@bp.errorhandler(Unavailable)
+def _engine_unavailable(err: Unavailable) -> ResponseReturnValue:
+    """The database is busy, read-only or unreachable: 503 with ``Retry-After``, the reason in
+    the page language (the engine gives it in German and English), nothing was changed."""
+    german = str(get_locale() or "de").startswith("de")
+    page = render_template("pages/error.html", status=503, title=_("Not possible"),
+                           message=err.message_de if german else err.message)
+    return page, 503, {"Retry-After": str(err.retry_after)}
 
 
 @bp.errorhandler(CSRFError)
