@@ -61,15 +61,17 @@ class TaskService:
             return tasks.to_info(row, number, self.ctx.time.now(session))
 
     def claim(self, task_id: str, actor: str) -> TaskInfo:
-        """Take an open task; Conflict if someone else holds it."""
+        """Take an open task; Conflict if someone else holds it. Claiming a task one already
+        holds changes nothing and records nothing (idempotent: no second ``task_claimed``)."""
         return self._set_assignee(task_id, actor, actor, "task_claimed", only_if_free=True)
 
     def unclaim(self, task_id: str, actor: str) -> TaskInfo:
-        """Give a task back to the team."""
+        """Give a task back to the team (nothing recorded when nobody held it)."""
         return self._set_assignee(task_id, None, actor, "task_unclaimed", only_if_free=False)
 
     def assign(self, task_id: str, username: str, actor: str) -> TaskInfo:
-        """Assign a task to a user (supervisors; authorization is the caller's job)."""
+        """Assign a task to a user (supervisors; authorization is the caller's job); nothing
+        recorded when the user already holds it."""
         if not isinstance(username, str) or not username.strip():
             raise InvalidInput("username is required", [{"field": "username",
                                                          "message": "is required"}])
@@ -83,6 +85,8 @@ class TaskService:
                 raise Conflict(f"task {task_id} is already {row.state}")
             if only_if_free and row.assignee not in (None, assignee):
                 raise Conflict(f"task is already claimed by {row.assignee}")
+            if row.assignee == assignee:  # already so: a repeated request changes nothing
+                return tasks.to_info(row, case.case_number, uow.now)
             row.assignee = assignee
             uow.record(action, case_id=case.id, instance_id=row.instance_id,
                        element_id=row.element_id, task_id=row.id, assignee=assignee)

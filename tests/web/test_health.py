@@ -10,7 +10,7 @@ from flask import Flask
 from sqlalchemy import text
 
 from engine import Staffel
-from engine.persistence.db import Database
+from engine.persistence.db import MIGRATIONS_DIR, Database
 from engine.persistence.readiness import migration_head
 from tests.conftest import START
 from web import create_app
@@ -41,10 +41,24 @@ def test_ready_reports_the_database_details(app: Flask, api_engine: Staffel) -> 
     assert "Retry-After" not in answer.headers
 
 
+def previous_revision(revision: str | None) -> str:
+    """The revision before ``revision`` (a schema one migration behind)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    found = ScriptDirectory.from_config(config).get_revision(revision)
+    assert found is not None and isinstance(found.down_revision, str)
+    return found.down_revision
+
+
 def test_ready_is_503_while_migrations_are_behind(app: Flask, api_engine: Staffel) -> None:
     head = migration_head()
+    behind = previous_revision(head)
     with api_engine.db.engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '0012_legal_basis'"))
+        connection.execute(text("UPDATE alembic_version SET version_num = :behind"),
+                           {"behind": behind})
     try:
         answer = app.test_client().get("/health/ready")
     finally:
@@ -53,7 +67,7 @@ def test_ready_is_503_while_migrations_are_behind(app: Flask, api_engine: Staffe
                                {"head": head})
     assert answer.status_code == 503 and int(answer.headers["Retry-After"]) > 0
     database = answer.get_json()["database"]
-    assert database["reason"] == "migrations" and database["revision"] == "0012_legal_basis"
+    assert database["reason"] == "migrations" and database["revision"] == behind
     assert database["head"] == head and not database["ready"]
 
 
