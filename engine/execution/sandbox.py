@@ -1,11 +1,12 @@
 """Restricted, time-limited evaluation of the Python expressions and scripts in our diagrams.
 
 SpiffWorkflow's default engine runs diagram code with plain ``eval``/``exec`` and full builtins.
-Here code is compiled with RestrictedPython (plus the extra rules of :class:`_Policy`; compiled
-code is cached), runs against an allow-list of builtins and caller-supplied helpers, every
-attribute access goes through ``safer_getattr`` (no ``_``-names, no ``str.format``, no frame or
-generator internals) and a wall-clock budget is enforced with ``sys.settrace`` plus checks the
-compiler puts at the top of every loop body, function body and ``except``/``finally`` block.
+Here code is compiled with RestrictedPython (plus the extra rules of
+:mod:`engine.execution.sandbox_policy`; compiled code is cached), runs against an allow-list of
+builtins and caller-supplied helpers, every attribute access goes through ``safer_getattr``
+(no ``_``-names, no ``str.format``, no frame or generator internals) and a wall-clock budget is
+enforced with ``sys.settrace`` plus checks the compiler puts at the top of every loop body,
+function body and ``except``/``finally`` block.
 
 Finding our error behind SpiffWorkflow: :class:`SandboxScriptEngine` raises SpiffWorkflow's
 ``WorkflowTaskException`` (it needs one for task traces); the :class:`~engine.errors.ScriptError`
@@ -17,14 +18,19 @@ process-level conditions call ``script_engine.environment.evaluate``) raise the 
 The guards themselves (builtins, attribute access, size limits) are in
 :mod:`engine.execution.sandbox_guards`.
 
-Limits: single operations that build a huge object from small inputs are refused (sequence
-``+``/``*``, ``**``, ``pow``, ``<<``, ``%``- and f-string widths, ``range`` beyond
-:data:`MAX_RANGE`, ``str.ljust/rjust/center/zfill/expandtabs/replace/join``, ``list.extend``).
-NOT bounded: growth through unpacking displays (``[*a, *a]``) or other C-level calls on data
-that is already large; such growth is only limited by the time budget, and one long C call
-(e.g. ``sorted`` of a big list) cannot be interrupted. Run workers under a memory limit
-(cgroup / ``RLIMIT_AS``). While sandboxed code runs, an outer tracer (debugger, coverage) is
-suspended and restored afterwards.
+Limits (:mod:`engine.execution.sandbox_limits`): single C-level calls that would build a huge
+object or do long work from small inputs are refused before they run (sequence ``+``/``*``,
+``**``, ``pow`` (also with a modulus), ``<<``, ``//``/``%``/``divmod``/``round`` on huge
+integers, ``int.to_bytes/from_bytes``, ``%``- and f-string widths, ``range``, the growing
+``str``/``bytes``/``list``/``set`` methods, ``sum``, ``zip``, and unpacking displays
+``[*a, *a]``, ``{**a, **a}``, ``f(*a, *a)``, which the compiler turns into guarded calls).
+Growth spread over many steps is stopped by a memory watch (resident memory checked every
+:data:`~engine.execution.sandbox_limits.MEMORY_CHECK_INTERVAL` seconds with the time budget).
+NOT bounded: C calls whose work grows with data that already exists, superlinearly, such as
+comparing, hashing or printing deeply nested *shared* structures (``t = (t, t)`` 40 times,
+then ``hash(t)``) or ``max`` over many references to one long list; see docs/security.md.
+While sandboxed code runs, an outer tracer (debugger, coverage) is suspended and restored
+afterwards.
 """
 
 from __future__ import annotations
@@ -40,7 +46,6 @@ from types import CodeType, FrameType, TracebackType
 from typing import Any, Literal
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
-from RestrictedPython.transformer import RestrictingNodeTransformer, copy_locations
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
@@ -50,6 +55,8 @@ from engine.execution.sandbox_guards import (
     _GUARDS,
     _RESERVED,
 )
+from engine.execution.sandbox_limits import MEMORY_CHECK_INTERVAL, MemoryWatch
+from engine.execution.sandbox_policy import _Policy
 
 EXPRESSION_FILENAME = "<staffel-expression>"
 SCRIPT_FILENAME = "<staffel-script>"
@@ -64,71 +71,6 @@ class ScriptTimeout(ScriptError):
 
 
 # --- compiling ---------------------------------------------------------------------------
-
-
-def _call(name: str, node: ast.AST, *args: ast.expr) -> ast.Call:
-    new = ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
-    copy_locations(new, node)
-    return new
-
-
-def _deadline_check(node: ast.AST) -> ast.Expr:
-    stmt = ast.Expr(_call("_check_deadline_", node))
-    copy_locations(stmt, node)
-    return stmt
-
-
-_BINOP_GUARDS = {ast.Add: "_add_", ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_",
-                 ast.Mod: "_mod_"}
-
-
-class _Policy(RestrictingNodeTransformer):
-    """RestrictedPython's rules; no import/class/with; guarded operators; deadline checks."""
-
-    def _refuse(self, node: Any) -> Any:
-        self.error(node, f"{type(node).__name__} statements are not allowed.")
-        return node
-
-    visit_Import = visit_ImportFrom = visit_ClassDef = visit_With = _refuse
-
-    def visit_BinOp(self, node: Any) -> Any:
-        node = self.node_contents_visit(node)
-        name = _BINOP_GUARDS.get(type(node.op))
-        return node if name is None else _call(name, node, node.left, node.right)
-
-    def visit_FormattedValue(self, node: Any) -> Any:
-        node = self.node_contents_visit(node)
-        if node.format_spec is None:
-            return node
-        value = _call("_format_", node, node.value, ast.Constant(node.conversion), node.format_spec)
-        new = ast.FormattedValue(value=value, conversion=-1, format_spec=None)
-        copy_locations(new, node)
-        return new
-
-    # Loop and function bodies start with a deadline check: a one-line ``while True: pass``
-    # produces no 'line' trace events on CPython 3.11, so tracing alone would not stop it.
-    def _checked(self, node: Any) -> Any:
-        node.body.insert(0, _deadline_check(node))
-        return node
-
-    def visit_While(self, node: Any) -> Any:
-        return self._checked(self.node_contents_visit(node))
-
-    def visit_For(self, node: Any) -> Any:
-        return self._checked(super().visit_For(node))
-
-    def visit_FunctionDef(self, node: Any) -> Any:
-        return self._checked(super().visit_FunctionDef(node))
-
-    def visit_Try(self, node: Any) -> Any:
-        # A trace function that raises is switched off by CPython; if the script caught our
-        # ScriptTimeout it could loop on unchecked. Every handler/finally re-checks first.
-        node = self.node_contents_visit(node)
-        for handler in node.handlers:
-            handler.body.insert(0, _deadline_check(handler))
-        if node.finalbody:
-            node.finalbody.insert(0, _deadline_check(node.finalbody[0]))
-        return node
 
 
 @functools.lru_cache(maxsize=4096)
@@ -238,19 +180,33 @@ class Sandbox:
 
     def _run(self, code: CodeType, glb: dict[str, Any]) -> Any:
         limit = self.time_limit
-        deadline = time.monotonic() + limit
         now = time.monotonic
+        started = now()
+        deadline = started + limit
+        memory: list[MemoryWatch] = []  # made at the first check: short scripts pay nothing
+        next_check = started + MEMORY_CHECK_INTERVAL
+        if next_check > deadline:
+            next_check = deadline
 
         def check() -> None:
-            if now() > deadline:
+            # cheap on the common path: one clock read and one comparison
+            nonlocal next_check
+            current = now()
+            if current < next_check:
+                return
+            if current > deadline:
                 raise ScriptTimeout(f"stopped: ran longer than the time limit of {limit:g} s")
+            if not memory:
+                memory.append(MemoryWatch())
+            memory[0].check()
+            next_check = min(current + MEMORY_CHECK_INTERVAL, deadline)
 
         def getiter(ob: Any) -> Any:
             check()
             return iter(ob)
 
         def local(frame: FrameType, event: str, arg: Any) -> Any:
-            if event == "line" and now() > deadline:
+            if event == "line" and now() >= next_check:
                 check()
             return local
 

@@ -1,10 +1,9 @@
 """Guards of the sandbox: safe builtins, attribute access, and size limits on operations that
 build a huge object from small inputs (see :mod:`engine.execution.sandbox` for what they
-protect)."""
+protect; the limits themselves are in :mod:`engine.execution.sandbox_limits`)."""
 
 from __future__ import annotations
 
-import functools
 import operator
 import re
 from collections.abc import Callable
@@ -22,19 +21,10 @@ from RestrictedPython.Guards import (
 from RestrictedPython.PrintCollector import PrintCollector
 
 from engine.errors import ScriptError
+from engine.execution import sandbox_limits as limits
+from engine.execution.sandbox_limits import MAX_INT_BITS, MAX_LENGTH, MAX_RANGE
 
-#: Largest str/bytes/list/tuple a single guarded operation may produce.
-MAX_LENGTH = 1_000_000
-#: Largest integer (in bits) ``*``, ``**``, ``pow`` and ``<<`` may produce.
-MAX_INT_BITS = 100_000
-#: Largest ``range()`` a diagram may create.
-MAX_RANGE = 1_000_000
-
-
-
-def _limit(size: int, what: str, maximum: int = MAX_LENGTH) -> None:
-    if size > maximum:
-        raise ScriptError(f"{what} would be too large for the sandbox (limit {maximum})")
+_limit = limits.limit
 
 
 def _seq_len(value: Any) -> int | None:
@@ -57,8 +47,7 @@ def _check_mul(a: Any, b: Any) -> None:
 
 
 def _check_pow(a: Any, b: Any) -> None:
-    if isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
-        _limit(a.bit_length() * b, "power (bits)", MAX_INT_BITS)
+    limits.check_pow(a, b)
 
 
 def _check_lshift(a: Any, b: Any) -> None:
@@ -75,6 +64,7 @@ def _check_width(text: str, what: str) -> None:
 
 
 def _check_mod(a: Any, b: Any) -> None:
+    limits.check_floordiv(a, b)
     if isinstance(a, str | bytes):
         fmt = a if isinstance(a, str) else a.decode("latin-1")
         for match in _PERCENT_SPEC.finditer(fmt):
@@ -91,7 +81,8 @@ def _guarded(check: Callable[[Any, Any], None], op: Callable[[Any, Any], Any]) -
     return guarded
 
 
-_CHECKS = {"+": _check_add, "*": _check_mul, "**": _check_pow, "<<": _check_lshift, "%": _check_mod}
+_CHECKS = {"+": _check_add, "*": _check_mul, "**": _check_pow, "<<": _check_lshift, "%": _check_mod,
+           "//": limits.check_floordiv}
 _INPLACE = {"+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
             "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
             "<<=": operator.ilshift, ">>=": operator.irshift, "&=": operator.iand,
@@ -110,12 +101,6 @@ def _format(value: Any, conversion: int, spec: str) -> str:
     converter = converters.get(conversion)
     _check_width(spec, "format width")
     return format(converter(value) if converter else value, spec)
-
-
-def _pow(base: Any, exp: Any, mod: Any = None) -> Any:
-    if mod is None:
-        _check_pow(base, exp)
-    return pow(base, exp, mod)
 
 
 def _range(*args: int) -> range:
@@ -164,25 +149,47 @@ def _extend(target: list[Any], iterable: Any) -> None:
     target.extend(items)
 
 
-_METHOD_GUARDS: dict[str, Callable[..., Any]] = {
-    **{name: _pad(name) for name in ("ljust", "rjust", "center", "zfill")},
-    "expandtabs": _expandtabs, "replace": _replace, "join": _join, "extend": _extend,
+_TEXT = (str, bytes, list)
+_SETS = (set, frozenset)
+_SET_OPERATIONS = ("union", "intersection", "difference", "symmetric_difference", "update",
+                   "intersection_update", "difference_update", "symmetric_difference_update",
+                   "issubset", "issuperset", "isdisjoint")
+#: method name -> (types it is guarded on, guard taking the object first)
+_METHOD_GUARDS: dict[str, tuple[tuple[type, ...], Callable[..., Any]]] = {
+    **{name: (_TEXT, _pad(name)) for name in ("ljust", "rjust", "center", "zfill")},
+    "expandtabs": (_TEXT, _expandtabs), "replace": (_TEXT, _replace), "join": (_TEXT, _join),
+    "extend": (_TEXT, _extend), "translate": ((str,), limits.translate),
+    "encode": ((str,), limits.encode), "decode": ((bytes,), limits.decode),
+    "hex": ((bytes,), limits.hexlify), "to_bytes": ((int,), limits.to_bytes),
+    **{name: (_SETS, limits.set_operation(name)) for name in _SET_OPERATIONS},
 }
-_GUARDED_TYPES = (str, bytes, list)
+#: class methods (same guard on the type and on an instance)
+_CLASS_METHOD_GUARDS: dict[str, tuple[tuple[type, ...], Callable[..., Any]]] = {
+    "from_bytes": ((int,), limits.from_bytes),
+}
+
+
+def _bound(guard: Callable[..., Any], obj: Any) -> Callable[..., Any]:
+    # a plain closure, not functools.partial: nothing a script could rewrite
+    def method(*args: Any, **kwargs: Any) -> Any:
+        return guard(obj, *args, **kwargs)
+
+    return method
 
 
 def guarded_getattr(obj: Any, name: str, *default: Any) -> Any:
     """``getattr`` for sandboxed code: refuses ``_``-names, ``str.format*`` and inspection
     attributes (via RestrictedPython's ``safer_getattr``) and size-guards growing methods."""
     value = safer_getattr(obj, name, *default) if default else safer_getattr_raise(obj, name)
-    guard = _METHOD_GUARDS.get(name)
-    if guard is None or not callable(value):
+    entry = _METHOD_GUARDS.get(name) or _CLASS_METHOD_GUARDS.get(name)
+    if entry is None or not callable(value):
         return value
-    if isinstance(obj, _GUARDED_TYPES):
-        return functools.partial(guard, obj)
-    if isinstance(obj, type) and issubclass(obj, _GUARDED_TYPES):
-        return guard
-    return value
+    types, guard = entry
+    if isinstance(obj, type):
+        return guard if issubclass(obj, types) else value
+    if not isinstance(obj, types):
+        return value
+    return guard if name in _CLASS_METHOD_GUARDS else _bound(guard, obj)
 
 
 def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -195,10 +202,12 @@ SAFE_BUILTINS: dict[str, Any] = {
     **{k: v for k, v in safe_builtins.items() if k not in _DENIED_BUILTINS and k[0] != "_"},
     # from RestrictedPython's utility_builtins, without its modules (math, random, string):
     "set": set, "frozenset": frozenset,
-    "len": len, "min": min, "max": max, "sum": sum, "sorted": sorted, "reversed": reversed,
-    "any": any, "all": all, "abs": abs, "round": round, "int": int, "float": float, "str": str,
-    "bool": bool, "list": list, "dict": dict, "tuple": tuple, "enumerate": enumerate, "zip": zip,
-    "isinstance": isinstance, "range": _range, "pow": _pow, "getattr": guarded_getattr,
+    "len": len, "min": min, "max": max, "sorted": sorted, "reversed": reversed,
+    "any": any, "all": all, "abs": abs, "int": int, "float": float, "str": str,
+    "bool": bool, "list": list, "dict": dict, "tuple": tuple, "enumerate": enumerate,
+    "isinstance": isinstance, "range": _range, "pow": limits.guarded_pow,
+    "getattr": guarded_getattr, "sum": limits.guarded_sum, "zip": limits.guarded_zip,
+    "divmod": limits.guarded_divmod, "round": limits.guarded_round,
     "date": date, "timedelta": timedelta,
 }  # fmt: skip
 
@@ -211,5 +220,7 @@ _GUARDS: dict[str, Any] = {
     "_add_": _guarded(_check_add, operator.add), "_mul_": _guarded(_check_mul, operator.mul),
     "_pow_": _guarded(_check_pow, operator.pow), "_mod_": _guarded(_check_mod, operator.mod),
     "_lshift_": _guarded(_check_lshift, operator.lshift),
+    "_floordiv_": _guarded(limits.check_floordiv, operator.floordiv),
+    "_unpack_display_": limits.unpack_display, "_dict_display_": limits.dict_display,
 }  # fmt: skip
 _RESERVED = frozenset(_GUARDS) | {"_getiter_", "_check_deadline_"}
