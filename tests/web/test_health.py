@@ -46,6 +46,7 @@ def previous_revision(revision: str | None) -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
+    assert revision is not None
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     found = ScriptDirectory.from_config(config).get_revision(revision)
