@@ -38,6 +38,7 @@ from engine.services.definitions import DefinitionService
 from engine.services.drafts import DraftService
 from engine.services.handovers import HandoverService
 from engine.services.imports import ImportService
+from engine.services.logins import LoginService
 from engine.services.messages import MessageService
 from engine.services.migrations import MigrationService
 from engine.services.people import PeopleService
@@ -93,6 +94,7 @@ class Staffel:
         self.supervision = SupervisionService(ctx)
         self.handovers = HandoverService(ctx)
         self.people = PeopleService(ctx)
+        self.logins = LoginService(ctx)
         self.imports = ImportService(ctx, self.messages)
         self.audit = AuditService(ctx)
 

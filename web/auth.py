@@ -3,13 +3,15 @@ pages, bearer tokens for the JSON API. What that person may do is decided in
 :mod:`web.authz`, nowhere else.
 
 * Pages: :func:`login` / :func:`logout` and the :func:`page_login_required` decorator. The
-  session stores the username only; the user is reloaded on every request, so deactivating a
-  user ends his sessions at once.
+  signed cookie holds a random session id only; the session lives on the server
+  (``staffel.logins``) and is checked on every request, so sign-out ends it for good (an old
+  copy of the cookie opens nothing), and a password change or deactivation ends all sessions
+  of the user. Sign-ins are throttled (:mod:`web.throttle`).
 * API: ``Authorization: Bearer <token>`` only (session cookies are ignored there, which is why
   the API may be exempt from CSRF). :func:`api_auth_required` answers 401 otherwise.
 * :func:`current_actor` returns the same small :class:`Actor` for both.
 
-Only usernames are logged, never names of persons.
+Only usernames are logged, never names of persons; a failed sign-in only by a keyed hash.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -28,8 +31,10 @@ from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Unauthorized
 
 from engine import Staffel, UserInfo
+from web import throttle
 
 log = logging.getLogger("staffel.auth")
+SESSION_IDLE_MINUTES = 720  # a page session unused this long has ended (setting)
 F = TypeVar("F", bound=Callable[..., Any])
 SUPERVISOR_TEAM = "supervisor"
 
@@ -60,14 +65,15 @@ def actor_from_user(user: UserInfo) -> Actor:
 
 
 class SessionUser(UserMixin):
-    """What Flask-Login keeps for a logged-in page user."""
+    """What Flask-Login keeps for a logged-in page user: the actor and the server session."""
 
-    def __init__(self, actor: Actor) -> None:
+    def __init__(self, actor: Actor, session_id: str) -> None:
         self.actor = actor
+        self.session_id = session_id
 
     def get_id(self) -> str:
-        """The session stores the username only."""
-        return self.actor.username
+        """The cookie stores the random session id only (not the username)."""
+        return self.session_id
 
 
 def _engine() -> Staffel:
@@ -84,13 +90,16 @@ def init_auth(app: Flask) -> None:
     manager = LoginManager()
     manager.init_app(app)
     manager.session_protection = "strong"
+    app.config.setdefault("SESSION_IDLE_MINUTES", SESSION_IDLE_MINUTES)
+    throttle.init_throttle(app.config)
 
     @manager.user_loader
-    def _load(username: str) -> SessionUser | None:
-        user = _engine().people.get(username)
-        if user is None or not user.active:
+    def _load(session_id: str) -> SessionUser | None:
+        idle = timedelta(minutes=float(current_app.config["SESSION_IDLE_MINUTES"]))
+        user = _engine().logins.session_user(session_id, idle)
+        if user is None:  # ended, idle, deactivated, or a cookie from before sessions
             return None
-        return SessionUser(actor_from_user(user))
+        return SessionUser(actor_from_user(user), session_id)
 
     @manager.unauthorized_handler
     def _unauthorized() -> ResponseReturnValue:
@@ -173,17 +182,21 @@ def page_login_required(view: F) -> F:
 
 
 def login(username: str, password: str, remember: bool = False) -> Actor | None:
-    """Check the password and start a page session; None (and a log line) when it fails."""
-    user = _engine().people.authenticate(username, password)
+    """Check the password (throttled) and start a page session; None (and a log line) when it
+    fails, :class:`web.throttle.SignInThrottled` after too many failures."""
+    engine = _engine()
+    user = throttle.authenticate(engine, username, password, "login")
     if user is None:
-        log.warning("failed login for username %r", username[:100])
         return None
     actor = actor_from_user(user)
-    login_user(SessionUser(actor), remember=remember)
+    login_user(SessionUser(actor, engine.logins.start_session(user.username)),
+               remember=remember)
     log.info("user %s logged in", actor.username)
     return actor
 
 
 def logout() -> None:
-    """End the page session."""
+    """End the page session on the server and forget it in the cookie."""
+    if current_user and current_user.is_authenticated:
+        _engine().logins.end_session(current_user.session_id)
     logout_user()

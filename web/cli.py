@@ -19,7 +19,7 @@ from engine import (
     Staffel,
     TaskQuery,
 )
-from web import cli_export, cli_rules
+from web import cli_export, cli_rules, cli_users
 from web.cli_common import (
     BPMN_DIR,
     database_url_option,
@@ -360,6 +360,7 @@ def user_list(database_url: str) -> None:
                    f"{','.join(sorted(user.teams))}{state}")
 
 
+cli_users.register(user_group)
 cli_export.register(main)
 cli_rules.register(main)
 main.add_command(import_command)

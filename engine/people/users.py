@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.law.teams import TEAM_KEYS
 from engine.model import IssuedToken, UserInfo
+from engine.people.signin import end_user_access
 from engine.persistence.models import ApiToken, User, UserTeam
 
 ROLES: tuple[str, ...] = ("caseworker", "supervisor", "process_owner", "admin")
@@ -64,6 +65,15 @@ def validate_new_user(username: object, password: object, roles: Iterable[str],
     if errors:
         raise InvalidInput("the user data is not valid", errors)
     return role_set, team_set
+
+
+def validate_password(password: object, *, check_strength: bool = True) -> str:
+    """Return a new password if it is acceptable; InvalidInput naming the field otherwise."""
+    errors = _password_errors(password, check_strength)
+    if errors:
+        raise InvalidInput("the password is not valid", errors)
+    assert isinstance(password, str)
+    return password
 
 
 def _password_errors(password: object, check_strength: bool) -> list[dict[str, str]]:
@@ -173,3 +183,26 @@ def set_email(session: Session, username: str, email: str | None) -> None:
     if user is None:
         raise NotFound(f"no user {username!r}")
     user.email = email
+
+
+def set_password(session: Session, username: str, password_hash: str, now: datetime
+                 ) -> tuple[int, int]:
+    """Store a new password hash and end every session and API token of the user (whoever
+    knew the old password is out); NotFound for an unknown user. Returns the sessions and
+    tokens ended."""
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    user.password_hash = password_hash
+    return end_user_access(session, user.id, now)
+
+
+def set_active(session: Session, username: str, active: bool, now: datetime
+               ) -> tuple[int, int]:
+    """Activate or deactivate a user; deactivation ends every session and API token of the
+    user. NotFound for an unknown user. Returns the sessions and tokens ended."""
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound(f"no user {username!r}")
+    user.active = active
+    return (0, 0) if active else end_user_access(session, user.id, now)

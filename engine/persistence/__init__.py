@@ -7,4 +7,4 @@ the engine. May import: ``engine.states`` and ``engine.errors`` only.
 """
 
 # Every table on Base.metadata wherever persistence is imported (migrations, tests).
-from engine.persistence import import_rows, models  # noqa: F401
+from engine.persistence import import_rows, models, security_models  # noqa: F401

@@ -84,6 +84,27 @@ class PeopleService:
         with self.ctx.db.write() as session:
             return users.revoke_token(session, token, self.ctx.wall_clock.now())
 
+    def set_password(self, username: str, password: str, actor: str = SYSTEM_ACTOR, *,
+                     check_strength: bool = True) -> None:
+        """Give a user a new password and end all his page sessions and API tokens;
+        InvalidInput for a bad password, NotFound for an unknown user."""
+        new_password = users.validate_password(password, check_strength=check_strength)
+        password_hash = self.ctx.password_hasher.hash(new_password)
+        with self.ctx.unit(actor) as uow:
+            ended, revoked = users.set_password(uow.session, username, password_hash,
+                                                self.ctx.wall_clock.now())
+            uow.record("user_password_changed", username=username, sessions_ended=ended,
+                       tokens_revoked=revoked)
+
+    def set_active(self, username: str, active: bool, actor: str = SYSTEM_ACTOR) -> None:
+        """Activate or deactivate a user; deactivation ends all his page sessions and API
+        tokens. NotFound for an unknown user."""
+        with self.ctx.unit(actor) as uow:
+            ended, revoked = users.set_active(uow.session, username, active,
+                                              self.ctx.wall_clock.now())
+            uow.record("user_activated" if active else "user_deactivated", username=username,
+                       sessions_ended=ended, tokens_revoked=revoked)
+
     def set_email(self, username: str, email: str | None, actor: str = SYSTEM_ACTOR) -> None:
         """Store (or with None remove) the e-mail address reminders to ``username`` go to."""
         with self.ctx.unit(actor) as uow:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -9,13 +11,15 @@ from flask_babel import gettext as _
 from web import auth
 from web.i18n import set_language
 from web.pages.common import bp, safe_next
+from web.throttle import SignInThrottled
 
 MAX_FIELD = 1024
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
-    """Show the sign-in form; check the password on POST and go on to ``next``."""
+    """Show the sign-in form; check the password on POST and go on to ``next``; 429 with
+    ``Retry-After`` and the reason on the form after too many failed sign-ins."""
     target = safe_next(request.values.get("next"), url_for("pages.inbox"))
     if request.method == "GET" and auth.session_actor() is not None:
         return redirect(target)
@@ -23,13 +27,19 @@ def login() -> ResponseReturnValue:
     username = request.form.get("username", "")[:MAX_FIELD].strip()
     if request.method == "POST":
         password = request.form.get("password", "")[:MAX_FIELD]
-        if not username or not password:
-            error = _("Please enter your user name and your password.")
-        elif auth.login(username, password) is None:
-            error = _("The user name or the password is wrong. Please try again.")
-        else:
-            flash(_("You are signed in."), "success")
-            return redirect(target)
+        try:
+            if not username or not password:
+                error = _("Please enter your user name and your password.")
+            elif auth.login(username, password) is None:
+                error = _("The user name or the password is wrong. Please try again.")
+            else:
+                flash(_("You are signed in."), "success")
+                return redirect(target)
+        except SignInThrottled as refused:
+            error = _("Too many failed sign-ins. Please wait %(minutes)d minutes and try "
+                      "again.", minutes=max(1, math.ceil(refused.retry_after / 60)))
+            return render_template("pages/login.html", error=error, username=username,
+                                   next=target), 429, {"Retry-After": str(refused.retry_after)}
     return render_template("pages/login.html", error=error, username=username,
                            next=target), 200
 
