@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "CASE_PROCESS": "refugee_lifecycle",  # the process POST /api/v1/cases starts
     "LOGIN_VIEW": "pages.login",  # where page_login_required sends visitors without a session
     "TOKEN_TTL_HOURS": 12,  # lifetime of API bearer tokens (wall clock)
+    "HTTPS": False,  # STAFFEL_HTTPS=1 behind TLS: Secure cookies and HSTS (web/security.py)
     # seconds a write waits for another connection's lock, then 503 + Retry-After
     "DB_BUSY_TIMEOUT": 3.0,
     # a form left open over lunch must still post: the CSRF token lives as long as the session
@@ -58,7 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from web.api import init_api
     from web.auth import init_auth
+    from web.security import init_security
 
+    init_security(app)  # first: the body caps apply before CSRF reads a form
     init_auth(app)
     init_api(app)
 

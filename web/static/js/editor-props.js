@@ -250,6 +250,8 @@
     $('prop-ho-values').hidden = !this.checked;
   });
   $('prop-apply').addEventListener('click', apply);
+  // the form is never sent: applying writes into the diagram (no inline handler: strict CSP)
+  $('editor-props').addEventListener('submit', function (event) { event.preventDefault(); });
   $('editor-props').addEventListener('keydown', function (event) {
     if (event.key === 'Enter' && event.target.tagName === 'INPUT' && event.target.type !== 'checkbox') {
       event.preventDefault();
