@@ -17,6 +17,7 @@ from uuid import uuid4
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,6 +31,23 @@ from engine.execution.spiff import SERIALIZER_VERSION, dump_state, load_state, n
 from engine.execution.unit import UnitOfWork
 from engine.persistence.models import Case, CaseDeadline, ProcessInstance, ProcessVersion, Timer
 from engine.states import InstanceStatus
+
+
+def database_error(exc: BaseException) -> SQLAlchemyError | None:
+    """The database error behind an exception raised inside SpiffWorkflow, if any (a lock
+    timeout or a lost race in a script's or listener's query is no script error: the database
+    layer answers it with 503 or 409)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, SQLAlchemyError):
+            return current
+        todo += [current.__cause__, current.__context__, getattr(current, "exception", None)]
+    return None
 
 
 def translate_engine_error(exc: Exception) -> StaffelError:
@@ -70,6 +88,8 @@ class Run:
                     self.caught += inbound.use_buffered(self.uow, self.case, self.workflow,
                                                         self.row.id)
             except (SpiffWorkflowException, StaffelError, Exception) as exc:
+                if (database := database_error(exc)) is not None:
+                    raise database from exc
                 raise translate_engine_error(exc) from exc
         self._effects = effects
         return effects
