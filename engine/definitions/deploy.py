@@ -25,6 +25,7 @@ import jsonschema
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.definitions.names import undefined_name_problems
 from engine.definitions.validation import document_references, resolve_references, validate_document
 from engine.definitions.xmlsafe import document_kind, parse_document
 from engine.errors import DeployError, Problem
@@ -143,6 +144,10 @@ def _validate(sources: dict[str, _Source]) -> list[Problem]:
                                               known_forms=known_forms))
         refs[source.name] = document_references(source.tree)
     problems.extend(resolve_references(refs))
+    problems.extend(undefined_name_problems(  # issue 14, hole 8: every free name resolves
+        {s.name: s.tree for s in sources.values() if s.name in refs},
+        new={s.name for s in sources.values() if s.new},
+        schema_texts=[s.text for s in sources.values() if s.kind == "schema"]))
     return problems
 
 
