@@ -280,3 +280,15 @@ def test_hostile_script_through_the_http_api(make_engine: Callable[..., Staffel]
     assert response.status_code == 422, response.get_data(as_text=True)
     assert "pow() modulus" in response.get_json()["message"]
     assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize("script", [
+    "items = []\nwhile True:\n    items.append('x' * 100000)",
+    "d = {}\nfor i in range(100000):\n    d[i] = 'y' * 1000",
+    "result = [('x' * 100000) for i in range(100000)]",
+])
+def test_growth_over_many_steps_is_stopped_by_the_memory_watch(hostile_engine: Staffel,
+                                                               script: str) -> None:
+    """No single call is too large here: the memory watch, not the clock, stops them."""
+    err = assert_refused(hostile_engine, script_files(script))
+    assert "MiB of memory" in err.message
