@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from engine.model import UserInfo
@@ -47,6 +47,13 @@ def begin_attempt(session: Session, account_key: str, address_key: str, rule: Th
     """Record an attempt as a failure and return 0, or return the seconds to wait (nothing
     recorded) when the account or the address has used up its failures in the window."""
     cutoff = now - rule.window
+    if session.get_bind().dialect.name == "postgresql":
+        # SQLite's BEGIN IMMEDIATE serialises this transaction already; on PostgreSQL two
+        # attempts at once would both count 4 and both go on: lock the account, then the
+        # address (always in this order, so no two attempts wait for each other in a circle)
+        for key in (f"a:{account_key}", f"n:{address_key}"):
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                            {"key": key})
     session.execute(delete(LoginFailure).where(LoginFailure.at <= cutoff))
     wait = max(_wait(session, LoginFailure.account_key, account_key, rule.account_limit,
                      cutoff, rule.window, now),

@@ -179,3 +179,13 @@ def test_no_username_or_address_is_stored_or_logged_in_clear(
 def test_the_spec_documents_429(signin: tuple[Flask, Staffel]) -> None:
     spec = signin[0].test_client().get("/api/openapi.json").get_json()
     assert "429" in spec["paths"][TOKEN]["post"]["responses"]
+
+
+def test_parallel_attempts_cannot_slip_past_the_limit(signin: tuple[Flask, Staffel]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = signin[0]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        codes = list(pool.map(lambda i: token(app.test_client(), "sup_jc", "wrong password",
+                                              address=f"10.1.0.{i}").status_code, range(12)))
+    assert sorted(codes) == [401] * 5 + [429] * 7
