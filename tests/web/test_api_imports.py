@@ -231,8 +231,8 @@ def test_clarifications_list_resolve_and_discard(api: Api, api_engine: Staffel,
     for body in ({"case_number": ""}, {"case_number": "   "}, {"case_number": "ST-NOPE"}, {}):
         assert_error(api.post(resolve, body, as_="cw_ez"), 422, "invalid_input",
                      {"case_number"})
-    assert_error(api.post(resolve, {"case_number": waiting.case_number, "extra": 1}, as_="cw_ez"), 422,
-                 "invalid_input", {"extra"})
+    assert_error(api.post(resolve, {"case_number": waiting.case_number, "extra": 1},
+                          as_="cw_ez"), 422, "invalid_input", {"extra"})
     for body in ({"reason": ""}, {"reason": " \n "}, {"reason": "x" * 501}, {}):
         assert_error(api.post(discard, body, as_="cw_ez"), 422, "invalid_input", {"reason"})
     assert state(api_engine) == before
@@ -249,8 +249,8 @@ def test_clarifications_list_resolve_and_discard(api: Api, api_engine: Staffel,
     twice = assert_error(api.post(resolve, {"case_number": waiting.case_number}, as_="cw_ez"), 409,
                          "conflict")
     assert "already resolved" in twice["message"]
-    assert_error(api.post(f"/api/v1/clarifications/{first['id']}/discard", {"reason": "x"}, as_="cw_ez"),
-                 409, "conflict")
+    assert_error(api.post(f"/api/v1/clarifications/{first['id']}/discard", {"reason": "x"},
+                          as_="cw_ez"), 409, "conflict")
     assert state(api_engine) == before
 
     gone = api.post(discard, {"reason": "Person unbekannt, BAMF informiert"}, as_="cw_ez")
@@ -265,7 +265,8 @@ def test_clarifications_list_resolve_and_discard(api: Api, api_engine: Staffel,
     for which, item in (("resolved", first), ("discarded", second)):
         page = api.get(f"/api/v1/clarifications?state={which}", as_="cw_ez").get_json()
         assert [c["id"] for c in page["items"]] == [item["id"]]
-    assert_error(api.get("/api/v1/clarifications?state=lost", as_="cw_ez"), 422, "invalid_input", {"state"})
+    assert_error(api.get("/api/v1/clarifications?state=lost", as_="cw_ez"), 422, "invalid_input",
+                 {"state"})
     lines = api.get(f"/api/v1/imports/{first['file_id']}", as_="cw_ez").get_json()["lines"]
     assert [(x["outcome"], x["reason"], x["case_number"], x["clarification_state"])
             for x in lines] == [("correlated", "resolved_by_hand", waiting.case_number,
