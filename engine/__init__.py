@@ -72,8 +72,10 @@ from engine.model import (
     WaitInfo,
 )
 from engine.people.names import name_key
+from engine.persistence.crypto import KeyRing, KeysError, key_file_of, read_key_file, write_key_file
 from engine.persistence.readiness import DatabaseState
 from engine.ports import DeliveryError, Notification, Notifier
+from engine.privacy.keys import KeyReport, TableKeys
 from engine.services.cases import DEFAULT_PROCESS
 from engine.services.testruns import DEFAULT_OUTCOME, DEFAULT_STEPS, MAIN_PROCESS, MAX_STEPS
 from engine.supervision.dashboard import berlin_day
@@ -140,6 +142,9 @@ __all__ = [
     "InvalidInput",
     "IssuedToken",
     "KeptMessage",
+    "KeyReport",
+    "KeyRing",
+    "KeysError",
     "LegalRules",
     "MessageNotUsable",
     "NotFound",
@@ -164,6 +169,7 @@ __all__ = [
     "StalledCase",
     "StatisticsReport",
     "SystemClock",
+    "TableKeys",
     "TaskInfo",
     "TaskQuery",
     "Team",
@@ -177,9 +183,12 @@ __all__ = [
     "check_weeks",
     "complete_alternative",
     "get_team",
+    "key_file_of",
     "load_rules",
     "name_key",
     "parse_document",
+    "read_key_file",
     "rule_docs",
     "source_line",
+    "write_key_file",
 ]

@@ -29,6 +29,7 @@ from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
 from engine.law.rules import DEFAULT_RULES, LegalRules
 from engine.law.settings import RuleBook, as_rulebook
 from engine.people.users import DEFAULT_HASHER, DEFAULT_TOKEN_TTL
+from engine.persistence.crypto import KeyRing, attach, load_keys
 from engine.persistence.db import DEFAULT_BUSY_TIMEOUT, Database, DatabaseState
 from engine.ports import Notifier
 from engine.services.audit import AuditService
@@ -38,6 +39,7 @@ from engine.services.definitions import DefinitionService
 from engine.services.drafts import DraftService
 from engine.services.handovers import HandoverService
 from engine.services.imports import ImportService
+from engine.services.keys import KeyService
 from engine.services.logins import LoginService
 from engine.services.messages import MessageService
 from engine.services.migrations import MigrationService
@@ -67,13 +69,16 @@ class Staffel:
                  password_hasher: PasswordHasher = DEFAULT_HASHER,
                  token_ttl: timedelta = DEFAULT_TOKEN_TTL,
                  outside_events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS,
-                 db_busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+                 db_busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+                 keys: KeyRing | None = None) -> None:
         install_spiff_clock()
         install_gateway_timers()
         specs = SpecCache()
         book = as_rulebook(rules)
+        db = Database(database_url, busy_timeout=db_busy_timeout)
+        attach(db.engine, keys or load_keys(database_url))  # encryption at rest
         self.context = EngineContext(
-            db=Database(database_url, busy_timeout=db_busy_timeout),
+            db=db,
             time=Timekeeper(clock, clock_start), rules=book.base,
             runtime=Runtime(specs, make_script_engine(book, script_time_limit, outside_events)),
             worker_id=worker_id or f"{socket.gethostname()}:{os.getpid()}",
@@ -97,6 +102,7 @@ class Staffel:
         self.logins = LoginService(ctx)
         self.imports = ImportService(ctx, self.messages)
         self.audit = AuditService(ctx)
+        self.keys = KeyService(ctx)
 
     def _throwaway(self, start: datetime) -> Staffel:
         """An in-memory engine for a test run, its simulated clock at ``start``, same rules."""
@@ -133,10 +139,12 @@ class Staffel:
             yield uow
 
     def init_db(self) -> None:
-        """Create or upgrade the schema, and the simulated clock row if configured."""
+        """Create or upgrade the schema, the simulated clock row if configured, and encrypt what
+        an installation from before encryption at rest stored in clear."""
         self.context.db.migrate()
         with self.context.db.write() as session:
             self.context.time.ensure_row(session)
+        self.keys.seal_legacy()  # data of an installation from before encryption at rest
 
     def database_state(self, timeout: float = 1.0) -> DatabaseState:
         """Readiness of the database: reachable, migrated to head, writable (each wait at

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -20,6 +21,10 @@ DATA = Path(__file__).parent / "data"
 ENGINE_DIAGRAMS = DATA / "engine"
 START = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # a Monday
 PG_URL = os.environ.get("STAFFEL_TEST_DATABASE_URL")
+if PG_URL and not os.environ.get("STAFFEL_KEYS_FILE"):
+    # SQLite databases get a key file next to them; the PostgreSQL run names one (created on
+    # first use), which the CLI's subprocesses inherit
+    os.environ["STAFFEL_KEYS_FILE"] = str(Path(tempfile.mkdtemp()) / "staffel-test.keys")
 
 
 @pytest.fixture(scope="session")

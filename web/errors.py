@@ -15,6 +15,7 @@ from engine import (
     DeployError,
     Forbidden,
     InvalidInput,
+    KeysError,
     NotFound,
     ScriptError,
     StaffelError,
@@ -24,8 +25,10 @@ from engine import (
 log = logging.getLogger("staffel.web")
 REQUEST_LOCATIONS = {"json", "query", "path", "form", "headers", "cookies", "files", "view_args",
                      "json_or_form", "querystring"}
+# KeysError: the installation's keys do not open the data (a missing key after a change):
+# the service cannot answer until an operator fixes the configuration
 STATUS = {InvalidInput: 422, DeployError: 422, ScriptError: 422, NotFound: 404, Forbidden: 403,
-          Conflict: 409, Unavailable: 503}
+          Conflict: 409, Unavailable: 503, KeysError: 503}
 
 
 def register_error_handlers(app: Flask) -> None:

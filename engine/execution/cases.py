@@ -19,6 +19,7 @@ from engine.law.courts import DEFAULT_COURTS, check_court, court_or_default
 from engine.law.lands import LANDS
 from engine.law.outside_events import DEFAULT_OUTSIDE_EVENTS, OutsideEvents
 from engine.model import CaseInfo, DeadlineInfo, KeptMessage, WaitInfo
+from engine.people.blind_index import az_is, index_case
 from engine.persistence.inbound import InboundMessage
 from engine.persistence.models import (
     Case,
@@ -97,6 +98,7 @@ def create_case(session: Session, person: dict[str, Any], land: str, entry: str,
                 created_at=now)
     session.add(case)
     session.flush()
+    index_case(session, case)
     return case
 
 
@@ -112,8 +114,9 @@ def find_case(session: Session, case_id: str | None = None,
                                "case_number", [{"field": "correlation",
                                                 "message": "unknown or several keys"}])
         ((key, value),) = correlation.items()
-        column = Case.bamf_aktenzeichen if key == "bamf_aktenzeichen" else Case.case_number
-        matches = session.scalars(select(Case).where(column == str(value)).limit(2)).all()
+        where = (az_is(session, [str(value)]) if key == "bamf_aktenzeichen"
+                 else Case.case_number == str(value))
+        matches = session.scalars(select(Case).where(where).limit(2)).all()
         if len(matches) > 1:
             raise InvalidInput(f"{key} {value!r} matches several cases",
                                [{"field": f"correlation.{key}", "message": "ambiguous"}])

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, NotFound
 from engine.execution.unit import UnitOfWork
-from engine.people.names import compact
+from engine.people.blind_index import az_is, born_on
 from engine.persistence.import_rows import ImportClarification, ImportFile, ImportRow
 from engine.persistence.models import Case
 from engine.states import ClarificationState, ImportRowOutcome
@@ -211,19 +211,18 @@ class CaseCandidate:
 def case_candidates(session: Session, aktenzeichen: set[str],
                     birth_dates: set[str]) -> list[CaseCandidate]:
     """Cases whose Aktenzeichen, case number (``compact``) or date of birth is among those
-    given: one streaming pass over the cases."""
+    given: one query through the blind index (the values themselves are encrypted)."""
     aktenzeichen, birth_dates = aktenzeichen - {""}, birth_dates - {""}
     if not aktenzeichen and not birth_dates:
         return []
     stmt = select(Case.id, Case.case_number, Case.bamf_aktenzeichen, Case.person,
-                  Case.stage).execution_options(yield_per=2000)
+                  Case.stage).where(az_is(session, aktenzeichen)
+                                    | Case.case_number.in_(sorted(aktenzeichen))
+                                    | born_on(session, birth_dates))
     found = []
     for case_id, number, az, person, stage in session.execute(stmt):
         person = person or {}
         birth = str(person.get("birth_date", ""))
-        if compact(az) not in aktenzeichen and number.upper() not in aktenzeichen \
-                and birth not in birth_dates:
-            continue
         found.append(CaseCandidate(case_id, number, az or "",
                                    str(person.get("family_name", "")),
                                    str(person.get("given_name", "")), birth, stage))

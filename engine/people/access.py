@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
 from engine.model import CaseSummary, Page
+from engine.people.blind_index import az_is
 from engine.persistence.models import Case, HumanTask
 
 
@@ -53,8 +54,8 @@ def list_case_summaries(session: Session, *, teams: Iterable[str] | None, stage:
     if q and q.strip():
         text = q.strip()
         match = Case.case_number.icontains(text, autoescape=True)
-        if by_aktenzeichen:
-            match = match | Case.bamf_aktenzeichen.icontains(text, autoescape=True)
+        if by_aktenzeichen:  # the whole Aktenzeichen (it is encrypted: blind index)
+            match = match | az_is(session, [text])
         stmt = stmt.where(match)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(Case.created_at.desc(), Case.id)

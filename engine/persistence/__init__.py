@@ -7,4 +7,9 @@ the engine. May import: ``engine.states`` and ``engine.errors`` only.
 """
 
 # Every table on Base.metadata wherever persistence is imported (migrations, tests).
-from engine.persistence import import_rows, models, security_models  # noqa: F401
+from engine.persistence import (  # noqa: F401
+    import_rows,
+    models,
+    privacy_models,
+    security_models,
+)

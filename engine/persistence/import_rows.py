@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from engine.persistence.crypto import EncryptedBlob, EncryptedJSON
 from engine.persistence.models import Base, state_check, state_type
 from engine.persistence.types import JSONType, UTCDateTime
 from engine.states import ClarificationState, ImportFileStatus, ImportRowOutcome
@@ -23,7 +24,8 @@ class ImportFile(Base):
     kind: Mapped[str] = mapped_column(String(12))  # permits | decisions | courses
     file_name: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = mapped_column(LargeBinary)  # the original file, as uploaded
+    #: the original file, as uploaded (encrypted at rest; emptied when erased)
+    content: Mapped[bytes] = mapped_column(EncryptedBlob())
     file_format: Mapped[str] = mapped_column(String(4))  # csv | xml
     encoding: Mapped[str] = mapped_column(String(20))
     separator: Mapped[str | None] = mapped_column(String(1))
@@ -83,9 +85,10 @@ class ImportClarification(Base):
     team: Mapped[str] = mapped_column(String(40))
     state: Mapped[ClarificationState] = mapped_column(state_type(ClarificationState, 10))
     reason: Mapped[str] = mapped_column(String(40))
-    fields: Mapped[dict[str, Any]] = mapped_column(JSONType)  # names, birth date, Aktenzeichen
+    #: names, birth date, Aktenzeichen (encrypted at rest)
+    fields: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
     message_name: Mapped[str] = mapped_column(String(100))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
     candidates: Mapped[list[str]] = mapped_column(JSONType)  # case ids
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_by: Mapped[str | None] = mapped_column(String(100))

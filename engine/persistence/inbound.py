@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from engine.persistence.crypto import EncryptedJSON
 from engine.persistence.models import Base, state_check, state_type
 from engine.persistence.types import JSONType, UTCDateTime
 from engine.states import InboundState
@@ -29,7 +30,7 @@ class InboundMessage(Base):
     name: Mapped[str] = mapped_column(String(100))
     message_id: Mapped[str | None] = mapped_column(String(200))
     state: Mapped[InboundState] = mapped_column(state_type(InboundState, 10))
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(EncryptedJSON())  # encrypted
     fields: Mapped[list[str]] = mapped_column(JSONType)
     source: Mapped[str] = mapped_column(String(20))  # api | import | hand | cli
     received_by: Mapped[str] = mapped_column(String(100))

@@ -15,13 +15,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from engine.persistence.crypto import EncryptedBlob, EncryptedJSON, EncryptedText
 from engine.persistence.types import JSONType, UTCDateTime
 from engine.states import (
     HandoverState,
@@ -107,10 +107,16 @@ class Case(Base):
     entry: Mapped[str] = mapped_column(String(20))
     stage: Mapped[str] = mapped_column(String(8), index=True)
     benefit_system: Mapped[str | None] = mapped_column(String(10))
-    bamf_aktenzeichen: Mapped[str | None] = mapped_column(String(40), index=True)
-    person: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: encrypted at rest (``engine.persistence.crypto``); found by ``az_index``
+    bamf_aktenzeichen: Mapped[str | None] = mapped_column(EncryptedText())
+    person: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON())
+    #: blind index (keyed hashes) of the Aktenzeichen and the birth date, for lookups
+    az_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    birth_index: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: the person's data was erased (retention period over, or an erasure request)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: how many messages are kept for this case (read on every step: only a case with some
     #: looks at ``inbound_messages``)
     buffered_messages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -145,7 +151,7 @@ class ProcessInstance(Base):
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
     status: Mapped[InstanceStatus] = mapped_column(state_type(InstanceStatus, 12), index=True)
-    state: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[bytes] = mapped_column(EncryptedBlob())  # task data: encrypted at rest
     serializer_version: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,6 +13,7 @@ from engine.errors import InvalidInput, NotFound
 from engine.execution import cases
 from engine.model import CaseHit, CaseInfo, CaseSummary, Page
 from engine.people import access, search
+from engine.people.blind_index import az_is
 from engine.persistence.models import Case
 from engine.services.context import SYSTEM_ACTOR, EngineContext, check_json, storable
 
@@ -65,8 +66,7 @@ class CaseService:
                 stmt = stmt.where(Case.stage == stage)
             if q:
                 like = f"%{q.strip()}%"
-                stmt = stmt.where(Case.case_number.ilike(like)
-                                  | Case.bamf_aktenzeichen.ilike(like))
+                stmt = stmt.where(Case.case_number.ilike(like) | az_is(session, [q]))
             if case_ids is not None:
                 stmt = stmt.where(Case.id.in_(case_ids))
             total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0

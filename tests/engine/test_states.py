@@ -221,7 +221,8 @@ def _check_names(db: Database, table: str) -> set[str]:
     return {c["name"] for c in inspect(db.engine).get_check_constraints(table)}
 
 
-NEWER_THAN_0008 = {"inbound_messages", "login_failures", "web_sessions"}  # 0009 and later
+NEWER_THAN_0008 = {"inbound_messages", "login_failures", "web_sessions", "person_name_tokens",
+                   "person_reads", "erasure_requests", "consent_withdrawals"}  # 0009 and later
 
 
 def _counts(db: Database) -> dict[str, int]:

@@ -104,10 +104,10 @@ def test_case_list_filters_search_and_pages(api: Api, api_engine: Staffel) -> No
     assert "person" not in page["items"][0]  # no personal data in lists
     assert api.get("/api/v1/cases?stage=S3e").get_json()["total"] == 1
     assert api.get("/api/v1/cases?stage=S1").get_json()["total"] == 5
-    found = api.get("/api/v1/cases?q=8000003", as_="cw_soz").get_json()
+    found = api.get("/api/v1/cases?q=8000003-100", as_="cw_soz").get_json()
     assert [c["id"] for c in found["items"]] == [cases[3].id]
     # administrators search by case number only: the Aktenzeichen is a person's data
-    assert api.get("/api/v1/cases?q=8000003").get_json()["total"] == 0
+    assert api.get("/api/v1/cases?q=8000003-100").get_json()["total"] == 0
     number = jc.case_number.lower()
     assert api.get(f"/api/v1/cases?q={number}").get_json()["items"][0]["id"] == jc.id
     assert api.get("/api/v1/cases?q=%25").get_json()["total"] == 0  # no wildcards

@@ -66,7 +66,8 @@ def cases(api_engine: Staffel) -> dict[str, Any]:
     ({"q": "ÖZDEMİR gül"}, ["oezdemir"]),                     # case and accents do not matter
     ({"q": "Mueller Luedenscheidt"}, ["mueller"]),            # hyphen as blank, ü as ue
     ({"q": "joerg"}, ["mueller"]),                            # given name alone
-    ({"q": "7000001"}, ["oezdemir"]),                         # part of the Aktenzeichen
+    ({"q": "7000001-163"}, ["oezdemir"]),                     # the Aktenzeichen (whole)
+    ({"q": "7000001"}, []),                                   # not a part: it is encrypted
     ({"q": "8123456 - 423"}, ["haddad"]),                     # blanks in the Az do not matter
     ({"born": "29.02.1988"}, ["oezdemir"]),                   # German date
     ({"born": "1990-04-12"}, ["haddad"]),                     # ISO date; Omar's case is the JC's

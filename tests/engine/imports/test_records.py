@@ -20,7 +20,6 @@ from engine.imports.records import (
     CaseCandidate,
     case_candidates,
     clarification_info,
-    compact,
     decide_clarification,
     done_lines,
     find_file,
@@ -30,6 +29,7 @@ from engine.imports.records import (
     write_rows,
 )
 from engine.model import CaseInfo
+from engine.people.names import compact
 from engine.persistence.import_rows import ImportClarification
 from engine.states import ClarificationState
 from tests.conftest import PERSON, START
