@@ -75,6 +75,16 @@ from engine.people.names import name_key
 from engine.persistence.crypto import KeyRing, KeysError, key_file_of, read_key_file, write_key_file
 from engine.persistence.readiness import DatabaseState
 from engine.ports import DeliveryError, Notification, Notifier
+from engine.privacy.erasure_model import (
+    DEFAULT_IMPORT_ORIGINAL_DAYS,
+    DEFAULT_RETENTION_DAYS,
+    ErasureCounts,
+    ErasureRequestInfo,
+    RetentionCase,
+    RetentionFile,
+    RetentionPeriods,
+    RetentionReport,
+)
 from engine.privacy.keys import KeyReport, TableKeys
 from engine.services.cases import DEFAULT_PROCESS
 from engine.services.testruns import DEFAULT_OUTCOME, DEFAULT_STEPS, MAIN_PROCESS, MAX_STEPS
@@ -98,8 +108,10 @@ __all__ = [
     "BUCKETS",
     "COURTS",
     "DEFAULT_COURTS",
+    "DEFAULT_IMPORT_ORIGINAL_DAYS",
     "DEFAULT_OUTCOME",
     "DEFAULT_PROCESS",
+    "DEFAULT_RETENTION_DAYS",
     "DEFAULT_RULES",
     "DEFAULT_STEPS",
     "DYNAMIC_LANES",
@@ -134,6 +146,8 @@ __all__ = [
     "DeployResult",
     "DraftInfo",
     "DraftRunResult",
+    "ErasureCounts",
+    "ErasureRequestInfo",
     "FileInfo",
     "FireReport",
     "Forbidden",
@@ -158,6 +172,10 @@ __all__ = [
     "ProcessVersionInfo",
     "Receipt",
     "ReminderReport",
+    "RetentionCase",
+    "RetentionFile",
+    "RetentionPeriods",
+    "RetentionReport",
     "RowInfo",
     "RuleBook",
     "RuleChange",

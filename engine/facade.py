@@ -32,11 +32,13 @@ from engine.people.users import DEFAULT_HASHER, DEFAULT_TOKEN_TTL
 from engine.persistence.crypto import KeyRing, attach, load_keys
 from engine.persistence.db import DEFAULT_BUSY_TIMEOUT, Database, DatabaseState
 from engine.ports import Notifier
+from engine.privacy.erasure_model import RetentionPeriods
 from engine.services.audit import AuditService
 from engine.services.cases import CaseService
 from engine.services.context import EngineContext
 from engine.services.definitions import DefinitionService
 from engine.services.drafts import DraftService
+from engine.services.erasure import ErasureService
 from engine.services.handovers import HandoverService
 from engine.services.imports import ImportService
 from engine.services.keys import KeyService
@@ -70,7 +72,8 @@ class Staffel:
                  token_ttl: timedelta = DEFAULT_TOKEN_TTL,
                  outside_events: OutsideEvents = DEFAULT_OUTSIDE_EVENTS,
                  db_busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
-                 keys: KeyRing | None = None) -> None:
+                 keys: KeyRing | None = None,
+                 retention: RetentionPeriods | None = None) -> None:
         install_spiff_clock()
         install_gateway_timers()
         specs = SpecCache()
@@ -102,6 +105,7 @@ class Staffel:
         self.logins = LoginService(ctx)
         self.imports = ImportService(ctx, self.messages)
         self.audit = AuditService(ctx)
+        self.erasure = ErasureService(ctx, retention)  # retention periods: docs/privacy.md
         self.keys = KeyService(ctx)
 
     def _throwaway(self, start: datetime) -> Staffel:
@@ -115,7 +119,8 @@ class Staffel:
         return SchedulerHooks(
             fire_due=lambda limit: self.timers.fire_due(limit=limit),
             next_due=self.timers.next_due, simulated=lambda: self.context.time.simulated,
-            send_reminders=(lambda: remind().sent) if self.context.notifier else None)
+            send_reminders=(lambda: remind().sent) if self.context.notifier else None,
+            retention=self.erasure.run_scheduled)
 
     @property
     def rulebook(self) -> RuleBook:

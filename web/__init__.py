@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from adapters import notifier_from_config
-from engine import Conflict, Staffel, load_rules
+from engine import Conflict, RetentionPeriods, Staffel, load_rules
 from web.errors import register_error_handlers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +108,9 @@ def _engine_for(config: Mapping[str, Any]) -> Staffel:
         extra["rules"] = load_rules(config["RULES"])
     if config.get("TOKEN_TTL_HOURS"):
         extra["token_ttl"] = timedelta(hours=float(config["TOKEN_TTL_HOURS"]))
+    # STAFFEL_RETENTION_DAYS, STAFFEL_IMPORT_ORIGINAL_DAYS (docs/privacy.md); unset: defaults
+    extra["retention"] = RetentionPeriods.parse(config.get("RETENTION_DAYS"),
+                                                config.get("IMPORT_ORIGINAL_DAYS"))
     return Staffel(config["DATABASE_URL"], clock=config["CLOCK"],
                    notifier=notifier_from_config(config),
                    db_busy_timeout=float(config["DB_BUSY_TIMEOUT"]), **extra)

@@ -130,6 +130,28 @@ def require_person_visible(engine: Staffel, actor: Actor, case_id: str | None = 
         raise NotFound("no such record")
 
 
+# -- erasure (four eyes) -------------------------------------------------------------------------
+def can_request_erasure(engine: Staffel, actor: Actor, case_id: str) -> bool:
+    """An erasure request for a case's person: team leads (supervisors) of a team that has or
+    had work on the case. Not administrators: they decide requests, and the two must be two
+    different people (four eyes)."""
+    return actor.has_role("supervisor") and engine.cases.visible(case_id, actor.teams)
+
+
+def can_decide_erasure(actor: Actor) -> bool:
+    """Approving or rejecting an erasure request, and the list of pending ones: administrators
+    (the engine refuses the requester as approver)."""
+    return is_admin(actor)
+
+
+def require_erasure_requester(engine: Staffel, actor: Actor, case_id: str) -> None:
+    """403 for roles without case access, 404 when the case is absent or not visible, 403
+    when the actor may see it but not request its erasure."""
+    require_case_visible(engine, actor, case_id)
+    require(can_request_erasure(engine, actor, case_id),
+            "only team leads of a team with work on the case request an erasure")
+
+
 # -- handovers -----------------------------------------------------------------------------------
 def can_fetch_handover(actor: Actor, from_team: str, to_team: str) -> bool:
     """The handover package and invitation: members (caseworkers, supervisors) of the sending

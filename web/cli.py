@@ -19,7 +19,7 @@ from engine import (
     Staffel,
     TaskQuery,
 )
-from web import cli_export, cli_keys, cli_rules, cli_users
+from web import cli_export, cli_keys, cli_retention, cli_rules, cli_users
 from web.cli_common import (
     BPMN_DIR,
     database_url_option,
@@ -363,5 +363,6 @@ def user_list(database_url: str) -> None:
 cli_users.register(user_group)
 cli_export.register(main)
 cli_rules.register(main)
+cli_retention.register(main)
 cli_keys.register(main)
 main.add_command(import_command)

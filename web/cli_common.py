@@ -22,6 +22,7 @@ from engine import (
     InvalidInput,
     NotFound,
     Notifier,
+    RetentionPeriods,
     Staffel,
     StaffelError,
     load_rules,
@@ -46,14 +47,18 @@ def prepare_database(database_url: str) -> None:
 
 
 def open_engine(database_url: str, clock: str = "auto",
-                notifier: Notifier | None = None, rules_file: Path | None = None) -> Staffel:
+                notifier: Notifier | None = None, rules_file: Path | None = None,
+                retention: RetentionPeriods | None = None) -> Staffel:
     """Open the engine on a database (migrated), creating the SQLite directory if needed,
     with the legal settings file ``rules_file`` or ``STAFFEL_RULES`` (every command that
     moves a case computes its dates with the same rules as the web app)."""
     prepare_database(database_url)
     named = rules_file or os.environ.get("STAFFEL_RULES") or None
     rules = load_rules(named) if named else DEFAULT_RULES
-    engine = Staffel(database_url, clock=clock, notifier=notifier, rules=rules)
+    retention = retention or RetentionPeriods.parse(  # docs/privacy.md
+        os.environ.get("STAFFEL_RETENTION_DAYS"), os.environ.get("STAFFEL_IMPORT_ORIGINAL_DAYS"))
+    engine = Staffel(database_url, clock=clock, notifier=notifier, rules=rules,
+                     retention=retention)
     engine.init_db()
     return engine
 

@@ -5,7 +5,9 @@ sweep), and a short ``interval`` sweep as a safety net for timers created by oth
 Any number of schedulers may run against one database (each in its own process, each with its
 own in-memory job store): the timer rows and their claims make sure a timer fires once.
 A third job, when a reminder sender is given, sends the overdue reminders every minute (its
-claims make them go out once).
+claims make them go out once). A fourth job, when a retention runner is given, runs the
+retention and erasure once a day (``RETENTION_SECONDS``; each case is erased in its own
+transaction and skipped when erased already, so several schedulers do no harm).
 
 Everything it calls is handed in (:class:`SchedulerHooks`), so this module knows nothing of the
 façade that starts it.
@@ -26,6 +28,7 @@ from engine.model import FireReport
 log = logging.getLogger("staffel.scheduler")
 SWEEP_SECONDS = 1.0
 REMIND_SECONDS = 60.0
+RETENTION_SECONDS = 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -38,16 +41,19 @@ class SchedulerHooks:
     # an 'auto' clock knows its mode only once it has read the database)
     simulated: Callable[[], bool]
     send_reminders: Callable[[], int] | None = None  # None: this process sends none
+    retention: Callable[[], int] | None = None  # the daily retention run (cases erased)
 
 
 class TimerScheduler:
     """Fires due timers of one engine from a background thread."""
 
     def __init__(self, hooks: SchedulerHooks, sweep_seconds: float = SWEEP_SECONDS,
-                 remind_seconds: float = REMIND_SECONDS) -> None:
+                 remind_seconds: float = REMIND_SECONDS,
+                 retention_seconds: float = RETENTION_SECONDS) -> None:
         self.hooks = hooks
         self.sweep_seconds = sweep_seconds
         self.remind_seconds = remind_seconds
+        self.retention_seconds = retention_seconds
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._lock = threading.Lock()
 
@@ -58,6 +64,9 @@ class TimerScheduler:
         if self.hooks.send_reminders is not None:
             self._scheduler.add_job(self.remind, "interval", seconds=self.remind_seconds,
                                     id="reminders", max_instances=1, coalesce=True)
+        if self.hooks.retention is not None:
+            self._scheduler.add_job(self.retain, "interval", seconds=self.retention_seconds,
+                                    id="retention", max_instances=1, coalesce=True)
         self._scheduler.start()
         self.plan_next()
 
@@ -86,6 +95,14 @@ class TimerScheduler:
             return self.hooks.send_reminders() if self.hooks.send_reminders else 0
         except Exception:  # logged; the next interval tries again
             log.exception("reminder sweep failed; retrying at the next one")
+            return 0
+
+    def retain(self) -> int:
+        """Run the retention (erase what its periods make due); how many cases it erased."""
+        try:
+            return self.hooks.retention() if self.hooks.retention else 0
+        except Exception:  # logged; tomorrow's run tries again
+            log.exception("retention run failed; retrying at the next one")
             return 0
 
     def plan_next(self) -> None:

@@ -18,6 +18,7 @@ from adapters.imports import Importer
 from engine import Staffel
 from tests.conftest import DATA, PERSON
 from tests.web.conftest import NEW_CASE, Api, assert_error, snapshot, start_basic, start_waiting
+from tests.web.test_erasure_api import ended_case
 from tests.web.test_pages_imports import decisions
 
 ACTORS = {
@@ -100,6 +101,12 @@ ENDPOINTS = {
     "POST /clarifications/{clarification_id}/discard": Endpoint(
         "POST", "/api/v1/clarifications/{clarification}/discard", {"reason": "unbekannt"}),
     "GET /supervisor/waits": Endpoint("GET", "/api/v1/supervisor/waits?team=sozialamt"),
+    # erasure (issue 14): team leads ask, administrators decide; {ended}: a completed case
+    "POST /cases/{id}/erasure-requests": Endpoint(
+        "POST", "/api/v1/cases/{ended}/erasure-requests", {"reason": "Antrag der Person"}),
+    "GET /erasure-requests": Endpoint("GET", "/api/v1/erasure-requests"),
+    "POST /erasure-requests/{request_id}/decision": Endpoint(
+        "POST", "/api/v1/erasure-requests/{erasure_request}/decision", {"approve": False}),
 }
 
 # endpoint -> expected status per actor, in the order of ACTORS:
@@ -157,6 +164,11 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /clarifications/{clarification_id}/discard":
                                  (404, 404, 200, 404, 404, 404, 404, 404, 401),
     "GET /supervisor/waits":     (403, 403, 403, 403, 200, 403, 403, 200, 401),
+    "POST /cases/{id}/erasure-requests":
+                                 (403, 404, 404, 403, 201, 404, 403, 403, 401),
+    "GET /erasure-requests":     (403, 403, 403, 403, 403, 403, 403, 200, 401),
+    "POST /erasure-requests/{request_id}/decision":
+                                 (403, 403, 403, 403, 403, 403, 403, 200, 401),
 }
 CELLS = [(endpoint, actor, MATRIX[endpoint][i])
          for endpoint in ENDPOINTS for i, actor in enumerate(ACTORS)]
@@ -198,6 +210,11 @@ def test_authorization_matrix(api: Api, api_engine: Staffel, endpoint: str, acto
         ids["file"] = str(result.file_id)
         ids["clarification"] = str(api_engine.imports.clarifications().items[0].id)
         ids["waiting_number"] = waiting.case_number
+    if "{ended}" in ENDPOINTS[endpoint].path or "{erasure_request}" in ENDPOINTS[endpoint].path:
+        ids["ended"] = ended_case(api_engine, "1000000-004")
+    if "{erasure_request}" in ENDPOINTS[endpoint].path:
+        ids["erasure_request"] = str(api_engine.erasure.request(
+            ids["ended"], "Antrag der Person", actor="sup_soz").id)
     ep = ENDPOINTS[endpoint]
     user = ACTORS[actor]
     before = snapshot(api_engine)

@@ -48,6 +48,7 @@ def init_api(app: Flask) -> StaffelApi:
         cases,
         definitions,
         docs,
+        erasure,
         imports,
         misc,
         outbound,
@@ -62,7 +63,7 @@ def init_api(app: Flask) -> StaffelApi:
     api = StaffelApi(app)
     csrf = app.extensions.get("staffel_csrf")
     for module in (tokens, cases, tasks, misc, supervisor, definitions, outbound, testrun,
-                   imports):
+                   imports, erasure):
         api.register_blueprint(module.blp)
         if csrf is not None:
             csrf.exempt(module.blp)  # bearer tokens only: no cookies, so no CSRF

@@ -13,6 +13,8 @@ Routes (blueprint ``pages`` unless noted):
   ``GET /dashboard/statistics.csv``
 * ``GET|POST /imports``, ``GET /imports/<id>`` (+ ``/original``, ``/report.csv|json``),
   ``GET /imports/clarifications``, ``POST /imports/clarifications/<id>/resolve|discard``
+* ``GET|POST /cases/<id>/erasure`` (erasure request), ``GET /admin/erasure``,
+  ``POST /admin/erasure/<id>/approve|reject`` (four eyes; :mod:`web.pages.erasure`)
 * ``GET /static/vendor/<path>`` (blueprint ``vendor``; allow-listed ``node_modules`` files)
 """
 
@@ -51,6 +53,7 @@ def register_pages(app: Flask) -> None:
         decisions,
         editor,
         editor_testrun,
+        erasure,
         handover,
         imports,
         imports_clarify,
