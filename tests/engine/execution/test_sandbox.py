@@ -16,6 +16,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import ScriptError
 from engine.execution.sandbox import (
+    CLOCKS,
     Sandbox,
     SandboxScriptEngine,
     ScriptTimeout,
@@ -574,3 +575,34 @@ def test_environment_level_calls_raise_script_error_directly() -> None:
     with pytest.raises(ScriptError, match=re.escape(
             'expression rejected: Line 1: "__class__" is an invalid attribute name')):
         engine.environment.evaluate("x.__class__", {"x": 1})
+
+
+class LeapingWall:
+    """A wall clock that jumps ``step`` seconds at every reading: the thread waits for the
+    interpreter between its steps (other requests hold the GIL) without using CPU."""
+
+    def __init__(self, step: float) -> None:
+        self.now, self.step = time.monotonic(), step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_waiting_for_the_interpreter_does_not_use_the_budget(
+        sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    # each clock reading (about nine per loop step) as if the thread had waited 3 ms: about
+    # 2.7 s of wall time for 100 steps, 5 x the limit, but hardly any CPU time
+    wall = LeapingWall(0.003)
+    monkeypatch.setattr(CLOCKS, "wall", wall)
+    data: dict[str, Any] = {}
+    start = wall.now
+    sandbox.execute("total = 0\nfor i in range(100):\n    total += i", data)
+    assert data["total"] == sum(range(100)) and wall.now - start > 2 * 0.5
+
+
+def test_wall_time_still_bounds_a_script_that_never_gets_the_interpreter(
+        sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(CLOCKS, "wall", LeapingWall(0.01))  # 10 ms of waiting per step
+    with pytest.raises(ScriptTimeout, match="time limit"):
+        sandbox.execute("for i in range(10000):\n    pass", {})
