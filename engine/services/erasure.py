@@ -117,9 +117,11 @@ class ErasureService:
             requests.require_pending(row)
             requests.require_other_person(row, actor)
             counts = None
-            if approve:
-                case = erasure.require_erasable(uow.session, row.case_id)
+            case = (erasure.require_erasable(uow.session, row.case_id) if approve
+                    else uow.session.get(Case, row.case_id))
+            if case is not None:  # the note outlives the person's data too
                 requests.check_names_no_one(text, case, "note")
+            if approve and case is not None:
                 counts = erasure.erase_case(uow, case, why="request")
             row.state = requests.APPROVED if approve else requests.REJECTED
             row.decided_by, row.decided_at, row.decision_note = actor, uow.now, text

@@ -44,6 +44,7 @@ def test_a_team_lead_requests_and_an_administrator_approves(
     login(lead, "sup_soz")
     erased = lead.get(f"/cases/{case_id}", headers=HTML)
     assert erased.status_code == 200 and "Haddad" not in text(erased)
+    assert 'id="erased-note"' in text(erased) and 'id="erasure-link"' not in text(erased)
     assert "gelöscht am" in text(lead.get(f"/cases/{case_id}/erasure", headers=HTML))
 
 

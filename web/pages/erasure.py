@@ -29,6 +29,12 @@ def may_request_erasure(case_id: str) -> bool:
     return authz.can_request_erasure(engine(), actor, case_id)
 
 
+@bp.app_template_global("case_erased_at")
+def case_erased_at(case_id: str) -> object:
+    """For the case page: when the person's data of the case was erased (None: not)."""
+    return engine().erasure.erased_at(case_id)
+
+
 def _requester(case_id: str) -> str:
     """The signed-in requester's name (404 when the case is not visible, 403 for the role)."""
     actor = page_actor()

@@ -135,6 +135,8 @@ def test_four_eyes_and_bad_inputs_change_nothing(eng: Staffel) -> None:
         eng.erasure.decide(req.id, True, actor="sup_jc")
     with pytest.raises(InvalidInput):
         eng.erasure.decide(req.id, True, actor="admin", note="n" * 501)
+    with pytest.raises(InvalidInput, match="must not name the person"):
+        eng.erasure.decide(req.id, False, actor="admin", note="Zubeida fragt nach")
     assert snapshot(eng) == before and eng.cases.get(case_id).person
     assert [p.id for p in eng.erasure.pending()] == [req.id]
     rejected = eng.erasure.decide(req.id, False, actor="admin", note="keine Grundlage")
