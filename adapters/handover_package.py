@@ -15,7 +15,9 @@ Three filters decide whether a field is in the package, in this order:
    ``consent_recipients``, ``consent_date``, ``consent_purpose`` of the registration form)
    as it stood when the handover was proposed, which the handover row also records
    (``consent``). No recorded consent → those fields are left out (``no_consent``), and a
-   package with nothing left says why it is not shared.
+   package with nothing left says why it is not shared. A consent the person **withdrew**
+   (``HandoverRecord.consent_withdrawn_on``) covers nothing in a package generated on or after
+   the withdrawal day (Europe/Berlin): those fields are left out as ``consent_withdrawn``.
 
 A field without a value in Staffel is listed as ``not_recorded`` (e.g. the household: Staffel
 keeps no household data yet). The package names its legal basis and lists every left-out
@@ -26,10 +28,10 @@ records the **names** of the shared fields (:meth:`HandoverPackage.field_names`)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from engine import HandoverRecord
+from engine import BERLIN, HandoverRecord
 
 #: Data categories of the proposal form, in the order the package lists them.
 CATEGORIES: tuple[str, ...] = ("identity", "residence_status", "benefits", "deadlines",
@@ -130,6 +132,8 @@ class ConsentState:
     date: str | None = None
     purpose: str | None = None
     recipients: tuple[str, ...] = ()
+    #: ISO day the person withdrew the consent (None: not withdrawn when the package was made)
+    withdrawn_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,7 +180,8 @@ class HandoverPackage:
             "legal_basis": self.rule.legal_basis,
             "recorded_legal_basis": h.legal_basis,
             "consent": {"required": self.consent.required, "recorded": self.consent.recorded,
-                        "date": self.consent.date, "purpose": self.consent.purpose},
+                        "date": self.consent.date, "purpose": self.consent.purpose,
+                        "withdrawn_on": self.consent.withdrawn_on},
             "shared": self.shared,
             "reason": self.reason,
             "fields": self.field_names(),
@@ -186,12 +191,19 @@ class HandoverPackage:
         }
 
 
-def recorded_consent(record: HandoverRecord, rule: ShareRule) -> ConsentState:
+def recorded_consent(record: HandoverRecord, rule: ShareRule,
+                     today: date | None = None) -> ConsentState:
     """Whether the case's recorded consent covers the receiving team of this handover.
 
-    The handover row's ``consent`` (decided when it was proposed) wins when it says no; else the
-    registration's consent in the process data must name the receiving team as recipient.
+    A withdrawal (``record.consent_withdrawn_on``) on or before ``today`` (the day the package
+    is generated; None: any recorded withdrawal counts) covers nothing. Else the handover row's
+    ``consent`` (decided when it was proposed) wins when it says no; else the registration's
+    consent in the process data must name the receiving team as recipient.
     """
+    withdrawn = record.consent_withdrawn_on
+    if withdrawn is not None and (today is None or withdrawn <= today):
+        return ConsentState(required=rule.consent_required, recorded=False,
+                            withdrawn_on=withdrawn.isoformat())
     data, to_team = record.process_data, record.handover.to_team
     recipients = data.get("consent_recipients")
     names = tuple(str(x) for x in recipients) if isinstance(recipients, list) else ()
@@ -230,7 +242,8 @@ def field_value(record: HandoverRecord, source: str) -> Any:
 def build_package(record: HandoverRecord, now: datetime) -> HandoverPackage:
     """Filter the case data of a handover into its package (see the module doc)."""
     rule = rule_for(record.handover.from_team, record.handover.to_team)
-    consent = recorded_consent(record, rule)
+    consent = recorded_consent(record, rule, now.astimezone(BERLIN).date())
+    refused = "consent_withdrawn" if consent.withdrawn_on else "no_consent"
     selected = set(record.handover.shared_fields)
     data: dict[str, dict[str, Any]] = {category: {} for category in CATEGORIES}
     withheld: list[tuple[str, str]] = []
@@ -244,7 +257,7 @@ def build_package(record: HandoverRecord, now: datetime) -> HandoverPackage:
             else:
                 data[category][name] = value
         elif name in rule.with_consent:
-            withheld.append((name, "no_consent"))
+            withheld.append((name, refused))
         else:
             withheld.append((name, "no_legal_basis"))
     reason = None
@@ -252,7 +265,7 @@ def build_package(record: HandoverRecord, now: datetime) -> HandoverPackage:
         if rule is NO_RULE:
             reason = "no_legal_basis"
         elif rule.consent_required and not consent.recorded:
-            reason = "no_consent"
+            reason = refused
         elif not selected & set(CATEGORIES):
             reason = "nothing_selected"
         else:

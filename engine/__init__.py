@@ -75,6 +75,8 @@ from engine.people.names import name_key
 from engine.persistence.crypto import KeyRing, KeysError, key_file_of, read_key_file, write_key_file
 from engine.persistence.readiness import DatabaseState
 from engine.ports import DeliveryError, Notification, Notifier
+from engine.privacy.access_report import AccessReport, Recipient, RetentionInfo
+from engine.privacy.consent import ConsentInfo
 from engine.privacy.erasure_model import (
     DEFAULT_IMPORT_ORIGINAL_DAYS,
     DEFAULT_RETENTION_DAYS,
@@ -86,6 +88,7 @@ from engine.privacy.erasure_model import (
     RetentionReport,
 )
 from engine.privacy.keys import KeyReport, TableKeys
+from engine.privacy.reads import PersonReadInfo, ReadTarget
 from engine.services.cases import DEFAULT_PROCESS
 from engine.services.testruns import DEFAULT_OUTCOME, DEFAULT_STEPS, MAIN_PROCESS, MAX_STEPS
 from engine.supervision.dashboard import berlin_day
@@ -126,6 +129,7 @@ __all__ = [
     "TEAMS",
     "TEAM_KEYS",
     "WAIT_BUCKETS",
+    "AccessReport",
     "AuditEntry",
     "AuditVerification",
     "CaseCandidate",
@@ -136,6 +140,7 @@ __all__ = [
     "ClarificationInfo",
     "Clock",
     "Conflict",
+    "ConsentInfo",
     "Court",
     "DashboardSummary",
     "DatabaseState",
@@ -167,13 +172,17 @@ __all__ = [
     "OverdueTask",
     "Page",
     "PendingElement",
+    "PersonReadInfo",
     "Problem",
     "ProcessOutline",
     "ProcessVersionInfo",
+    "ReadTarget",
     "Receipt",
+    "Recipient",
     "ReminderReport",
     "RetentionCase",
     "RetentionFile",
+    "RetentionInfo",
     "RetentionPeriods",
     "RetentionReport",
     "RowInfo",

@@ -46,6 +46,7 @@ from engine.services.logins import LoginService
 from engine.services.messages import MessageService
 from engine.services.migrations import MigrationService
 from engine.services.people import PeopleService
+from engine.services.personal_data import PersonalDataService
 from engine.services.recompute import RecomputeService
 from engine.services.supervision import SupervisionService
 from engine.services.tasks import TaskService
@@ -106,6 +107,7 @@ class Staffel:
         self.imports = ImportService(ctx, self.messages)
         self.audit = AuditService(ctx)
         self.erasure = ErasureService(ctx, retention)  # retention periods: docs/privacy.md
+        self.personal_data = PersonalDataService(ctx, self.erasure.periods.case_days)
         self.keys = KeyService(ctx)
 
     def _throwaway(self, start: datetime) -> Staffel:

@@ -27,7 +27,7 @@ from adapters.handover_package import CATEGORIES, HandoverPackage, build_package
 from adapters.ical import DEFAULT_MINUTES, invitation, to_ics
 from adapters.statistics_export import check_min_count, statistics_csv
 from engine import InvalidInput, NotFound, Staffel, check_weeks
-from web import authz
+from web import authz, personal_data
 from web.auth import Actor
 
 log = logging.getLogger("staffel.outbound")
@@ -35,8 +35,10 @@ FORMATS = ("json", "html")
 NO_STORE = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def handover_package(eng: Staffel, actor: Actor, handover_id: str, fmt: str) -> HandoverPackage:
-    """Check access, build the package and record in the audit trail what goes to whom."""
+def handover_package(eng: Staffel, actor: Actor, handover_id: str, fmt: str,
+                     channel: str = personal_data.API) -> HandoverPackage:
+    """Check access, build the package, record in the audit trail what goes to whom and
+    log the read (``handover:<id>``; a read that cannot be logged is not served)."""
     if fmt not in FORMATS:
         raise InvalidInput("format must be json or html",
                            [{"field": "format", "message": "must be json or html"}])
@@ -45,6 +47,7 @@ def handover_package(eng: Staffel, actor: Actor, handover_id: str, fmt: str) -> 
     package = build_package(record, eng.clock.now())
     names = package.field_names()
     eng.handovers.record_shared(record.id, names, package.rule.legal_basis, fmt, actor.username)
+    personal_data.log_read(eng, actor, record.case_id, f"handover:{record.id}", channel)
     log.info("handover %s: package (%s) fetched by %s, %d field(s)", record.id, fmt,
              actor.username, len(names))
     return package
@@ -91,6 +94,7 @@ def reason_label(reason: str | None) -> str:
     names = {"not_selected": _("not chosen by the sending team"),
              "no_legal_basis": _("not covered by the legal basis"),
              "no_consent": _("no recorded consent for this recipient"),
+             "consent_withdrawn": _("consent withdrawn"),
              "not_recorded": _("not recorded in Staffel"),
              "nothing_selected": _("the sending team chose no data"),
              "nothing_recorded": _("none of the chosen data is recorded")}
@@ -135,8 +139,10 @@ def _config_emails() -> dict[str, str]:
         return {}
 
 
-def appointment_response(eng: Staffel, actor: Actor, handover_id: str) -> Response:
-    """The ``.ics`` invitation of a handover's joint appointment (404 when none is recorded)."""
+def appointment_response(eng: Staffel, actor: Actor, handover_id: str,
+                         channel: str = personal_data.API) -> Response:
+    """The ``.ics`` invitation of a handover's joint appointment (404 when none is recorded;
+    the invitation is logged as a read of ``handover:<id>``)."""
     authz.authorize_handover(eng, actor, handover_id)
     record = eng.handovers.record(handover_id)
     config = current_app.config
@@ -149,6 +155,7 @@ def appointment_response(eng: Staffel, actor: Actor, handover_id: str) -> Respon
             case_url=url_for("pages.case", case_id=record.case_id, _external=True))
     except ValueError as exc:
         raise NotFound("the handover has no joint appointment") from exc
+    personal_data.log_read(eng, actor, record.case_id, f"handover:{record.id}", channel)
     name = re.sub(r"[^A-Za-z0-9._-]", "_",
                   f"uebergabe-{record.case_number}-{record.handover.key}.ics")
     return Response(to_ics(invite), mimetype="text/calendar",

@@ -18,11 +18,11 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
@@ -41,6 +41,7 @@ from engine.persistence.models import (
     User,
     UserTeam,
 )
+from engine.persistence.privacy_models import ConsentWithdrawal
 from engine.states import HandoverState, HumanTaskState
 
 HANDOVER_PROCESS = "warm_handover"
@@ -84,6 +85,9 @@ class HandoverRecord:
     emails: dict[str, str] = field(default_factory=dict)
     #: active users with an e-mail address of the sending and the receiving team
     contacts: dict[str, list[TeamContact]] = field(default_factory=dict)
+    #: the day the person withdrew the consent (None: not withdrawn); packages generated on
+    #: or after it leave out what the consent covered
+    consent_withdrawn_on: date | None = None
 
     def appointment(self) -> datetime | None:
         """The joint appointment: the handover row's, else the proposal form's (aware)."""
@@ -196,7 +200,9 @@ def handover_record(session: Session, specs: SpecCache, script_engine: Any,
         deadlines=deadlines, handover=handover_info(row), process_data=data,
         ack_assignee=assignee, proposals=max(1, proposals),
         emails=_emails(session, [row.proposed_by, row.acknowledged_by or "", assignee or ""]),
-        contacts=team_contacts(session, [row.from_team, row.to_team]))
+        contacts=team_contacts(session, [row.from_team, row.to_team]),
+        consent_withdrawn_on=session.scalar(select(func.min(ConsentWithdrawal.withdrawn_on))
+                                            .where(ConsentWithdrawal.case_id == case.id)))
 
 
 def record_shared(uow: UnitOfWork, row: Handover, fields: Sequence[str], legal_basis: str,

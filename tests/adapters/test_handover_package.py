@@ -58,7 +58,7 @@ def test_social_benefit_bodies_get_the_chosen_data_on_section_69(eng: Staffel) -
     # the registration's consent names course providers and advice centres, not the Jobcenter:
     # not needed here, and not counted as recorded for this recipient
     assert body["consent"] == {"required": False, "recorded": False, "date": None,
-                               "purpose": None}
+                               "purpose": None, "withdrawn_on": None}
     assert body["data"]["identity"] == {
         "family_name": "Haddad", "given_name": "Rana", "birth_date": "1990-04-12",
         "nationality": "SY", "languages": ["ar"], "interpreter_needed": True}
@@ -123,7 +123,7 @@ def test_no_recorded_consent_no_package(eng: Staffel, registration: dict[str, An
     assert body["shared"] is False and body["reason"] == "no_consent"
     assert body["data"] == {} and body["fields"] == []
     assert body["consent"] == {"required": True, "recorded": False, "date": None,
-                               "purpose": None}
+                               "purpose": None, "withdrawn_on": None}
     assert "Haddad" not in json.dumps(body)
 
 

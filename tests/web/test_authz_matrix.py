@@ -47,6 +47,11 @@ ENDPOINTS = {
     "POST /cases": Endpoint("POST", "/api/v1/cases", NEW_CASE),
     "GET /cases/{id}": Endpoint("GET", "/api/v1/cases/{open}"),
     "GET /cases/{id}/audit": Endpoint("GET", "/api/v1/cases/{open}/audit"),
+    # personal-data duties (issue 14): the read log, the access report, consent withdrawal
+    "GET /cases/{id}/reads": Endpoint("GET", "/api/v1/cases/{open}/reads"),
+    "GET /cases/{id}/access-report": Endpoint("GET", "/api/v1/cases/{open}/access-report"),
+    "POST /cases/{id}/consent-withdrawal": Endpoint(
+        "POST", "/api/v1/cases/{open}/consent-withdrawal", {}),
     "GET /tasks": Endpoint("GET", "/api/v1/tasks"),
     "GET /tasks/{id}": Endpoint("GET", "/api/v1/tasks/{task}"),
     "POST /tasks/{id}/claim": Endpoint("POST", "/api/v1/tasks/{task}/claim"),
@@ -116,6 +121,12 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /cases":               (403, 403, 201, 403, 201, 201, 403, 201, 401),
     "GET /cases/{id}":           (200, 404, 404, 200, 200, 404, 403, 200, 401),
     "GET /cases/{id}/audit":     (200, 404, 404, 200, 200, 404, 403, 200, 401),
+    # a person's data: teams with work on the case, never admins; the read log: supervisors
+    "GET /cases/{id}/reads":     (403, 404, 404, 403, 200, 404, 403, 404, 401),
+    "GET /cases/{id}/access-report":
+                                 (200, 404, 404, 200, 200, 404, 403, 404, 401),
+    "POST /cases/{id}/consent-withdrawal":
+                                 (201, 404, 404, 201, 201, 404, 403, 404, 401),
     "GET /tasks":                (200, 200, 200, 200, 200, 200, 403, 200, 401),
     "GET /tasks/{id}":           (200, 404, 404, 200, 200, 404, 403, 200, 401),
     "POST /tasks/{id}/claim":    (200, 404, 404, 200, 200, 404, 403, 403, 401),

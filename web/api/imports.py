@@ -29,7 +29,7 @@ from adapters.imports import KINDS, Importer
 from adapters.imports.model import MAX_IMPORT_BYTES
 from adapters.imports.report import csv_bytes
 from engine import InvalidInput, NotFound, Page
-from web import authz
+from web import authz, personal_data
 from web.api.common import actor, engine, errors, protect
 from web.api.import_schemas import (
     UPLOAD_DOC,
@@ -169,6 +169,7 @@ def list_clarifications(state: str, page: int, per_page: int) -> dict[str, Any]:
     first)."""
     authz.require_person_visible(engine(), actor())  # the lines name persons
     found: Page[Any] = engine().imports.clarifications(state, page, per_page)
+    personal_data.log_clarification_reads(engine(), actor(), found.items, personal_data.API)
     return {"items": [clarification_body(c) for c in found.items], "total": found.total,
             "page": found.page, "per_page": found.per_page}
 
@@ -179,8 +180,13 @@ def list_clarifications(state: str, page: int, per_page: int) -> dict[str, Any]:
 def get_clarification(clarification_id: int) -> dict[str, Any]:
     """One clarification with the line's fields, message and candidate cases."""
     authz.require_person_visible(engine(), actor())  # the lines name persons
-    return clarification_body(engine().imports.clarification(
-        _known(clarification_id, "clarification")))
+    return _shown(engine().imports.clarification(_known(clarification_id, "clarification")))
+
+
+def _shown(item: Any) -> dict[str, Any]:
+    """The body of a clarification, after logging that the caller reads it."""
+    personal_data.log_clarification_reads(engine(), actor(), [item], personal_data.API)
+    return clarification_body(item)
 
 
 @blp.post("/clarifications/<int:clarification_id>/resolve")
@@ -203,7 +209,7 @@ def resolve_clarification(body: dict[str, Any], clarification_id: int) -> dict[s
                                        body.get("alternative"))
     log.info("clarification %d resolved by %s to case %s: %s", clarification_id,
              who.username, receipt.case.case_number, receipt.outcome)
-    return clarification_body(engine().imports.clarification(clarification_id))
+    return _shown(engine().imports.clarification(clarification_id))
 
 
 @blp.post("/clarifications/<int:clarification_id>/discard")
@@ -218,4 +224,4 @@ def discard_clarification(body: dict[str, Any], clarification_id: int) -> dict[s
     engine().imports.discard(_known(clarification_id, "clarification"), body["reason"],
                              who.username)
     log.info("clarification %d discarded by %s", clarification_id, who.username)
-    return clarification_body(engine().imports.clarification(clarification_id))
+    return _shown(engine().imports.clarification(clarification_id))

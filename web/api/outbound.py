@@ -79,6 +79,8 @@ class ConsentSchema(ma.Schema):
     recorded = fields.Boolean(required=True)
     date = fields.String(required=True, allow_none=True)
     purpose = fields.String(required=True, allow_none=True)
+    withdrawn_on = fields.String(required=True, allow_none=True, metadata={
+        "description": "the day the person withdrew the consent (ISO date), else null"})
 
 
 class WithheldSchema(ma.Schema):
@@ -86,7 +88,7 @@ class WithheldSchema(ma.Schema):
 
     field = fields.String(required=True)
     reason = fields.String(required=True, metadata={"enum": [
-        "not_selected", "no_legal_basis", "no_consent", "not_recorded"]})
+        "not_selected", "no_legal_basis", "no_consent", "consent_withdrawn", "not_recorded"]})
 
 
 class PackageSchema(ma.Schema):
@@ -99,7 +101,8 @@ class PackageSchema(ma.Schema):
     consent = fields.Nested(ConsentSchema, required=True)
     shared = fields.Boolean(required=True)
     reason = fields.String(required=True, allow_none=True, metadata={
-        "description": "why nothing is shared (no_legal_basis, no_consent, ...)"})
+        "description": "why nothing is shared (no_legal_basis, no_consent, consent_withdrawn, "
+                       "...)"})
     fields_ = fields.List(fields.String(), required=True, data_key="fields", attribute="fields")
     data = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True,
                        metadata={"description": "category -> field -> value"})

@@ -12,7 +12,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from engine import Page, TaskInfo
-from web import authz
+from web import authz, personal_data
 from web.api.common import actor, engine, errors, protect
 from web.api.schemas import (
     AssignSchema,
@@ -54,6 +54,9 @@ def get_task(task_id: str) -> dict[str, Any]:
     info, form, data = engine().tasks.get(task_id)
     if not authz.may_see_person(engine(), who, info.case_id):
         data = {}  # administrators: the form, not the person's data in it
+    else:
+        personal_data.log_read(engine(), who, info.case_id, f"task:{info.id}",
+                               personal_data.API)
     return {**asdict(info), "form": form, "data": data}
 
 
@@ -84,8 +87,9 @@ def unclaim(task_id: str) -> TaskInfo:
 def complete(task_id: str, data: dict[str, Any]) -> TaskInfo:
     """Complete a task with its form data; 422 names every invalid field, 409 if done."""
     who = actor()
-    authz.authorize_task(engine(), who, task_id, "complete")
-    done = engine().tasks.complete(task_id, data, who.username)
+    task = authz.authorize_task(engine(), who, task_id, "complete")
+    done = engine().tasks.complete(task_id, data, who.username,
+                                   over_holder=authz.can_assign(who, task))
     log.info("task %s of case %s completed by %s", task_id, done.case_number, who.username)
     return done
 

@@ -20,8 +20,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
-from engine import COURTS, LANDS, CaseHit, Forbidden
-from web import authz
+from engine import COURTS, LANDS, CaseHit, Forbidden, ReadTarget
+from web import authz, personal_data
 from web.auth import Actor, page_login_required
 from web.forms_render import LIST_SEPARATORS, Field
 from web.pages.common import bp, engine, page_actor
@@ -61,6 +61,10 @@ def case_list() -> ResponseReturnValue:
     results = engine().cases.search(teams=teams, text=text or None, birth_date=born,
                                     stage=stage or None, by_person=by_person,
                                     page=page_arg(), per_page=PER_PAGE)
+    shown = [ReadTarget(hit.case.id, "case_list") for hit in results.items
+             if hit.family_name is not None or hit.birth_date is not None]
+    eng = engine()  # the names in the list are reads too: one INSERT for the page
+    eng.personal_data.record_reads(shown, personal_data.PAGE, actor.username)
     return render_template(
         "pages/cases.html", results=results, q=text, born=born_text, stage=stage,
         born_error=bool(born_text) and born is None, by_person=by_person,
@@ -201,7 +205,10 @@ def case_create() -> ResponseReturnValue:
     az = body.get("bamf_aktenzeichen")
     if request.form.get("confirm_duplicate") != "yes":
         duplicates = eng.cases.duplicates(person, az, teams=authz.visible_teams(actor))
-        if duplicates:
+        if duplicates:  # the names of the possible duplicates are reads too
+            eng.personal_data.record_reads(
+                [ReadTarget(hit.case.id, "case_list") for hit in duplicates
+                 if hit.family_name is not None], personal_data.PAGE, actor.username)
             return _form(values, duplicates=duplicates, status=409)
     case = eng.cases.start(person, body["land"], body["entry"], az,
                            process_key=current_app.config["CASE_PROCESS"],

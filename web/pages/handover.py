@@ -27,7 +27,7 @@ from web.pages.common import bp, engine, error_page, page_actor
 def handover_package(handover_id: str) -> ResponseReturnValue:
     """The printable package of a handover (404 unless my team sends or receives it)."""
     eng = engine()
-    package = outbound.handover_package(eng, page_actor(), handover_id, "html")
+    package = outbound.handover_package(eng, page_actor(), handover_id, "html", "page")
     back = url_for("pages.case", case_id=package.record.case_id, _anchor="handovers")
     return outbound.html_response(outbound.package_html(package, back_url=back))
 
@@ -36,7 +36,7 @@ def handover_package(handover_id: str) -> ResponseReturnValue:
 @page_login_required
 def handover_appointment(handover_id: str) -> ResponseReturnValue:
     """The joint appointment of a handover as an ``.ics`` download."""
-    return outbound.appointment_response(engine(), page_actor(), handover_id)
+    return outbound.appointment_response(engine(), page_actor(), handover_id, "page")
 
 
 def _whole_number(name: str, default: int) -> int:

@@ -26,7 +26,7 @@ from adapters.imports import KINDS, Importer, ImportRejected
 from adapters.imports.model import MAX_IMPORT_BYTES
 from adapters.imports.report import csv_bytes, full_json
 from engine import NotFound
-from web import authz
+from web import authz, personal_data
 from web.auth import page_login_required, session_actor
 from web.pages.common import bp, engine
 from web.pages.imports_access import PER_PAGE, allowed, allowed_with_people, page_arg
@@ -167,8 +167,10 @@ def _attachment(body: bytes, name: str, mimetype: str) -> Response:
 @page_login_required
 def import_original(file_id: int) -> ResponseReturnValue:
     """The file as it was uploaded (the Eingangszone only: it holds persons' data)."""
-    allowed_with_people()
+    actor = allowed_with_people()
     name, content = engine().imports.original(file_id)
+    personal_data.log_read(engine(), actor, None, f"import_original:{file_id}",
+                           personal_data.PAGE)
     return _attachment(content, name, "application/octet-stream")
 
 

@@ -8,8 +8,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import Conflict, InvalidInput, MessageNotUsable
+from web import personal_data
 from web.auth import page_login_required
-from web.pages.common import bp, engine
+from web.pages.common import bp, engine, page_actor
 from web.pages.imports_access import PER_PAGE, allowed_with_people, page_arg
 
 STATES = ("open", "resolved", "discarded")
@@ -19,6 +20,8 @@ def _list(state: str = "open", errors: dict[int, dict[str, str]] | None = None,
           values: dict[int, dict[str, str]] | None = None,
           status: int = 200) -> ResponseReturnValue:
     page = engine().imports.clarifications(state, page_arg(), PER_PAGE)
+    personal_data.log_clarification_reads(engine(), page_actor(), page.items,
+                                          personal_data.PAGE)
     return render_template("imports/clarifications.html", page=page, state=state,
                            states=STATES, errors=errors or {}, values=values or {},
                            pages=max(1, -(-page.total // PER_PAGE))), status

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine import Conflict, InvalidInput, TaskInfo
-from web import authz
+from web import authz, personal_data
 from web.auth import Actor, page_login_required
 from web.forms_render import build_fields, field_errors, parse_form
 from web.pages.common import bp, engine, page_actor
@@ -39,6 +39,9 @@ def task(task_id: str) -> ResponseReturnValue:
     actor = page_actor()
     authz.authorize_task(engine(), actor, task_id, "view")
     info, schema, data = engine().tasks.get(task_id)
+    if authz.may_see_person(engine(), actor, info.case_id):
+        personal_data.log_read(engine(), actor, info.case_id, f"task:{info.id}",
+                               personal_data.PAGE)
     return _render(info, actor, schema, data)
 
 
@@ -52,8 +55,9 @@ def complete(task_id: str) -> ResponseReturnValue:
     info, schema, _data = eng.tasks.get(task_id)
     data, raw = parse_form(schema, request.form)
     try:
-        authz.authorize_task(eng, actor, task_id, "complete")
-        eng.tasks.complete(task_id, data, actor.username)
+        task = authz.authorize_task(eng, actor, task_id, "complete")
+        eng.tasks.complete(task_id, data, actor.username,
+                           over_holder=authz.can_assign(actor, task))
     except InvalidInput as err:
         names = set((schema or {}).get("properties", {}))
         by_field, general = field_errors(err.errors, names)
