@@ -93,14 +93,22 @@ class TaskService:
             uow.session.flush()
             return tasks.to_info(row, case.case_number, uow.now)
 
-    def complete(self, task_id: str, data: dict[str, Any] | None, actor: str) -> TaskInfo:
-        """Complete a READY task with form data and run the process on to its next wait."""
+    def complete(self, task_id: str, data: dict[str, Any] | None, actor: str, *,
+                 over_holder: bool = True) -> TaskInfo:
+        """Complete a READY task with form data and run the process on to its next wait.
+
+        Without ``over_holder`` (a caseworker, not a team lead) a task someone else holds is a
+        Conflict naming the holder, checked in the completing transaction: a colleague who
+        claimed it a moment after the caller looked is not overtaken.
+        """
         data = data or {}
         check_json("data", data)
         with self.ctx.unit(actor) as uow:
             row, case, instance = task_row(uow.session, task_id)
             if row.state != HumanTaskState.OPEN:
                 raise Conflict(f"task {task_id} is already {row.state}")
+            if not over_holder and row.assignee not in (None, actor):
+                raise Conflict(f"the task is claimed by {row.assignee}")
             run = self.ctx.runtime.load(uow, row.instance_id, instance)
             self.ctx.schemas.validate_data(uow.session, run.row.process_version_id, row.form,
                                            data)

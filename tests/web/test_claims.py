@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from typing import Any
 
+import pytest
 from flask import Flask
 
 from engine import Staffel
@@ -88,3 +90,28 @@ def test_concurrent_claims_one_holder_one_event(app: Flask, api_engine: Staffel,
                                 (next(u for u in users if u != holder), 409): 6}
     assert api_engine.tasks.info(task_id).assignee == holder
     assert api_engine.audit.verify().ok
+
+
+def test_a_claim_between_the_check_and_the_completion_wins(
+        api: Api, api_engine: Staffel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A colleague claims the task after the caller's authorization was checked: the
+    completion (checked again in its own transaction) is a 409 naming him, nothing done."""
+    case = start_basic(api_engine)
+    task_id = case.open_tasks[0].id
+    complete = api_engine.tasks.complete
+
+    def claimed_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        api_engine.tasks.claim(task_id, "cw_soz2")
+        return complete(*args, **kwargs)
+
+    monkeypatch.setattr(api_engine.tasks, "complete", claimed_meanwhile)
+    body = assert_error(api.post(f"/api/v1/tasks/{task_id}/complete",
+                                 {"data": {"interpreter_needed": False}}, as_="cw_soz"),
+                        409, "conflict")
+    assert "cw_soz2" in body["message"]
+    (task,) = api_engine.cases.get(case.id).open_tasks
+    assert (task.id, task.assignee) == (task_id, "cw_soz2")
+    monkeypatch.setattr(api_engine.tasks, "complete", complete)
+    done = api.post(f"/api/v1/tasks/{task_id}/complete",
+                    {"data": {"interpreter_needed": False}}, as_="sup_soz")
+    assert done.status_code == 200  # a team lead completes over the holder, as before
