@@ -152,12 +152,17 @@ class ImportService:
             return records.file_info(row)
 
     def original(self, file_id: int) -> tuple[str, bytes]:
-        """The file name and the original bytes as uploaded."""
+        """The file name and the original bytes as uploaded; NotFound for an unknown import
+        and for an original erased after its retention period (the report stays)."""
         with self.ctx.db.read() as session:
             row = session.get(ImportFile, file_id)
             if row is None:
                 raise NotFound("no such import")
-            return row.file_name, bytes(row.content)
+            content = bytes(row.content)
+            if not content:
+                raise NotFound("the original file was erased after its retention period; "
+                               "the report is kept")
+            return row.file_name, content
 
     def lines(self, file_id: int, *, problems_only: bool = False,
               limit: int | None = None) -> list[RowInfo]:
