@@ -196,8 +196,13 @@ class Sandbox:
     def _run(self, code: CodeType, glb: dict[str, Any]) -> Any:
         limit = self.time_limit
         now, cpu = CLOCKS.wall, CLOCKS.cpu
-        started, cpu_started = now(), cpu()
-        memory: list[MemoryWatch] = []  # made at the first check: short scripts pay nothing
+        started = now()
+        # made at the first check, so short scripts (nearly all) pay nothing: the memory watch,
+        # and the CPU clock's start (the first check comes after a millisecond of wall time or
+        # at the first line after one; the thread's CPU time until then is counted as that
+        # millisecond, not as the wall time, which may have been spent waiting for the GIL)
+        memory: list[MemoryWatch] = []
+        cpu_started: list[float] = []
         next_check = started + min(MEMORY_CHECK_INTERVAL, limit)
 
         def check() -> None:
@@ -207,7 +212,9 @@ class Sandbox:
             current = now()
             if current < next_check:
                 return
-            if cpu() - cpu_started > limit or current - started > WALL_FACTOR * limit:
+            if not cpu_started:
+                cpu_started.append(cpu() - min(current - started, MEMORY_CHECK_INTERVAL))
+            if cpu() - cpu_started[0] > limit or current - started > WALL_FACTOR * limit:
                 raise ScriptTimeout(f"stopped: ran longer than the time limit of {limit:g} s")
             if not memory:
                 memory.append(MemoryWatch())
