@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -31,48 +31,53 @@ WORKLOADS: dict[str, tuple[Any, str, dict[str, Any], dict[str, Any]]] = {
     "lifecycle": (ROOT / "bpmn", "refugee_lifecycle", {}, REGISTRATION),
     "big": (ENGINE_DIAGRAMS, "basic", BIG_DATA, {"interpreter_needed": True, "language": "ar"}),
 }
-TYPES = (crypto.EncryptedJSON, crypto.EncryptedText, crypto.EncryptedBlob)
 
 
-def _passthrough_bind(self: Any, value: Any, dialect: Any) -> Any:
-    if value is None or isinstance(self, crypto.EncryptedBlob):
-        return value
-    if isinstance(self, crypto.EncryptedJSON):
-        import json
+class _NoCompression:
+    """Stands in for zlib in ``engine.persistence.crypto`` during the baseline."""
 
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return value
+    @staticmethod
+    def compress(data: bytes, level: int = -1) -> bytes:
+        return data
 
-
-def _passthrough_result(self: Any, value: Any, dialect: Any) -> Any:
-    if value is None:
-        return None
-    raw = bytes(value) if isinstance(self, crypto.EncryptedBlob) else str(value).encode()
-    if raw.startswith(crypto.TOKEN_PREFIX):  # written while encryption was on
-        return ORIGINAL[type(self)][1](self, value, dialect)
-    if isinstance(self, crypto.EncryptedJSON):
-        import json
-
-        return json.loads(raw)
-    return value
+    @staticmethod
+    def decompress(data: bytes) -> bytes:
+        return data
 
 
-ORIGINAL: dict[type, tuple[Callable[..., Any], Callable[..., Any]]] = {
-    t: (t.process_bind_param, t.process_result_value) for t in TYPES}
+class _PlainRing:
+    """A key ring that does not encrypt: the stored value is the plain value behind the
+    token prefix (so the column types take their usual path); the blind index as the real
+    ring (lookups must still work)."""
+
+    def __init__(self, real: crypto.KeyRing) -> None:
+        self.real = real
+
+    def encrypt(self, plain: bytes) -> bytes:
+        return crypto.TOKEN_PREFIX + plain
+
+    def decrypt(self, token: bytes) -> bytes:
+        if not token.startswith(crypto.TOKEN_PREFIX):
+            raise ValueError("not written by the baseline")
+        return token[len(crypto.TOKEN_PREFIX):]
+
+    def blind(self, kind: str, value: str) -> str:
+        return self.real.blind(kind, value)
 
 
 @contextmanager
-def unencrypted() -> Iterator[None]:
-    """The encrypted column types pass values through, as before encryption at rest."""
-    for t in TYPES:
-        t.process_bind_param = _passthrough_bind  # type: ignore[method-assign]
-        t.process_result_value = _passthrough_result  # type: ignore[method-assign]
+def unencrypted(engine: Any) -> Iterator[None]:
+    """The engine's column types store values unencrypted and uncompressed, as before
+    encryption at rest (the key ring is found on the dialect at each call, zlib by name)."""
+    real = crypto.ring_of(engine.db.engine.dialect)
+    crypto.attach(engine.db.engine, _PlainRing(real))  # type: ignore[arg-type]
+    saved = crypto.zlib
+    crypto.zlib = _NoCompression  # type: ignore[assignment]
     try:
         yield
     finally:
-        for t, (bind, result) in ORIGINAL.items():
-            t.process_bind_param = bind  # type: ignore[method-assign]
-            t.process_result_value = result  # type: ignore[method-assign]
+        crypto.zlib = saved
+        crypto.attach(engine.db.engine, real)
 
 
 def run(workload: str, n: int, database_url: str | None) -> float:
@@ -85,7 +90,7 @@ def run(workload: str, n: int, database_url: str | None) -> float:
     for i in range(n + warm):
         for off in (False, True):
             if off:
-                with unencrypted():
+                with unencrypted(engine):
                     case = engine.cases.start(PERSON, "NW", "asylum", f"P-{i}",
                                               process_key=key, data=start_data)
                     t0 = time.perf_counter()
