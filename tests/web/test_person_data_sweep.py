@@ -38,6 +38,11 @@ PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 
 @pytest.fixture
 def scene(api_engine: Staffel) -> dict[str, str]:
+    """The scene of :func:`build_scene`."""
+    return build_scene(api_engine)
+
+
+def build_scene(api_engine: Staffel) -> dict[str, str]:
     """A case with an open task and a handover, a decided task, an import with a
     clarification: every kind of thing a GET route can show."""
     api_engine.people.add("sup_ez", PASSWORD, ["supervisor"], ["eingangszone"])
