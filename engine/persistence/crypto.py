@@ -147,15 +147,22 @@ def read_key_file(path: Path) -> KeyRing:
 
 
 def write_key_file(path: Path, ring: KeyRing, *, replace: bool = False) -> None:
-    """Write a key file, mode 0600 (``replace``: atomically over an existing one)."""
+    """Write a key file, mode 0600, whole or not at all: written aside, then moved over an
+    existing one (``replace``) or linked into place (FileExistsError if another process was
+    faster, which then reads a complete file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".new") if replace else path
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if replace else os.O_EXCL),
-                 0o600)
+    temp = path.with_name(f"{path.name}.{os.getpid()}.new")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(ring.to_toml())
-    if replace:
-        os.replace(temp, path)
+    try:
+        if replace:
+            os.replace(temp, path)
+        else:
+            os.link(temp, path)
+    finally:
+        if temp.exists():
+            temp.unlink()
 
 
 def default_key_file(database_url: str) -> Path | None:

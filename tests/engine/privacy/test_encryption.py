@@ -14,7 +14,13 @@ from sqlalchemy import create_engine, inspect, text
 
 from adapters.imports import Importer
 from engine import Staffel
-from engine.persistence.crypto import KeyRing, KeysError, load_keys, read_key_file
+from engine.persistence.crypto import (
+    KeyRing,
+    KeysError,
+    load_keys,
+    read_key_file,
+    write_key_file,
+)
 from engine.persistence.db import normalise_url
 from tests.conftest import ENGINE_DIAGRAMS
 from tests.web.test_pages_imports import DECISIONS
@@ -153,6 +159,10 @@ def test_keys_come_from_the_environment_or_a_file(tmp_path: Path) -> None:
     key_file = tmp_path / "staffel.db.keys"
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     assert load_keys(f"sqlite:///{database}", {}) == first == read_key_file(key_file)
+    with pytest.raises(FileExistsError):  # a second process never overwrites the first's keys
+        write_key_file(key_file, KeyRing.generate())
+    assert read_key_file(key_file) == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["staffel.db.keys"]  # nothing aside
     (tmp_path / "bad.keys").write_text("data = 1\n", encoding="utf-8")
     with pytest.raises(KeysError, match="needs data"):
         load_keys("postgresql://x/y", {"STAFFEL_KEYS_FILE": str(tmp_path / "bad.keys")})
