@@ -140,9 +140,15 @@ def test_caseworkers_may_not_reassign(client: FlaskClient, api_engine: Staffel) 
 
 
 def test_roles_without_an_inbox(client: FlaskClient) -> None:
-    login(client, "owner")
-    page = client.get("/inbox", headers=HTML)
-    assert page.status_code == 200 and "keinen Posteingang" in text(page)
+    """Issue 15, point 11: a process owner lands on his diagrams, not an empty inbox."""
+    signed_in = login(client, "owner")
+    assert signed_in.status_code == 302 and signed_in.location == "/inbox"
+    for path in ("/", "/inbox"):
+        page = client.get(path, headers=HTML)
+        assert page.status_code == 302 and page.location == "/editor"
+    assert "Prozess-Editor" in text(client.get("/editor", headers=HTML))
+    assert client.get("/inbox?scope=mine", headers={**HTML, "HX-Request": "true"}).location \
+        == "/editor"
 
 
 def test_admin_sees_tasks_but_gets_no_work_buttons(client: FlaskClient,
