@@ -6,8 +6,10 @@ lane, timer expression, SLA (``sla_days``), sequence-flow condition and form.
 Migration re-targets an instance's state at a newer spec. The rule is deliberately narrow:
 every task that is not merely predicted (READY, WAITING, STARTED, COMPLETED, ...) must exist in
 the new spec under the same id with the same task type, and no running called process /
-subprocess may have changed. Predicted tasks (FUTURE, LIKELY, MAYBE) below the active tasks
-are dropped and predicted again from the new spec.
+subprocess may have changed (a called process that has finished may have changed if every
+element it passed is still there). Called processes are compared by their stored specs, which
+restoring a spec leaves untouched (``spiff.spec_from_dict`` works on a copy). Predicted tasks
+(FUTURE, LIKELY, MAYBE) below the active tasks are dropped and predicted again from the new spec.
 """
 
 from __future__ import annotations
@@ -168,18 +170,9 @@ def check_migration(workflow: BpmnWorkflow, old: ProcessVersion,
     new_specs = new_bundle[0].task_specs
     predicted = _predicted_tops(workflow)
     skipped = {t.id for top in predicted for t in _subtree(top)}
-    for task in workflow.get_tasks(skip_subprocesses=True):
-        if task.id in skipped:
-            continue
-        spec = task.task_spec
-        target = new_specs.get(spec.name)
-        where = "waiting" if task.has_state(_ACTIVE) else "passed"
-        element = spec.bpmn_id or spec.name
-        if target is None:
-            reasons.append(f"{where} element {element} does not exist in version {new.version}")
-        elif type(target).__name__ != type(spec).__name__:
-            reasons.append(f"{where} element {element} is a {type(target).__name__} in version "
-                           f"{new.version}, not a {type(spec).__name__}")
+    tasks = [t for t in workflow.get_tasks(skip_subprocesses=True) if t.id not in skipped]
+    reasons.extend(_element_reasons(tasks, new_specs, new.version))
+    # the stored specs of the called processes (never the restored objects: compared as data)
     old_subs = old.spec.get("subprocess_specs", {})
     new_subs = new.spec.get("subprocess_specs", {})
     for sub in workflow.subprocesses.values():
@@ -187,9 +180,32 @@ def check_migration(workflow: BpmnWorkflow, old: ProcessVersion,
         if name not in new_subs:
             reasons.append(f"the running called process {name} is not part of version "
                            f"{new.version}")
-        elif old_subs.get(name) != new_subs[name]:
+        elif old_subs.get(name) == new_subs[name]:
+            continue
+        elif sub.is_completed():  # finished: only the elements it passed must still be there
+            passed = sub.get_tasks(skip_subprocesses=True)
+            reasons.extend(_element_reasons(passed, new_bundle[1][name].task_specs,
+                                            new.version, f"{name}:"))
+        else:
             reasons.append(f"the called process {name} changed and is already running")
     return MigrationCheck(sorted(set(reasons)))
+
+
+def _element_reasons(tasks: list[Any], new_specs: dict[str, Any], version: int,
+                     prefix: str = "") -> list[str]:
+    """Why these tasks have no counterpart in the new specs: missing, or of another type."""
+    reasons = []
+    for task in tasks:
+        spec = task.task_spec
+        target = new_specs.get(spec.name)
+        where = "waiting" if task.has_state(_ACTIVE) else "passed"
+        element = prefix + (spec.bpmn_id or spec.name)
+        if target is None:
+            reasons.append(f"{where} element {element} does not exist in version {version}")
+        elif type(target).__name__ != type(spec).__name__:
+            reasons.append(f"{where} element {element} is a {type(target).__name__} in version "
+                           f"{version}, not a {type(spec).__name__}")
+    return reasons
 
 
 def position(workflow: BpmnWorkflow) -> list[str]:

@@ -7,6 +7,7 @@ the cached spec objects back, so that loading an instance never re-parses or re-
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import date
 from typing import Any
@@ -104,7 +105,13 @@ def spec_to_dict(spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessS
 
 
 def spec_from_dict(data: dict[str, Any]) -> SpecBundle:
-    """Rebuild spec objects from :func:`spec_to_dict` output."""
+    """Rebuild spec objects from :func:`spec_to_dict` output, leaving ``data`` as it was.
+
+    SpiffWorkflow's converters take their dict apart while they restore (keys popped, spec
+    objects put in); ``data`` is often a version row's ``spec`` that others still read (the
+    migration check compares the called processes' stored specs), so they work on a copy.
+    """
+    data = copy.deepcopy(data)
     spec = _SPEC_REGISTRY.restore(data["spec"])
     subs = {name: _SPEC_REGISTRY.restore(sub) for name, sub in data["subprocess_specs"].items()}
     return spec, subs
