@@ -131,7 +131,10 @@ def _migrate_one(ctx: EngineContext, uow: UnitOfWork, instance_id: str, old_id: 
     check = versions.check_migration(run.workflow, old, new, new_bundle)
     if not check.ok:
         return _entry(case, row, False, check.reasons)
-    moved = versions.retarget(run.workflow, new_bundle, ctx.runtime.script_engine)
+    try:
+        moved = versions.retarget(run.workflow, new_bundle, ctx.runtime.script_engine)
+    except Exception as exc:  # as in the dry run: reported for this case, nothing stored
+        return _entry(case, row, False, [f"the state cannot be moved: {exc}"])
     result = session.connection().execute(RETARGET, {
         "b_id": row.id, "b_version": row.lock_version, "version_id": new_id})
     if result.rowcount != 1:
