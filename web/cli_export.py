@@ -1,9 +1,11 @@
 """``staffel export …``: outbound files from the command line.
 
-* ``staffel export statistics [--out FILE] [--weeks N] [--min-count N] [--team KEY …]`` —
-  the statistics CSV (see :mod:`adapters.statistics_export`): counts per stage, stage
-  transitions per week, overdue tasks per team; no personal data, counts below
-  ``--min-count`` suppressed. Without ``--out`` the CSV goes to standard output.
+* ``staffel export statistics [--out FILE] [--weeks N] [--min-count N] [--team KEY …]
+  [--lang de|en]`` — the statistics CSV (see :mod:`adapters.statistics_export`): counts per
+  stage, stage transitions per week, overdue tasks per team; no personal data, counts below
+  ``--min-count`` suppressed. Without ``--out`` the CSV goes to standard output. The same file
+  as the dashboard's download: ``;``, UTF-8 with BOM, German headers, team names and dates
+  (``--lang en``: English, ISO dates).
 
 Registered on the ``staffel`` group by :mod:`web.cli`; the helpers (database option, error
 handling, exit codes) are that module's.
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from adapters.csv_export import DEFAULT_LANGUAGE, LANGUAGES
 from adapters.statistics_export import DEFAULT_MIN_COUNT, check_min_count, statistics_csv
 from engine import TEAM_KEYS, InvalidInput
 
@@ -37,9 +40,11 @@ def register(main: click.Group) -> None:
                   help="Suppress counts from 1 to this minus 1 (1: suppress nothing).")
     @click.option("--team", "teams", multiple=True,
                   help="Count only the work of this team (repeat for several; default all).")
+    @click.option("--lang", type=click.Choice(LANGUAGES), default=DEFAULT_LANGUAGE,
+                  show_default=True, help="Language of headers, team names and dates.")
     @handle_errors
     def export_statistics(database_url: str, out: Path | None, weeks: int, min_count: int,
-                          teams: tuple[str, ...]) -> None:
+                          teams: tuple[str, ...], lang: str) -> None:
         """Export cases per stage, transitions per week and overdue tasks per team as CSV."""
         unknown = sorted(set(teams) - TEAM_KEYS)
         if unknown:
@@ -55,7 +60,7 @@ def register(main: click.Group) -> None:
                                [{"field": "out", "message": "folder does not exist"}])
         engine = open_engine(database_url)
         report = engine.supervision.statistics(frozenset(teams) if teams else None, weeks=weeks)
-        text = statistics_csv(report, min_count)
+        text = statistics_csv(report, min_count, lang)
         if out is None:
             click.echo(text, nl=False)
             return

@@ -29,6 +29,7 @@ from adapters.statistics_export import check_min_count, statistics_csv
 from engine import InvalidInput, NotFound, Staffel, check_weeks
 from web import authz, personal_data
 from web.auth import Actor
+from web.csv_download import csv_download
 
 log = logging.getLogger("staffel.outbound")
 FORMATS = ("json", "html")
@@ -163,8 +164,8 @@ def appointment_response(eng: Staffel, actor: Actor, handover_id: str,
 
 
 def statistics_response(eng: Staffel, teams: frozenset[str] | None, weeks: int,
-                        min_count: int) -> Response:
-    """The statistics CSV of ``teams`` (None: all) as a download."""
+                        min_count: int, lang: str) -> Response:
+    """The statistics CSV of ``teams`` (None: all) in ``lang`` as a download."""
     check_weeks(weeks)
     try:
         check_min_count(min_count)
@@ -172,6 +173,4 @@ def statistics_response(eng: Staffel, teams: frozenset[str] | None, weeks: int,
         raise InvalidInput(str(exc), [{"field": "min_count", "message": str(exc)}]) from exc
     report = eng.supervision.statistics(teams, weeks=weeks)
     name = f"staffel-statistik-{report.today.isoformat()}.csv"
-    return Response(statistics_csv(report, min_count), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "no-store"})
+    return csv_download(statistics_csv(report, min_count, lang), name, lang)

@@ -6,18 +6,24 @@ line rows.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from adapters import csv_export
 from engine import FileInfo, RowInfo
 
 STORED_PROBLEMS = 1000
 CSV_COLUMNS = ("line", "outcome", "case_number", "message_name", "reason", "field", "detail",
                "clarification_id", "clarification_state")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: the CSV's headers (German, English); the values are the report's codes in both languages
+CSV_HEADERS: dict[str, csv_export.Column] = {
+    "line": ("Zeile", "line"), "outcome": ("Ergebnis", "outcome"),
+    "case_number": ("Fallnummer", "case_number"), "message_name": ("Nachricht", "message_name"),
+    "reason": ("Grund", "reason"), "field": ("Feld", "field"), "detail": ("Details", "detail"),
+    "clarification_id": ("Klärung", "clarification_id"),
+    "clarification_state": ("Stand der Klärung", "clarification_state")}
 
 
 def _line(row: RowInfo) -> dict[str, Any]:
@@ -45,20 +51,14 @@ def full_json(file: FileInfo, rows: list[RowInfo]) -> bytes:
     return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def csv_bytes(rows: list[RowInfo]) -> bytes:
-    """Every line as CSV (UTF-8 with BOM, ``;``), safe against spreadsheet formulas."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+def csv_bytes(rows: list[RowInfo], lang: str = csv_export.DEFAULT_LANGUAGE) -> bytes:
+    """Every line as CSV (:mod:`adapters.csv_export`: UTF-8 with BOM, ``;``, safe against
+    spreadsheet formulas), headers in ``lang``."""
+    table: list[Sequence[object]] = [csv_export.header([CSV_HEADERS[c] for c in CSV_COLUMNS], lang)]
     for row in rows:
         values = asdict(row)
-        writer.writerow([_cell(values[c]) for c in CSV_COLUMNS])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        table.append([values[c] for c in CSV_COLUMNS])
+    return csv_export.csv_bytes(table, lang)
 
 
 def text_summary(result_report: dict[str, Any], already: bool) -> list[str]:

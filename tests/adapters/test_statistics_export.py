@@ -14,7 +14,7 @@ from adapters.statistics_export import HEADER, check_min_count, statistics_csv
 from engine import Staffel
 from engine.errors import InvalidInput
 from engine.execution.effects import STAGES
-from engine.law.teams import TEAM_KEYS
+from engine.law.teams import TEAM_KEYS, get_team
 from tests.adapters.handover_cases import resettlement_handover
 from tests.lifecycle.helpers import (
     advance_to,
@@ -45,7 +45,9 @@ def eng(make_engine: Any) -> Staffel:
 
 
 def rows(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text)))
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""),
+                               delimiter=";"))
 
 
 def test_counts_per_stage_transitions_and_overdue(eng: Staffel) -> None:
@@ -64,8 +66,8 @@ def test_counts_per_stage_transitions_and_overdue(eng: Staffel) -> None:
 
 
 def test_csv_without_suppression(eng: Staffel) -> None:
-    text = statistics_csv(eng.supervision.statistics(weeks=4), min_count=1)
-    assert text.splitlines()[0] == ",".join(HEADER) and "\r\n" in text
+    text = statistics_csv(eng.supervision.statistics(weeks=4), min_count=1, lang="en")
+    assert text.splitlines()[0] == "\ufeff" + ";".join(HEADER) and "\r\n" in text
     table = rows(text)
     by_key = {(r["metric"], r["group"]): r for r in table}
     assert by_key[("cases_per_stage", "S2")]["count"] == "3"
@@ -74,14 +76,14 @@ def test_csv_without_suppression(eng: Staffel) -> None:
     transition = by_key[("stage_transitions", "S1->S2")]
     assert (transition["period_start"], transition["period_end"], transition["count"]) == (
         "2027-10-04", "2027-10-10", "3")
-    assert by_key[("overdue_tasks", "jc_leistung")]["count"] == "1"
+    assert by_key[("overdue_tasks", "Jobcenter benefits")]["count"] == "1"
     assert {r["suppressed"] for r in table} == {"0"}
     assert {r["period_start"] for r in table if r["metric"] != "stage_transitions"} == {
         "2027-10-20"}
 
 
 def test_small_counts_are_suppressed_but_zero_is_not(eng: Staffel) -> None:
-    table = rows(statistics_csv(eng.supervision.statistics(weeks=4)))  # default: below 3 suppressed
+    table = rows(statistics_csv(eng.supervision.statistics(weeks=4), lang="en"))  # below 3 hidden
     by_key = {(r["metric"], r["group"]): r for r in table}
     assert by_key[("cases_per_stage", "S3e")] == {
         "metric": "cases_per_stage", "period_start": "2027-10-20", "period_end": "2027-10-20",
@@ -89,13 +91,13 @@ def test_small_counts_are_suppressed_but_zero_is_not(eng: Staffel) -> None:
     assert by_key[("cases_per_stage", "S2")]["count"] == "3"
     assert by_key[("cases_per_stage", "S1")]["count"] == "0"
     assert by_key[("cases_per_stage", "S1")]["suppressed"] == "0"
-    assert by_key[("overdue_tasks", "jc_leistung")]["suppressed"] == "1"
-    stricter = rows(statistics_csv(eng.supervision.statistics(weeks=4), min_count=4))
+    assert by_key[("overdue_tasks", "Jobcenter benefits")]["suppressed"] == "1"
+    stricter = rows(statistics_csv(eng.supervision.statistics(weeks=4), min_count=4, lang="en"))
     assert {r["count"] for r in stricter} <= {"", "0"} | {str(n) for n in range(4, 100)}
 
 
 def test_no_personal_data_in_the_csv(eng: Staffel) -> None:
-    text = statistics_csv(eng.supervision.statistics(weeks=12), min_count=1)
+    text = statistics_csv(eng.supervision.statistics(weeks=12), min_count=1, lang="en")
     cases = eng.cases.list(per_page=100).items
     assert len(cases) == 4
     forbidden = [part for person in NAMES for part in person]
@@ -105,8 +107,9 @@ def test_no_personal_data_in_the_csv(eng: Staffel) -> None:
     for value in forbidden:
         assert value not in text, value
     groups = {r["group"] for r in rows(text)}
-    assert groups <= set(STAGES) | TEAM_KEYS | {f"{a}->{b}" for a in (*STAGES, "-")
-                                                for b in STAGES}
+    names = {get_team(key).name_en for key in TEAM_KEYS}
+    assert groups <= set(STAGES) | names | {f"{a}->{b}" for a in (*STAGES, "new")
+                                            for b in STAGES}
 
 
 def test_a_supervisors_export_counts_his_teams_only(eng: Staffel) -> None:
@@ -127,3 +130,15 @@ def test_bad_weeks_are_refused(eng: Staffel, weeks: Any) -> None:
 def test_bad_min_count_is_refused(min_count: Any) -> None:
     with pytest.raises(ValueError, match="min_count"):
         check_min_count(min_count)
+
+
+def test_the_german_csv_for_a_german_spreadsheet(eng: Staffel) -> None:
+    text = statistics_csv(eng.supervision.statistics(weeks=4), min_count=1)  # German: default
+    assert text.startswith("\ufeffKennzahl;Zeitraum von;Zeitraum bis;Gruppe;Anzahl;unterdrückt\r\n")
+    by_key = {(r["Kennzahl"], r["Gruppe"]): r for r in rows(text)}
+    assert by_key[("Fälle je Phase", "S2")]["Anzahl"] == "3"
+    transition = by_key[("Phasenwechsel je Woche", "S1->S2")]
+    assert (transition["Zeitraum von"], transition["Zeitraum bis"]) == ("04.10.2027", "10.10.2027")
+    assert by_key[("Überfällige Aufgaben je Team", "Jobcenter Leistungssachbearbeitung")][
+        "Anzahl"] == "1"
+    assert "jc_leistung" not in text

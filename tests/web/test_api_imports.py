@@ -109,8 +109,11 @@ def test_each_kind_is_imported_with_the_report_of_the_page(
                                     for line in report["lines"]]
     csv = api.get(f"/api/v1/imports/{file_id}/report.csv", as_="cw_ez")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
-    assert csv.data == page.get(f"/imports/{file_id}/report.csv").data
-    assert csv.data.startswith("\ufeffline;outcome;case_number".encode())
+    assert csv.data.startswith("\ufeffline;outcome;case_number".encode())  # English by default
+    german = api.client.get(f"/api/v1/imports/{file_id}/report.csv",
+                            headers={**api.headers("cw_ez"), "Accept-Language": "de"})
+    assert german.data == page.get(f"/imports/{file_id}/report.csv").data
+    assert german.data.startswith("\ufeffZeile;Ergebnis;Fallnummer".encode())
     assert f"import-{file_id}-report.csv" in csv.headers["Content-Disposition"]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask
 from flask.testing import FlaskClient
 
+from adapters.csv_export import safe_text
 from adapters.notify_console import ConsoleNotifier
 from engine import Staffel
 from tests.conftest import ENGINE_DIAGRAMS
@@ -20,7 +21,7 @@ from tests.web.conftest import PERSON, start_basic, start_jc
 from tests.web.test_dashboard_api import setup_overdue
 from tests.web.test_pages_support import HTML, login, post, text
 from web import create_app
-from web.pages.dashboard import csv_cell, overdue_csv
+from web.pages.dashboard import overdue_csv
 
 ROWS = re.compile(r'<tr id="overdue-([0-9a-f-]+)"')
 
@@ -90,6 +91,12 @@ def test_the_overdue_list_reassigns_in_bulk(app: Flask, client: FlaskClient,
     assert 'id="bulk-assign"' not in page(admin, "/dashboard/overdue")  # admins do not assign
 
 
+def read_csv(data: bytes) -> list[list[str]]:
+    """A download as a German spreadsheet reads it: UTF-8 with BOM, ``;``."""
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
 def test_the_csv_has_no_personal_data(app: Flask, client: FlaskClient,
                                       api_engine: Staffel) -> None:
     setup_overdue(api_engine)
@@ -97,31 +104,42 @@ def test_the_csv_has_no_personal_data(app: Flask, client: FlaskClient,
     login(client, "admin")
     response = client.get("/dashboard/overdue.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Language"] == "de"
     assert response.headers[
         "Content-Disposition"] == 'attachment; filename="overdue-2027-03-09.csv"'
     content = response.get_data(as_text=True)
-    assert content.startswith("\ufeff")
-    rows = list(csv.reader(io.StringIO(content.lstrip("\ufeff"))))
+    rows = read_csv(response.data)
     numbers = {c.case_number for c in api_engine.cases.list().items}
-    assert rows[0] == ["case_number", "team", "task", "due_on", "days_overdue"]
-    assert all(len(r) == 5 for r in rows)
+    assert rows[0] == ["Fallnummer", "Team", "Aufgabe", "Fällig am", "Tage überfällig"]
+    assert all(len(r) == 5 for r in rows) and content.count("\r\n") == len(rows)
     assert {r[0] for r in rows[1:]} == numbers
     assert sorted((r[1], r[2], r[3], r[4]) for r in rows[1:]) == [
-        ("jc_leistung", "Acknowledge handover", "2027-03-08", "1"),
-        ("sozialamt", "Register person", "2027-03-04", "3"),
-        ("sozialamt", "Register person", "2027-03-04", "3")]
+        ("Jobcenter Leistungssachbearbeitung", "Acknowledge handover", "08.03.2027", "1"),
+        ("Sozialamt (AsylbLG)", "Register person", "04.03.2027", "3"),
+        ("Sozialamt (AsylbLG)", "Register person", "04.03.2027", "3")]
     for secret in (PERSON["family_name"], PERSON["given_name"], "cw_soz", "8123456"):
         assert secret not in content
     only_jc = client.get("/dashboard/overdue.csv?team=jc_leistung").get_data(as_text=True)
     assert only_jc.count("\r\n") == 2
     supervisor = as_user(app, "sup_soz")
     assert supervisor.get("/dashboard/overdue.csv?team=jc_leistung").status_code == 403
+    # the English page gives English headers, team names and ISO dates
+    post(client, "/language", {"lang": "en", "next": "/dashboard"})
+    english = client.get("/dashboard/overdue.csv")
+    assert english.headers["Content-Language"] == "en"
+    rows = read_csv(english.data)
+    assert rows[0] == ["case_number", "team", "task", "due_on", "days_overdue"]
+    assert ("Social welfare office (AsylbLG)", "Register person", "2027-03-04", "3") in {
+        (r[1], r[2], r[3], r[4]) for r in rows[1:]}
 
 
 def test_csv_cells_are_never_formulas() -> None:
-    assert [csv_cell(v) for v in ("=1+1", "+x", "-2", "@a", "ST-1", None, 3)] == [
+    assert [safe_text(v) for v in ("=1+1", "+x", "-2", "@a", "ST-1", None, 3)] == [
         "'=1+1", "'+x", "'-2", "'@a", "ST-1", "", "3"]
-    assert overdue_csv([]) == "case_number,team,task,due_on,days_overdue\r\n"
+    assert overdue_csv([], "de") == (
+        "\ufeffFallnummer;Team;Aufgabe;Fällig am;Tage überfällig\r\n".encode())
+    assert overdue_csv([], "en") == "\ufeffcase_number;team;task;due_on;days_overdue\r\n".encode()
 
 
 def test_case_lists_behind_stage_and_week_counts(app: Flask, client: FlaskClient,

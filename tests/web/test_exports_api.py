@@ -141,17 +141,30 @@ def test_the_ics_invitation_over_the_api(life_api: Api, life: Staffel) -> None:
         assert_error(life_api.get(f"/api/v1/handovers/{hid}/appointment.ics", as_=user), 404)
 
 
+def spreadsheet(data: bytes) -> list[dict[str, str]]:
+    """A CSV download read as a German spreadsheet does: UTF-8 with BOM, ``;``."""
+    assert data.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline=""),
+                               delimiter=";"))
+
+
 def test_statistics_csv_for_supervisors_and_admins(life_api: Api, life: Staffel) -> None:
     case_id, _hid = resettlement_handover(life, acknowledge=False)
     for user in ("sup_jc", "admin"):
         response = life_api.get("/api/v1/statistics.csv?min_count=1", as_=user)
         assert response.status_code == 200 and response.mimetype == "text/csv"
-        table = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+        table = spreadsheet(response.data)  # no Accept-Language: English, stable for programs
         by_key = {(r["metric"], r["group"]): r["count"] for r in table}
         assert by_key[("cases_per_stage", "S3e")] == "1"
-    assert {r["group"] for r in table if r["metric"] == "overdue_tasks"} >= {"sozialamt"}
+    assert {r["group"] for r in table if r["metric"] == "overdue_tasks"} >= {
+        "Social welfare office (AsylbLG)"}
+    german = life_api.client.get("/api/v1/statistics.csv?min_count=1", headers={
+        **life_api.headers("admin"), "Accept-Language": "de-DE,de;q=0.9,en;q=0.8"})
+    assert german.headers["Content-Language"] == "de"
+    assert {r["Gruppe"] for r in spreadsheet(german.data)
+            if r["Kennzahl"] == "Überfällige Aufgaben je Team"} >= {"Sozialamt (AsylbLG)"}
     supervisor = life_api.get("/api/v1/statistics.csv", as_="sup_jc").get_data(as_text=True)
-    assert "sozialamt" not in supervisor  # his teams only
+    assert "Social welfare" not in supervisor  # his teams only
     assert "Haddad" not in supervisor and life.cases.get(case_id).case_number not in supervisor
     assert_error(life_api.get("/api/v1/statistics.csv", as_="cw_jc_leistung"), 403)
     assert_error(life_api.get("/api/v1/statistics.csv", as_="owner"), 403)
@@ -199,7 +212,8 @@ def test_dashboard_link_and_download(life_app: Flask, life: Staffel) -> None:
     assert "Statistik ohne personenbezogene Daten herunterladen (CSV)" in page
     download = client.get("/dashboard/statistics.csv")
     assert download.status_code == 200 and download.mimetype == "text/csv"
-    assert download.get_data(as_text=True).startswith("metric,period_start,")
+    assert download.data.startswith("\ufeffKennzahl;Zeitraum von;".encode())
+    assert "Fälle je Phase" in {r["Kennzahl"] for r in spreadsheet(download.data)}
     bad = client.get("/dashboard/statistics.csv?weeks=500", headers=HTML)
     assert bad.status_code == 422 and "weeks" in text(bad)
     assert client.get("/dashboard/statistics.csv?min_count=x", headers=HTML).status_code == 422
@@ -217,13 +231,15 @@ def test_cli_export_statistics(life: Staffel, database_url: str, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "statistics written to" in result.output
     content = out.read_bytes().decode("utf-8")
-    assert content.startswith("metric,period_start,period_end,group,count,suppressed\r\n")
-    assert "cases_per_stage" in content and "Haddad" not in content
+    assert content.startswith(
+        "\ufeffKennzahl;Zeitraum von;Zeitraum bis;Gruppe;Anzahl;unterdrückt\r\n")
+    assert "Fälle je Phase" in content and "Haddad" not in content
     stdout = runner.invoke(main, ["export", "statistics", "--database-url", database_url,
-                                  "--team", "jc_leistung"])
-    assert stdout.exit_code == 0 and "overdue_tasks" in stdout.output
+                                  "--team", "jc_leistung", "--lang", "en"])
+    assert stdout.exit_code == 0 and "overdue_tasks;" in stdout.output
+    assert stdout.output.startswith("\ufeffmetric;period_start;period_end;group;count;")
     for args, needle in ((["--weeks", "0"], "weeks"), (["--min-count", "0"], "min_count"),
-                         (["--team", "nope"], "unknown team"),
+                         (["--team", "nope"], "unknown team"), (["--lang", "fr"], "--lang"),
                          (["--out", str(tmp_path / "missing" / "x.csv")], "does not exist")):
         bad = runner.invoke(main, ["export", "statistics", "--database-url", database_url,
                                    *args])

@@ -96,7 +96,7 @@ def test_upload_report_and_downloads(client: FlaskClient, users: Staffel) -> Non
     assert "attachment" in original.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(client.get(f"/imports/{file_id}/report.csv").data
                                        .decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:2] == ["line", "outcome"] and rows[1][:3] == ["3", "correlated",
+    assert rows[0][:2] == ["Zeile", "Ergebnis"] and rows[1][:3] == ["3", "correlated",
                                                                   case.case_number]
     report = json.loads(client.get(f"/imports/{file_id}/report.json").data)
     assert report["counts"]["correlated"] == 1 and report["lines"][0]["line"] == 3

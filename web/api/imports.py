@@ -45,6 +45,7 @@ from web.api.import_schemas import (
     report_body,
 )
 from web.api.schemas import PageArgsSchema
+from web.csv_download import api_csv_language, csv_download
 
 log = logging.getLogger("staffel.api")
 blp = protect(Blueprint("imports", __name__, url_prefix="/api/v1",
@@ -152,11 +153,11 @@ def get_import(file_id: int) -> dict[str, Any]:
 @errors(blp, 401, 404)
 def import_report_csv(file_id: int) -> Response:
     """Every line of the report as CSV (UTF-8 with BOM, ``;``, safe against spreadsheet
-    formulas), the same file the report page offers."""
+    formulas), the same file the report page offers; English headers, German ones with
+    ``Accept-Language: de``."""
     rows = engine().imports.lines(_known(file_id, "import"))
-    return Response(csv_bytes(rows), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="import-{file_id}-report.csv"',
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+    lang = api_csv_language()
+    return csv_download(csv_bytes(rows, lang), f"import-{file_id}-report.csv", lang)
 
 
 # -- clarifications ------------------------------------------------------------------------------

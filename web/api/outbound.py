@@ -8,7 +8,8 @@
 * ``GET /api/v1/handovers/{id}/appointment.ics`` — the invitation (RFC 5545), same access.
 * ``GET /api/v1/statistics.csv`` — cases per stage, stage transitions per week, overdue tasks
   per team; counts only, small counts suppressed (``min_count``). Supervisors (their teams)
-  and admins.
+  and admins. ``;``-separated, UTF-8 with BOM (:mod:`adapters.csv_export`); English headers,
+  team names and ISO dates, German ones (``TT.MM.JJJJ``) with ``Accept-Language: de``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from engine import MAX_WEEKS
 from web import outbound
 from web.api.common import actor, engine, errors, protect
 from web.api.supervisor import supervisor_scope
+from web.csv_download import api_csv_language
 
 blp = protect(Blueprint("outbound", __name__, url_prefix="/api/v1",
                         description="Outbound: handover package, appointment, statistics."))
@@ -145,4 +147,5 @@ def statistics(**args: Any) -> Response:
     """Counts per stage, stage transitions per week and overdue tasks per team (no personal
     data; small counts suppressed)."""
     teams = supervisor_scope(actor())
-    return outbound.statistics_response(engine(), teams, args["weeks"], args["min_count"])
+    return outbound.statistics_response(engine(), teams, args["weeks"], args["min_count"],
+                                        api_csv_language())

@@ -5,7 +5,9 @@
   and closed cases per week, and a heatmap on the BPMN diagram (``?team=``, ``?process=``).
 * ``GET /dashboard/overdue`` — the overdue tasks behind a number (``team``, ``task``,
   ``bucket``, ``min_days``) with the inbox's bulk reassignment (``POST /inbox/assign``).
-* ``GET /dashboard/overdue.csv`` — the same list as CSV, without personal data.
+* ``GET /dashboard/overdue.csv`` — the same list as CSV, without personal data, in the page's
+  language (:mod:`adapters.csv_export`: ``;``, UTF-8 with BOM, German headers, team names and
+  dates ``TT.MM.JJJJ``; English when English was chosen).
 * ``GET /dashboard/cases`` — the cases behind a stage or weekly count (``stage`` or ``week`` +
   ``kind=new|closed``).
 * ``GET /dashboard/waits`` — the cases behind a count of the panel "waiting for messages from
@@ -20,8 +22,7 @@ roles get the 403 page. Charts are drawn by ``static/js/dashboard.js`` (Chart.js
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -31,6 +32,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import format_date
 from flask_babel import gettext as _
 
+from adapters.csv_export import Column, csv_bytes, header, team_label
 from engine import (
     BUCKETS,
     TEAM_KEYS,
@@ -42,12 +44,15 @@ from engine import (
 )
 from web.api.supervisor import supervisor_scope
 from web.auth import Actor, page_login_required
+from web.csv_download import csv_download, page_csv_language
 from web.i18n import current_language
 from web.pages.common import bp, engine, page_actor
 from web.pages.inbox import assignable_users
 from web.pages.labels import STAGES, message_label, team_name
 
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+OVERDUE_COLUMNS: tuple[Column, ...] = (
+    ("Fallnummer", "case_number"), ("Team", "team"), ("Aufgabe", "task"),
+    ("Fällig am", "due_on"), ("Tage überfällig", "days_overdue"))
 OVERDUE_FILTERS = ("team", "process", "task", "bucket", "min_days")  # in the order links show them
 
 
@@ -210,21 +215,13 @@ def dashboard_overdue() -> ResponseReturnValue:
             k: v for k, v in f.items() if v not in (None, 1)}))
 
 
-def csv_cell(value: Any) -> str:
-    """A CSV cell that spreadsheet programs do not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(CSV_FORMULA_START) else text
-
-
-def overdue_csv(items: list[OverdueTask]) -> str:
-    """The overdue list as CSV: case number, team, task, due date, days overdue only."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["case_number", "team", "task", "due_on", "days_overdue"])
-    for t in items:
-        writer.writerow([csv_cell(v) for v in (t.case_number, t.team, t.title,
-                                               t.due_on.isoformat(), t.days_overdue)])
-    return out.getvalue()
+def overdue_csv(items: list[OverdueTask], lang: str) -> bytes:
+    """The overdue list as CSV in ``lang``: case number, team, task, due date, days overdue
+    only (no assignee, no name)."""
+    rows: list[Sequence[object]] = [header(OVERDUE_COLUMNS, lang)]
+    rows += [[t.case_number, team_label(t.team, lang), t.title, t.due_on, t.days_overdue]
+             for t in items]
+    return csv_bytes(rows, lang)
 
 
 @bp.get("/dashboard/overdue.csv")
@@ -232,11 +229,9 @@ def overdue_csv(items: list[OverdueTask]) -> str:
 def dashboard_overdue_csv() -> ResponseReturnValue:
     """Download the overdue list (no personal data: not even assignees)."""
     items = _overdue_items(page_actor(), _overdue_filters())
+    lang = page_csv_language()
     name = f"overdue-{berlin_day(engine().clock.now()).isoformat()}.csv"
-    return Response("\ufeff" + overdue_csv(items), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "no-store",
-                             "X-Content-Type-Options": "nosniff"})
+    return csv_download(overdue_csv(items, lang), name, lang)
 
 
 @bp.get("/dashboard/cases")

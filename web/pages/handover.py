@@ -5,7 +5,8 @@ supervisors' statistics download (session login; the same rules as the API, see
 * ``GET /handovers/<id>/package`` — the printable package (linked from the case view)
 * ``GET /handovers/<id>/appointment.ics`` — the joint appointment as an invitation
 * ``GET /dashboard/statistics.csv`` — statistics without personal data (``weeks``,
-  ``min_count``), linked from the dashboard
+  ``min_count``), linked from the dashboard; in the page's language (German: German headers,
+  team names, dates ``TT.MM.JJJJ``), ``;``-separated, UTF-8 with BOM
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from engine import InvalidInput
 from web import outbound
 from web.api.supervisor import supervisor_scope
 from web.auth import page_login_required
+from web.csv_download import page_csv_language
 from web.pages.common import bp, engine, error_page, page_actor
 
 
@@ -57,7 +59,8 @@ def dashboard_statistics_csv() -> ResponseReturnValue:
     try:
         weeks = _whole_number("weeks", 12)
         min_count = _whole_number("min_count", DEFAULT_MIN_COUNT)
-        return outbound.statistics_response(engine(), teams, weeks, min_count)
+        return outbound.statistics_response(engine(), teams, weeks, min_count,
+                                            page_csv_language())
     except InvalidInput as err:
         fields = ", ".join(e.get("field", "") for e in err.errors)
         return error_page(422, _("Not possible"),

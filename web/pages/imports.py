@@ -28,6 +28,7 @@ from adapters.imports.report import csv_bytes, full_json
 from engine import NotFound
 from web import authz, personal_data
 from web.auth import page_login_required, session_actor
+from web.csv_download import csv_download, page_csv_language
 from web.pages.common import bp, engine
 from web.pages.imports_access import PER_PAGE, allowed, allowed_with_people, page_arg
 
@@ -186,5 +187,6 @@ def import_report_file(file_id: int, fmt: str) -> ResponseReturnValue:
     if fmt == "json":
         return _attachment(full_json(info, rows), f"import-{file_id}-report.json",
                            "application/json")
-    return _attachment(csv_bytes(rows), f"import-{file_id}-report.csv", "text/csv")
+    lang = page_csv_language()
+    return csv_download(csv_bytes(rows, lang), f"import-{file_id}-report.csv", lang)
 

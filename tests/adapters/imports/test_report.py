@@ -131,7 +131,7 @@ def test_csv_has_a_bom_a_header_and_one_line_per_row() -> None:
             problem(3, "Geburtsdatum is not a calendar date", outcome="invalid",
                     reason="bad_date", field="Geburtsdatum", clarification_id=None,
                     clarification_state=None, message_name=None)]
-    table = read_back(csv_bytes(rows))
+    table = read_back(csv_bytes(rows, "en"))
     assert table == [
         list(CSV_COLUMNS),
         ["2", "correlated", "ST-1A2B-3C4D-0001", "permit_issued", "", "", "", "", ""],
@@ -140,7 +140,9 @@ def test_csv_has_a_bom_a_header_and_one_line_per_row() -> None:
 
 
 def test_csv_of_no_rows_is_the_header() -> None:
-    assert read_back(csv_bytes([])) == [list(CSV_COLUMNS)]
+    assert read_back(csv_bytes([], "en")) == [list(CSV_COLUMNS)]
+    assert read_back(csv_bytes([])) == [["Zeile", "Ergebnis", "Fallnummer", "Nachricht", "Grund",
+                                         "Feld", "Details", "Klärung", "Stand der Klärung"]]
 
 
 @pytest.mark.parametrize("detail", [
