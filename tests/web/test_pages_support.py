@@ -16,7 +16,7 @@ TOKEN_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
     """The CSRF token of the session, read from a page's form."""
-    response = client.get(path, headers=HTML)
+    response = client.get(path, headers=HTML, follow_redirects=True)  # owner: /inbox -> /editor
     found = TOKEN_RE.search(response.get_data(as_text=True))
     assert found, f"no CSRF token on {path}"
     return found.group(1)
