@@ -211,22 +211,34 @@ class CaseCandidate:
 def case_candidates(session: Session, aktenzeichen: set[str],
                     birth_dates: set[str]) -> list[CaseCandidate]:
     """Cases whose Aktenzeichen, case number (``compact``) or date of birth is among those
-    given: one query through the blind index (the values themselves are encrypted)."""
+    given, through the blind index (the values themselves are encrypted); in chunks of
+    :data:`LOOKUP_CHUNK` values, as a database takes only so many parameters per statement
+    (PostgreSQL 65,535) and a file may have 50,000 lines."""
     aktenzeichen, birth_dates = aktenzeichen - {""}, birth_dates - {""}
-    if not aktenzeichen and not birth_dates:
-        return []
-    stmt = select(Case.id, Case.case_number, Case.bamf_aktenzeichen, Case.person,
-                  Case.stage).where(az_is(session, aktenzeichen)
-                                    | Case.case_number.in_(sorted(aktenzeichen))
-                                    | born_on(session, birth_dates))
-    found = []
-    for case_id, number, az, person, stage in session.execute(stmt):
-        person = person or {}
-        birth = str(person.get("birth_date", ""))
-        found.append(CaseCandidate(case_id, number, az or "",
-                                   str(person.get("family_name", "")),
-                                   str(person.get("given_name", "")), birth, stage))
-    return found
+    numbers, births = sorted(aktenzeichen), sorted(birth_dates)
+    conditions = [az_is(session, chunk) for chunk in _chunks(numbers)]
+    conditions += [Case.case_number.in_(chunk) for chunk in _chunks(numbers)]
+    conditions += [born_on(session, chunk) for chunk in _chunks(births)]
+    found: dict[str, CaseCandidate] = {}
+    for condition in conditions:
+        stmt = select(Case.id, Case.case_number, Case.bamf_aktenzeichen, Case.person,
+                      Case.stage).where(condition)
+        for case_id, number, az, person, stage in session.execute(stmt):
+            if case_id in found:
+                continue
+            person = person or {}
+            found[case_id] = CaseCandidate(case_id, number, az or "",
+                                           str(person.get("family_name", "")),
+                                           str(person.get("given_name", "")),
+                                           str(person.get("birth_date", "")), stage)
+    return list(found.values())
+
+
+LOOKUP_CHUNK = 10_000
+
+
+def _chunks(values: list[str]) -> list[list[str]]:
+    return [values[i:i + LOOKUP_CHUNK] for i in range(0, len(values), LOOKUP_CHUNK)]
 
 
 def decide_clarification(uow: UnitOfWork, clarification_id: int, state: ClarificationState,

@@ -30,8 +30,11 @@ JSON_TO_TEXT = (("cases", "person", False), ("import_clarifications", "fields", 
 def _retype(table: str, column: str, old: sa.types.TypeEngine, new: sa.types.TypeEngine,
             nullable: bool) -> None:
     if op.get_bind().dialect.name == "postgresql":
+        # JSON objects become their text; a JSON string is a token a downgrade kept (below)
+        using = (f"CASE WHEN jsonb_typeof({column}) = 'string' THEN {column} #>> '{{}}' "
+                 f"ELSE {column}::text END")
         op.alter_column(table, column, type_=new, existing_type=old,
-                        existing_nullable=nullable, postgresql_using=f"{column}::text")
+                        existing_nullable=nullable, postgresql_using=using)
     else:
         with op.batch_alter_table(table) as batch_op:
             batch_op.alter_column(column, type_=new, existing_type=old,
@@ -99,7 +102,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Back to 0013: only for a database whose values are not encrypted yet."""
+    """Back to 0013. Encrypted values stay encrypted (a migration has no keys): on
+    PostgreSQL they are kept as JSON strings, which the upgrade turns back into tokens; the
+    code of 0013 cannot read them, so decrypt first (not built) or upgrade again."""
     op.drop_index("ix_consent_withdrawals_case_id", table_name="consent_withdrawals")
     op.drop_table("consent_withdrawals")
     op.drop_index("ix_erasure_requests_case_id", table_name="erasure_requests")
@@ -120,8 +125,10 @@ def downgrade() -> None:
         batch_op.create_index("ix_cases_bamf_aktenzeichen", ["bamf_aktenzeichen"])
     for table, column, nullable in JSON_TO_TEXT:
         if op.get_bind().dialect.name == "postgresql":
+            using = (f"CASE WHEN left({column}, 6) = 'gAAAAA' THEN to_jsonb({column}) "
+                     f"ELSE {column}::jsonb END")
             op.alter_column(table, column, type_=JSON, existing_type=sa.Text(),
-                            existing_nullable=nullable, postgresql_using=f"{column}::jsonb")
+                            existing_nullable=nullable, postgresql_using=using)
         else:
             with op.batch_alter_table(table) as batch_op:
                 batch_op.alter_column(column, type_=JSON, existing_type=sa.Text(),
