@@ -4,6 +4,7 @@ with the simulated clock, the demo users and the given test diagrams."""
 from __future__ import annotations
 
 import contextlib
+import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -62,9 +63,10 @@ def live_server(diagrams: list[Path], prepare: Callable[[Staffel], None] | None 
 
 
 def sign_in(page: Any, live: Live, username: str) -> None:
-    """Sign in through the login form, mouse-free (fill and press Enter)."""
+    """Sign in through the login form, mouse-free (fill and press Enter); the user lands on
+    his inbox, a process owner on his diagrams."""
     page.goto(f"{live.url}/login")
     page.fill("#username", username)
     page.fill("#password", DEMO_PASSWORD)
     page.press("#password", "Enter")
-    page.wait_for_url(f"{live.url}/inbox")
+    page.wait_for_url(re.compile(re.escape(live.url) + r"/(inbox|editor)$"))
