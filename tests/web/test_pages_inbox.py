@@ -160,3 +160,23 @@ def test_admin_sees_tasks_but_gets_no_work_buttons(client: FlaskClient,
     assert "/claim" not in text(page) and "Bearbeiten" not in text(page)
     assert "HX-Request, HX-Target" in page.headers["Vary"]
     assert post(client, f"/tasks/{task_id}/claim").status_code == 403
+
+
+def test_the_task_type_filter_lists_only_the_types_of_my_teams(
+        client: FlaskClient, api_engine: Staffel) -> None:
+    """Issue 15, point 7: the task-type filter offers the user tasks of the lanes of the user's
+    teams (and those whose team is decided at run time), not every team's."""
+    def offered(username: str) -> set[str]:
+        fresh = client.application.test_client()
+        login(fresh, username)
+        page = text(fresh.get("/inbox", headers=HTML))
+        select = page.split('id="filter-type"', 1)[1].split("</select>", 1)[0]
+        return set(re.findall(r'<option value="([^"]+)"', select))
+
+    outline = api_engine.definitions.outline("basic", 1)
+    assert dict(outline.task_teams)["Task_register"] == "sozialamt"
+    assert dict(api_engine.definitions.outline("child", 1).task_teams)["Task_ack"] \
+        == "jc_leistung"
+    assert "Task_register" in offered("cw_soz") and "Task_ack" not in offered("cw_soz")
+    assert "Task_ack" in offered("cw_jc") and "Task_register" not in offered("cw_jc")
+    assert {"Task_register", "Task_ack"} <= offered("admin")

@@ -79,22 +79,25 @@ def inbox_query(actor: Actor, f: Filters) -> TaskQuery:
                    unassigned_or_assignee=actor.username if f.scope == "open" else None)
 
 
-def _user_tasks(eng: Staffel, key: str, version: int) -> tuple[tuple[str, str], ...]:
-    """(id, name) of the user tasks of one deployed version (the engine caches outlines)."""
+def _user_tasks(eng: Staffel, key: str, version: int,
+                teams: frozenset[str] | None) -> tuple[tuple[str, str], ...]:
+    """(id, name) of the user tasks of one deployed version that can land in ``teams``
+    (the engine caches outlines)."""
     try:
-        return eng.definitions.outline(key, version).user_tasks
+        return eng.definitions.outline(key, version).user_tasks_of(teams)
     except NotFound:
         return ()
 
 
-def task_types(eng: Staffel) -> list[tuple[str, str]]:
-    """(element id, name) of the user tasks of the newest version of every process."""
+def task_types(eng: Staffel, teams: frozenset[str] | None) -> list[tuple[str, str]]:
+    """(element id, name) of the user tasks of the newest version of every process that can
+    land in one of ``teams`` (None: every team, for administrators)."""
     seen: dict[str, str] = {}
     newest: dict[str, int] = {}
     for v in eng.definitions.versions():
         newest.setdefault(v.key, v.version)
     for key, version in sorted(newest.items()):
-        for element_id, name in _user_tasks(eng, key, version):
+        for element_id, name in _user_tasks(eng, key, version, teams):
             seen.setdefault(element_id, name)
     return sorted(seen.items(), key=lambda item: item[1].casefold())
 
@@ -131,8 +134,8 @@ def inbox() -> ResponseReturnValue:
     if is_htmx() and request.headers.get("HX-Target") == "inbox-results":
         html = render_template("pages/_inbox_results.html", **context)
     else:
-        html = render_template("pages/inbox.html", task_types=task_types(eng), stages=STAGES,
-                               **context)
+        types = task_types(eng, authz.visible_teams(actor))
+        html = render_template("pages/inbox.html", task_types=types, stages=STAGES, **context)
     # the same address answers a whole page or a fragment: caches must tell them apart
     return html, 200, {"Vary": "HX-Request, HX-Target"}
 

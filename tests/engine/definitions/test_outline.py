@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from engine import Staffel
@@ -36,7 +39,22 @@ def test_the_processes_of_call_bpmn() -> None:
     assert outline_of("parent", 1, "call.bpmn", CALL) == ProcessOutline(
         "parent", 1, (), (("Call_child", "child"),))
     assert outline_of("child", 4, "call.bpmn", CALL) == ProcessOutline(
-        "child", 4, (("Task_ack", "Acknowledge handover"),), ())
+        "child", 4, (("Task_ack", "Acknowledge handover"),), (),
+        (("Task_ack", "jc_leistung"),))  # the team of its lane (issue 15: inbox filter)
+
+
+def test_every_user_task_of_the_lifecycle_has_a_team() -> None:
+    """Each user task of bpmn/ lies in a lane of a known team or a lane whose team is read at
+    run time, so the inbox's task-type filter can offer it to the right teams."""
+    root = Path(__file__).resolve().parents[3] / "bpmn"
+    seen = 0
+    for path in sorted(root.glob("*.bpmn")):
+        xml = path.read_text(encoding="utf-8")
+        for key in re.findall(r'<bpmn:process id="([^"]+)"', xml):
+            outline = outline_of(key, 1, path.name, xml)
+            assert all(team for _id, team in outline.task_teams), (path.name, key)
+            seen += len(outline.task_teams)
+    assert seen > 20
 
 
 def test_user_tasks_in_document_order() -> None:
