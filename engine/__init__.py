@@ -35,7 +35,7 @@ from engine.errors import (
 from engine.execution.cases import ENTRIES
 from engine.execution.clock import Clock, SimulatedClock, SystemClock
 from engine.execution.scheduler import TimerScheduler
-from engine.execution.tasks import TaskQuery
+from engine.execution.tasks import TASK_SORTS, TaskQuery
 from engine.facade import Staffel
 from engine.imports.records import CaseCandidate, ClarificationInfo, FileInfo, RowInfo
 from engine.law.courts import COURTS, DEFAULT_COURTS, Court
@@ -72,6 +72,7 @@ from engine.model import (
     WaitInfo,
 )
 from engine.people.names import name_key
+from engine.people.saved_filters import MAX_SAVED_FILTERS, SavedFilterInfo
 from engine.persistence.crypto import KeyRing, KeysError, key_file_of, read_key_file, write_key_file
 from engine.persistence.readiness import DatabaseState
 from engine.ports import DeliveryError, Notification, Notifier
@@ -122,10 +123,12 @@ __all__ = [
     "LANDS",
     "MAIN_PROCESS",
     "MAX_DOCUMENT_BYTES",
+    "MAX_SAVED_FILTERS",
     "MAX_STEPS",
     "MAX_WEEKS",
     "PERMIT_MESSAGE",
     "PERMIT_PARAGRAPHS",
+    "TASK_SORTS",
     "TEAMS",
     "TEAM_KEYS",
     "WAIT_BUCKETS",
@@ -189,6 +192,7 @@ __all__ = [
     "RuleBook",
     "RuleChange",
     "RulesFileError",
+    "SavedFilterInfo",
     "ScriptError",
     "SimulatedClock",
     "Staffel",

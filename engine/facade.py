@@ -48,6 +48,7 @@ from engine.services.migrations import MigrationService
 from engine.services.people import PeopleService
 from engine.services.personal_data import PersonalDataService
 from engine.services.recompute import RecomputeService
+from engine.services.saved_filters import SavedFilterService
 from engine.services.supervision import SupervisionService
 from engine.services.tasks import TaskService
 from engine.services.testruns import TestRunService
@@ -103,6 +104,7 @@ class Staffel:
         self.supervision = SupervisionService(ctx)
         self.handovers = HandoverService(ctx)
         self.people = PeopleService(ctx)
+        self.saved_filters = SavedFilterService(ctx)
         self.logins = LoginService(ctx)
         self.imports = ImportService(ctx, self.messages)
         self.audit = AuditService(ctx)

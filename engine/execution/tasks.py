@@ -137,9 +137,18 @@ def to_info(row: HumanTask, case_number: str, now: datetime) -> TaskInfo:
     )
 
 
+#: the orders of an inbox: key -> column (each ends with due date, creation and id)
+TASK_SORTS = ("due", "task", "case", "team", "assignee", "created")
+
+
 @dataclass(frozen=True)
 class TaskQuery:
-    """Filters for the inbox; all optional. ``teams`` limits to those teams' tasks."""
+    """Filters for the inbox; all optional. ``teams`` limits to those teams' tasks.
+
+    ``due_from``/``due_before`` bound the due moment (tasks without a due date fall out
+    when either is set); ``unassigned`` keeps only tasks nobody holds; ``sort`` is one of
+    :data:`TASK_SORTS`, ``descending`` turns it round (undated and unassigned stay last).
+    """
 
     state: str | None = HumanTaskState.OPEN
     teams: Iterable[str] | None = None
@@ -150,12 +159,32 @@ class TaskQuery:
     name: str | None = None
     stage: str | None = None
     overdue: bool | None = None
+    due_from: datetime | None = None
+    due_before: datetime | None = None
+    unassigned: bool = False
+    sort: str = "due"
+    descending: bool = False
     page: int = 1
     per_page: int = 50
 
 
+def _order(q: TaskQuery) -> list[Any]:
+    """ORDER BY of an inbox query: the chosen column, then due date, creation and id."""
+    column = {"task": HumanTask.title, "case": Case.case_number, "team": HumanTask.team,
+              "assignee": HumanTask.assignee, "created": HumanTask.created_at}.get(q.sort)
+    due = HumanTask.due_at.desc() if q.descending and q.sort == "due" else HumanTask.due_at
+    order: list[Any] = []
+    if column is not None:
+        if q.sort == "assignee":
+            order.append(HumanTask.assignee.is_(None))
+        order.append(column.desc() if q.descending else column)
+    order += [HumanTask.due_at.is_(None), due, HumanTask.created_at, HumanTask.id]
+    return order
+
+
 def query_tasks(session: Session, q: TaskQuery, now: datetime) -> Page[TaskInfo]:
-    """Return one page of tasks, soonest due first (tasks without a due date last)."""
+    """Return one page of tasks in the query's order (by default soonest due first, tasks
+    without a due date last)."""
     stmt = select(HumanTask, Case.case_number).join(Case, Case.id == HumanTask.case_id)
     if q.state:
         stmt = stmt.where(HumanTask.state == q.state)
@@ -163,6 +192,8 @@ def query_tasks(session: Session, q: TaskQuery, now: datetime) -> Page[TaskInfo]
         stmt = stmt.where(HumanTask.team.in_(list(q.teams)))
     if q.assignee:
         stmt = stmt.where(HumanTask.assignee == q.assignee)
+    if q.unassigned:
+        stmt = stmt.where(HumanTask.assignee.is_(None))
     if q.unassigned_or_assignee:
         stmt = stmt.where((HumanTask.assignee.is_(None))
                           | (HumanTask.assignee == q.unassigned_or_assignee))
@@ -178,9 +209,12 @@ def query_tasks(session: Session, q: TaskQuery, now: datetime) -> Page[TaskInfo]
         stmt = stmt.where(HumanTask.due_at.is_not(None), HumanTask.due_at <= now)
     elif q.overdue is False:
         stmt = stmt.where((HumanTask.due_at.is_(None)) | (HumanTask.due_at > now))
+    if q.due_from is not None:
+        stmt = stmt.where(HumanTask.due_at >= q.due_from)
+    if q.due_before is not None:
+        stmt = stmt.where(HumanTask.due_at < q.due_before)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    stmt = stmt.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at,
-                         HumanTask.id)
+    stmt = stmt.order_by(*_order(q))
     stmt = stmt.limit(q.per_page).offset((q.page - 1) * q.per_page)
     items = [to_info(row, number, now) for row, number in session.execute(stmt)]
     return Page(items, total, q.page, q.per_page)

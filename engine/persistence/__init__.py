@@ -10,6 +10,7 @@ the engine. May import: ``engine.states`` and ``engine.errors`` only.
 from engine.persistence import (  # noqa: F401
     import_rows,
     models,
+    preference_models,
     privacy_models,
     security_models,
 )

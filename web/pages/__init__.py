@@ -5,7 +5,9 @@ Routes (blueprint ``pages`` unless noted):
 
 * ``GET|POST /login``, ``POST /logout``, ``POST /language`` (DE/EN in the session)
 * ``GET /`` and ``GET /inbox`` (filters: ``type``, ``stage``, ``overdue``, ``case``, ``scope``,
-  ``page``); ``POST /tasks/<id>/claim``, ``POST /tasks/<id>/unclaim``, ``POST /inbox/assign``
+  ``due_from``, ``due_to``, ``assignee``, ``sort``, ``desc``, ``page``);
+  ``POST /tasks/<id>/claim``, ``POST /tasks/<id>/unclaim``, ``POST /inbox/assign``;
+  ``POST /inbox/filters``, ``POST /inbox/filters/<id>/delete`` (saved filters)
 * ``GET|POST /tasks/<id>`` (the task form; POST completes)
 * ``GET /cases/<id>`` and ``GET /cases/<id>/process.bpmn``;
   ``GET|POST /cases/<id>/events/<message>`` (record an outside event by hand)
@@ -58,6 +60,7 @@ def register_pages(app: Flask) -> None:
         imports,
         imports_clarify,
         inbox,
+        inbox_filters,
         login,
         rules_page,
         task,

@@ -9,6 +9,7 @@ and answered with the fragment, because the request still carries ``HX-Request``
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,16 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from engine import Conflict, Forbidden, InvalidInput, NotFound, Staffel, TaskQuery
+from engine import (
+    BERLIN,
+    TASK_SORTS,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Staffel,
+    TaskQuery,
+)
 from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, is_htmx, page_actor, safe_next
@@ -25,6 +35,7 @@ from web.pages.labels import STAGES
 
 PER_PAGE = 20
 SCOPES = ("open", "mine", "team")  # mine+unassigned, only mine, everything of my teams
+NOBODY = "-"  # the assignee filter's value for "nobody holds it"
 
 
 @dataclass(frozen=True)
@@ -36,16 +47,39 @@ class Filters:
     overdue: bool = False
     case_number: str = ""
     scope: str = "open"
+    due_from: date | None = None
+    due_to: date | None = None
+    assignee: str = ""  # a username, NOBODY, or "" for anyone
+    sort: str = "due"
+    descending: bool = False
     page: int = 1
+    #: (field, message) of values that could not be used (shown next to the filters)
+    problems: tuple[tuple[str, str], ...] = ()
 
     def params(self, **changes: Any) -> dict[str, Any]:
         """The filters as query parameters (empty ones left out), with ``changes`` applied."""
         values = {"type": self.task_type, "stage": self.stage,
                   "overdue": "1" if self.overdue else "", "case": self.case_number,
-                  "scope": self.scope, "page": self.page}
+                  "scope": self.scope,
+                  "due_from": self.due_from.isoformat() if self.due_from else "",
+                  "due_to": self.due_to.isoformat() if self.due_to else "",
+                  "assignee": self.assignee, "sort": self.sort,
+                  "desc": "1" if self.descending else "", "page": self.page}
         values.update(changes)
         return {k: v for k, v in values.items()
-                if v not in ("", None) and not (k == "page" and v == 1)}
+                if v not in ("", None) and not (k == "page" and v == 1)
+                and not (k == "sort" and v == "due")}
+
+    def sort_url(self, key: str) -> str:
+        """The address that sorts by ``key`` (again: the other way round), from page 1."""
+        turn = self.sort == key and not self.descending
+        return self.url(sort=key, desc="1" if turn else "", page=1)
+
+    def aria_sort(self, key: str) -> str:
+        """``aria-sort`` of a column header."""
+        if self.sort != key:
+            return "none"
+        return "descending" if self.descending else "ascending"
 
     def url(self, **changes: Any) -> str:
         """The inbox address with these filters."""
@@ -53,8 +87,21 @@ class Filters:
         return url_for("pages.inbox") + (f"?{query}" if query else "")
 
 
+def _day(args: Any, key: str, problems: list[tuple[str, str]]) -> date | None:
+    raw = args.get(key, "").strip()[:20]
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        problems.append((key, _("“%(value)s” is not a date: enter it as DD.MM.YYYY.",
+                                value=raw)))
+        return None
+
+
 def read_filters(args: Any, actor: Actor) -> Filters:
-    """Parse the filters of a request; unknown values fall back to the defaults."""
+    """Parse the filters of a request; unknown values fall back to the defaults, dates that
+    cannot be used are left out and named in ``problems``."""
     default_scope = "team" if actor.has_role("supervisor") else "open"
     scope = args.get("scope", default_scope)
     try:
@@ -62,21 +109,45 @@ def read_filters(args: Any, actor: Actor) -> Filters:
     except ValueError:
         page = 1
     stage = args.get("stage", "")
+    sort = args.get("sort", "due")
+    problems: list[tuple[str, str]] = []
+    due_from, due_to = _day(args, "due_from", problems), _day(args, "due_to", problems)
+    if due_from and due_to and due_to < due_from:
+        problems.append(("due_to", _("The end of the due range lies before its start.")))
+        due_to = None
     return Filters(task_type=args.get("type", "")[:200].strip(),
                    stage=stage if stage in STAGES else "",
                    overdue=args.get("overdue") in ("1", "on", "true"),
                    case_number=args.get("case", "")[:40].strip().upper(),
-                   scope=scope if scope in SCOPES else default_scope, page=page)
+                   scope=scope if scope in SCOPES else default_scope,
+                   due_from=due_from, due_to=due_to,
+                   assignee=args.get("assignee", "")[:100].strip(),
+                   sort=sort if sort in TASK_SORTS else "due",
+                   descending=args.get("desc") in ("1", "true"), page=page,
+                   problems=tuple(problems))
+
+
+def _day_start(day: date) -> datetime:
+    """The first moment of a Berlin day."""
+    return datetime.combine(day, time(), tzinfo=BERLIN)
 
 
 def inbox_query(actor: Actor, f: Filters) -> TaskQuery:
-    """The engine query of the inbox: authz's team scope plus the page's filters."""
+    """The engine query of the inbox: authz's team scope plus the page's filters. A task is
+    due by the end of its day, so "due on day D" means a due moment in (D 00:00, D+1 00:00]."""
     base = authz.task_query(actor, scope="mine" if f.scope == "mine" else "team",
                             overdue=True if f.overdue else None, page=f.page,
                             per_page=PER_PAGE)
-    return replace(base, name=f.task_type or None, stage=f.stage or None,
-                   case_number=f.case_number or None,
-                   unassigned_or_assignee=actor.username if f.scope == "open" else None)
+    tick = timedelta(microseconds=1)
+    return replace(
+        base, name=f.task_type or None, stage=f.stage or None,
+        case_number=f.case_number or None,
+        unassigned_or_assignee=actor.username if f.scope == "open" else None,
+        assignee=base.assignee or (f.assignee if f.assignee not in ("", NOBODY) else None),
+        unassigned=f.assignee == NOBODY,
+        due_from=_day_start(f.due_from) + tick if f.due_from else None,
+        due_before=_day_start(f.due_to + timedelta(days=1)) + tick if f.due_to else None,
+        sort=f.sort, descending=f.descending)
 
 
 def _user_tasks(eng: Staffel, key: str, version: int,
@@ -100,6 +171,15 @@ def task_types(eng: Staffel, teams: frozenset[str] | None) -> list[tuple[str, st
         for element_id, name in _user_tasks(eng, key, version, teams):
             seen.setdefault(element_id, name)
     return sorted(seen.items(), key=lambda item: item[1].casefold())
+
+
+def colleagues(eng: Staffel, actor: Actor) -> list[tuple[str, list[str]]]:
+    """(team, usernames) of the active members of the actor's teams: whom the assignee
+    filter offers (administrators: every team)."""
+    teams = authz.visible_teams(actor)
+    names = sorted(teams) if teams is not None else sorted({t for u in eng.people.list()
+                                                            for t in u.teams})
+    return [(team, [u.username for u in eng.people.list(team) if u.active]) for team in names]
 
 
 def assignable_users(eng: Staffel, actor: Actor) -> list[tuple[str, list[str]]]:
@@ -135,7 +215,9 @@ def inbox() -> ResponseReturnValue:
         html = render_template("pages/_inbox_results.html", **context)
     else:
         types = task_types(eng, authz.visible_teams(actor))
-        html = render_template("pages/inbox.html", task_types=types, stages=STAGES, **context)
+        html = render_template("pages/inbox.html", task_types=types, stages=STAGES,
+                               colleagues=colleagues(eng, actor), nobody=NOBODY,
+                               saved=eng.saved_filters.list(actor.username), **context)
     # the same address answers a whole page or a fragment: caches must tell them apart
     return html, 200, {"Vary": "HX-Request, HX-Target"}
 

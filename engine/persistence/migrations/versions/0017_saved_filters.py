@@ -4,8 +4,10 @@ Revision ID: 0017_saved_filters
 Revises: 0016_admin_users
 Create Date: 2026-12-05
 """
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
+
+import engine.persistence.types
 
 revision = "0017_saved_filters"
 down_revision = "0016_admin_users"
@@ -14,8 +16,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "saved_filters",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("query", sa.String(length=500), nullable=False),
+        sa.Column("created_at", engine.persistence.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("user_id", "name", name="uq_saved_filters_user_name"),
+    )
+    op.create_index("ix_saved_filters_user_id", "saved_filters", ["user_id"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_saved_filters_user_id", table_name="saved_filters")
+    op.drop_table("saved_filters")
