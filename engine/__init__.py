@@ -101,6 +101,7 @@ from engine.supervision.dashboard_model import (
     WaitGroup,
     WaitingCase,
 )
+from engine.supervision.missed_steps import MissedStep, missed_steps
 from engine.supervision.outbound import HandoverRecord
 from engine.supervision.reminders import ReminderReport
 from engine.supervision.stalled import StalledCase
@@ -169,6 +170,7 @@ __all__ = [
     "KeysError",
     "LegalRules",
     "MessageNotUsable",
+    "MissedStep",
     "NotFound",
     "Notification",
     "Notifier",
@@ -216,6 +218,7 @@ __all__ = [
     "get_team",
     "key_file_of",
     "load_rules",
+    "missed_steps",
     "name_key",
     "parse_document",
     "read_key_file",

@@ -14,10 +14,11 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine import AuditEntry, CaseInfo, Conflict, InvalidInput, NotFound, Staffel
+from engine import BERLIN, AuditEntry, CaseInfo, Conflict, InvalidInput, NotFound, Staffel
 from web import authz, personal_data
 from web.auth import Actor, page_login_required
 from web.outbound import NO_STORE
+from web.pages.case_deadlines import deadline_rows
 from web.pages.case_events import recordable
 from web.pages.common import bp, engine, page_actor
 from web.pages.diagrams import case_diagrams, diagram_version
@@ -103,7 +104,7 @@ def _case_page(eng: Staffel, actor: Actor, case_id: str, status: int = 200,
         steps=timeline(info.stage, visited_stages(info, events)), process=process,
         diagrams=diagrams, recordable=recordable(eng, actor, case_id),
         events=events, detail_text=detail_text, audit_limit=AUDIT_LIMIT,
-        deadlines=sorted(info.deadlines.values(), key=lambda d: d.date)), status
+        deadlines=deadline_rows(info, eng.clock.now().astimezone(BERLIN).date())), status
 
 
 @bp.get("/cases/<case_id>/process.bpmn")

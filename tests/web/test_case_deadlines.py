@@ -1,0 +1,91 @@
+"""Issue 15, point 6: the case view's deadline table shows upcoming and passed dates apart,
+how far away each is, and a warning when a date passed but its step did not happen (here:
+AsylbLG ended and SGB II began, the person still draws AsylbLG because the warm handover has
+not taken place)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from engine import Staffel, missed_steps
+from tests.lifecycle.helpers import (
+    BPMN_DIR,
+    advance_to,
+    register_asylum,
+    start_asylum,
+    warm_handover,
+)
+from tests.web.conftest import FAST_HASHER, PASSWORD
+from tests.web.test_pages_support import HTML, login, text
+from web import create_app
+
+REFUGEE = {"outcome": "refugee", "decision_date": "2027-03-10", "served_on": "2027-03-12"}
+
+
+@pytest.fixture
+def eng(make_engine: Callable[..., Staffel]) -> Staffel:
+    engine = make_engine()
+    engine.context.password_hasher = FAST_HASHER
+    engine.definitions.deploy_directory(BPMN_DIR, actor="lead")
+    engine.people.add("cw_soz", PASSWORD, ["caseworker"], ["sozialamt"])
+    return engine
+
+
+@pytest.fixture
+def web(eng: Staffel) -> FlaskClient:
+    app: Flask = create_app({"ENGINE": eng, "DEPLOY_ON_START": False, "TESTING": True,
+                             "SECRET_KEY": "test"})
+    return app.test_client()
+
+
+def recognised(eng: Staffel) -> str:
+    case = start_asylum(eng)
+    register_asylum(eng, case.id)
+    advance_to(eng, "2027-03-12")
+    eng.messages.receive("bamf_decision", REFUGEE, case_id=case.id, actor="bamf")
+    return case.id
+
+
+def deadline_section(page: str) -> str:
+    match = re.search(r'<section aria-labelledby="deadlines">(.*?)</section>', page, re.S)
+    assert match is not None
+    return match.group(1)
+
+
+def test_upcoming_and_passed(eng: Staffel, web: FlaskClient) -> None:
+    case_id = recognised(eng)
+    advance_to(eng, "2027-03-20")
+    login(web, "cw_soz")
+    section = deadline_section(text(web.get(f"/cases/{case_id}", headers=HTML)))
+    upcoming, passed = section.split('<tbody class="passed">')
+    assert "Bevorstehend" in upcoming and "Beginn SGB II" in upcoming
+    assert "in 12 Tagen" in upcoming  # 1 April
+    assert "Vorbei" in passed and "vor 8 Tagen" in passed  # served on 12 March
+    assert "Schritt fehlt" not in section
+
+
+def test_sgb2_start_passed_while_still_asylblg(eng: Staffel, web: FlaskClient) -> None:
+    case_id = recognised(eng)
+    view = eng.cases.get(case_id)
+    start = view.deadlines["sgb2_start"].date
+    assert start.isoformat() == "2027-04-01" and view.benefit_system == "asylblg"
+    advance_to(eng, "2027-03-31")  # the last AsylbLG day
+    login(web, "cw_soz")
+    assert "Schritt fehlt" not in text(web.get(f"/cases/{case_id}", headers=HTML))
+    advance_to(eng, "2027-04-01")  # AsylbLG is over: the transfer should have happened
+    assert ("Ende der AsylbLG-Leistungen (31.03.2027) ist vorbei, aber die Leistungen laufen "
+            "noch nach dem AsylbLG") in text(web.get(f"/cases/{case_id}", headers=HTML))
+    advance_to(eng, "2027-04-02")
+    section = deadline_section(text(web.get(f"/cases/{case_id}", headers=HTML)))
+    assert ("Beginn SGB II (01.04.2027) ist vorbei, aber die Leistungen laufen noch nach dem "
+            "AsylbLG") in section
+    assert section.count('class="tag warn"') == 1
+    warm_handover(eng, case_id, "2027-04-06T10:00:00+02:00", continuity=True)
+    assert eng.cases.get(case_id).benefit_system == "sgb2"
+    assert missed_steps(eng.cases.get(case_id), eng.clock.now().date()) == []
+    assert "Schritt fehlt" not in text(web.get(f"/cases/{case_id}", headers=HTML))
