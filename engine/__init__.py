@@ -71,8 +71,10 @@ from engine.model import (
     UserInfo,
     WaitInfo,
 )
+from engine.people.accounts import RESET_LINK_TTL, ResetLink, UserOverview
 from engine.people.names import name_key
 from engine.people.saved_filters import MAX_SAVED_FILTERS, SavedFilterInfo
+from engine.people.users import ROLES as USER_ROLES
 from engine.persistence.crypto import KeyRing, KeysError, key_file_of, read_key_file, write_key_file
 from engine.persistence.readiness import DatabaseState
 from engine.ports import DeliveryError, Notification, Notifier
@@ -91,6 +93,7 @@ from engine.privacy.erasure_model import (
 from engine.privacy.keys import KeyReport, TableKeys
 from engine.privacy.reads import PersonReadInfo, ReadTarget
 from engine.services.cases import DEFAULT_PROCESS
+from engine.services.health import SchedulerBeatInfo, SystemHealth, TimerHealth
 from engine.services.testruns import DEFAULT_OUTCOME, DEFAULT_STEPS, MAIN_PROCESS, MAX_STEPS
 from engine.supervision.dashboard import berlin_day
 from engine.supervision.dashboard_model import (
@@ -129,9 +132,11 @@ __all__ = [
     "MAX_WEEKS",
     "PERMIT_MESSAGE",
     "PERMIT_PARAGRAPHS",
+    "RESET_LINK_TTL",
     "TASK_SORTS",
     "TEAMS",
     "TEAM_KEYS",
+    "USER_ROLES",
     "WAIT_BUCKETS",
     "AccessReport",
     "AuditEntry",
@@ -185,6 +190,7 @@ __all__ = [
     "Receipt",
     "Recipient",
     "ReminderReport",
+    "ResetLink",
     "RetentionCase",
     "RetentionFile",
     "RetentionInfo",
@@ -195,6 +201,7 @@ __all__ = [
     "RuleChange",
     "RulesFileError",
     "SavedFilterInfo",
+    "SchedulerBeatInfo",
     "ScriptError",
     "SimulatedClock",
     "Staffel",
@@ -202,13 +209,16 @@ __all__ = [
     "StalledCase",
     "StatisticsReport",
     "SystemClock",
+    "SystemHealth",
     "TableKeys",
     "TaskInfo",
     "TaskQuery",
     "Team",
+    "TimerHealth",
     "TimerScheduler",
     "Unavailable",
     "UserInfo",
+    "UserOverview",
     "WaitGroup",
     "WaitInfo",
     "WaitingCase",

@@ -40,6 +40,7 @@ from engine.services.definitions import DefinitionService
 from engine.services.drafts import DraftService
 from engine.services.erasure import ErasureService
 from engine.services.handovers import HandoverService
+from engine.services.health import HealthService
 from engine.services.imports import ImportService
 from engine.services.keys import KeyService
 from engine.services.logins import LoginService
@@ -111,6 +112,7 @@ class Staffel:
         self.erasure = ErasureService(ctx, retention)  # retention periods: docs/privacy.md
         self.personal_data = PersonalDataService(ctx, self.erasure.periods.case_days)
         self.keys = KeyService(ctx)
+        self.health = HealthService(ctx)  # heartbeats, timers due, last reminder run
 
     def _throwaway(self, start: datetime) -> Staffel:
         """An in-memory engine for a test run, its simulated clock at ``start``, same rules."""
@@ -124,7 +126,7 @@ class Staffel:
             fire_due=lambda limit: self.timers.fire_due(limit=limit),
             next_due=self.timers.next_due, simulated=lambda: self.context.time.simulated,
             send_reminders=(lambda: remind().sent) if self.context.notifier else None,
-            retention=self.erasure.run_scheduled)
+            retention=self.erasure.run_scheduled, heartbeat=self.health.beat)
 
     @property
     def rulebook(self) -> RuleBook:

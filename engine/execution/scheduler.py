@@ -42,6 +42,8 @@ class SchedulerHooks:
     simulated: Callable[[], bool]
     send_reminders: Callable[[], int] | None = None  # None: this process sends none
     retention: Callable[[], int] | None = None  # the daily retention run (cases erased)
+    # (job, count): "this process ran ``timers``/``reminders`` now" (the health page's view)
+    heartbeat: Callable[[str, int], None] | None = None
 
 
 class TimerScheduler:
@@ -86,16 +88,29 @@ class TimerScheduler:
                         break
             except Exception:  # never let the thread die; the next sweep retries
                 log.exception("timer sweep failed; retrying at the next sweep")
+            else:
+                self._beat("timers", fired)
         self.plan_next()
         return fired
 
     def remind(self) -> int:
         """Send the overdue reminders that are due; returns how many were sent."""
         try:
-            return self.hooks.send_reminders() if self.hooks.send_reminders else 0
+            sent = self.hooks.send_reminders() if self.hooks.send_reminders else 0
         except Exception:  # logged; the next interval tries again
             log.exception("reminder sweep failed; retrying at the next one")
             return 0
+        self._beat("reminders", sent)
+        return sent
+
+    def _beat(self, job: str, count: int) -> None:
+        """Tell the heartbeat hook that ``job`` ran (its failure never stops the scheduler)."""
+        if self.hooks.heartbeat is None:
+            return
+        try:
+            self.hooks.heartbeat(job, count)
+        except Exception:  # e.g. the database restarting; the next run writes it
+            log.warning("could not write the scheduler's heartbeat", exc_info=True)
 
     def retain(self) -> int:
         """Run the retention (erase what its periods make due); how many cases it erased."""

@@ -50,6 +50,17 @@ def validate_new_user(username: object, password: object, roles: Iterable[str],
                        "'_', '.', '@', '-' (starting with a letter or digit)"})
     errors.extend(_password_errors(password, check_strength))
     role_set, team_set = frozenset(roles), frozenset(teams)
+    errors.extend(membership_errors(role_set, team_set))
+    if errors:
+        raise InvalidInput("the user data is not valid", errors)
+    return role_set, team_set
+
+
+def membership_errors(role_set: frozenset[str], team_set: frozenset[str]
+                      ) -> list[dict[str, str]]:
+    """What is wrong with a user's roles and teams (empty: nothing): the CLI, the API and the
+    administrators' pages all check with this."""
+    errors: list[dict[str, str]] = []
     if not role_set:
         errors.append({"field": "roles", "message": "give at least one role"})
     for role in sorted(role_set - set(ROLES)):
@@ -62,9 +73,7 @@ def validate_new_user(username: object, password: object, roles: Iterable[str],
     if team_set and not role_set & TEAM_ROLES:
         errors.append({"field": "teams",
                        "message": "only caseworkers and supervisors belong to teams"})
-    if errors:
-        raise InvalidInput("the user data is not valid", errors)
-    return role_set, team_set
+    return errors
 
 
 def validate_password(password: object, *, check_strength: bool = True) -> str:
