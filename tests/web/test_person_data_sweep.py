@@ -58,7 +58,8 @@ def build_scene(api_engine: Staffel) -> dict[str, str]:
     return {"case_id": case.id, "task_id": task.id, "handover_id": str(info.handovers[0].id),
             "file_id": str(result.file_id), "clarification_id": str(clarification.id),
             "key": "handover", "version": "1", "message": "bamf_decision",
-            "team": task.team, "fmt": "json", "name": "handover", "number": case.case_number}
+            "team": task.team, "fmt": "json", "name": "handover", "number": case.case_number,
+            "username": "cw_jc", "token": "no-such-link"}
 
 
 def get_routes(app: Flask, values: dict[str, str]) -> Iterator[str]:

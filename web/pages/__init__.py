@@ -17,6 +17,9 @@ Routes (blueprint ``pages`` unless noted):
   ``GET /imports/clarifications``, ``POST /imports/clarifications/<id>/resolve|discard``
 * ``GET|POST /cases/<id>/erasure`` (erasure request), ``GET /admin/erasure``,
   ``POST /admin/erasure/<id>/approve|reject`` (four eyes; :mod:`web.pages.erasure`)
+* ``GET /admin``, ``/admin/users`` (+ ``/new``, ``/<username>`` and its POSTs), ``/admin/teams``,
+  ``GET|POST /admin/clock`` (simulated clock only), ``GET /admin/health``;
+  ``GET|POST /password/<token>`` (one-time link, no sign-in; :mod:`web.pages.admin_users`)
 * ``GET /static/vendor/<path>`` (blueprint ``vendor``; allow-listed ``node_modules`` files)
 """
 
@@ -48,6 +51,8 @@ def register_pages(app: Flask) -> None:
     import web.pages.editor_migrate  # noqa: F401
     from web.auth import session_actor
     from web.pages import (  # noqa: F401 - views register on bp
+        admin_system,
+        admin_users,
         case,
         case_events,
         cases,
@@ -62,6 +67,7 @@ def register_pages(app: Flask) -> None:
         inbox,
         inbox_filters,
         login,
+        password_reset,
         rules_page,
         task,
     )
