@@ -66,6 +66,7 @@ BODY_CAPS: dict[str, int] = {
     "pages.import_upload": IMPORT_BODY_CAP,
     "definitions.deploy_definitions": DEFINITION_SET_BODY_CAP,
     "definitions.validate_definitions": DEFINITION_SET_BODY_CAP,
+    "pages.editor_upload": DEFINITION_SET_BODY_CAP,  # the editor's upload form (issue 15)
     "test-run.test_run": DEFINITION_SET_BODY_CAP,
     "pages.editor_deploy": DOCUMENT_BODY_CAP,
     "pages.editor_validate": DOCUMENT_BODY_CAP,

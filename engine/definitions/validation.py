@@ -200,6 +200,10 @@ def _properties(element: etree._Element) -> dict[str, etree._Element]:
     return {prop.get("name") or "": prop for prop in element.iterfind(path)}
 
 
+MAX_SLA_DAYS = 9999
+SLA_PATTERN = r"[1-9][0-9]{0,3}"  # 1 to MAX_SLA_DAYS working days
+
+
 def _user_task_problems(file_name: str, root: etree._Element,
                         known_forms: Collection[str] | None) -> list[Problem]:
     problems = []
@@ -215,10 +219,11 @@ def _user_task_problems(file_name: str, root: etree._Element,
             problems.append(problem(file_name, form, f"form '{form_name}' not found", "form",
                                      ident))
         sla = props.get("sla_days")
-        if sla is not None and not re.fullmatch(r"[0-9]+", (sla.get("value") or "").strip()):
+        # issue 15, point 14: an SLA of 0 or fewer days would make every task overdue at once
+        if sla is not None and not re.fullmatch(SLA_PATTERN, (sla.get("value") or "").strip()):
             problems.append(problem(file_name, sla, f"sla_days of user task {ident} must be a "
-                                     "whole number of working days (0 or more), not "
-                                     f"'{sla.get('value') or ''}'", "form", ident))
+                                     f"whole number of working days from 1 to {MAX_SLA_DAYS}, "
+                                     f"not '{sla.get('value') or ''}'", "form", ident))
     return problems
 
 

@@ -30,7 +30,7 @@ from engine.definitions.deploy import xml_of_version
 from engine.definitions.xmlsafe import parse_document
 from engine.errors import NotFound
 from engine.execution.spiff import SpecBundle, dump_state, load_state
-from engine.persistence.models import ProcessInstance, ProcessVersion
+from engine.persistence.models import AuditEvent, ProcessInstance, ProcessVersion
 from engine.states import InstanceStatus
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -54,7 +54,8 @@ def get_version(session: Session, key: str, version: int) -> ProcessVersion:
 
 
 def history(session: Session, key: str) -> list[dict[str, Any]]:
-    """Every version of a process, newest first, with its count of running instances."""
+    """Every version of a process, newest first, with its count of running instances and,
+    for a version made by a roll-back, the version it restored (``restored_from``)."""
     rows = list(session.scalars(select(ProcessVersion).where(ProcessVersion.key == key)
                                 .order_by(ProcessVersion.version.desc())))
     if not rows:
@@ -64,9 +65,16 @@ def history(session: Session, key: str) -> list[dict[str, Any]]:
         .where(ProcessInstance.process_version_id.in_([r.id for r in rows]),
                ProcessInstance.status == InstanceStatus.RUNNING)
         .group_by(ProcessInstance.process_version_id))}
+    restored: dict[int, int] = {}
+    for details in session.scalars(select(AuditEvent.details).where(
+            AuditEvent.action == "rolled_back", AuditEvent.element_id == key)):
+        if isinstance(details.get("version"), int) and isinstance(
+                details.get("restored_version"), int):
+            restored[details["version"]] = details["restored_version"]
     return [{"version": r.version, "name": r.name, "file_name": r.file_name,
              "deployed_at": r.deployed_at, "deployed_by": r.deployed_by,
-             "running_cases": counts.get(r.id, 0)} for r in rows]
+             "running_cases": counts.get(r.id, 0), "restored_from": restored.get(r.version)}
+            for r in rows]
 
 
 # -- diff -------------------------------------------------------------------------------------

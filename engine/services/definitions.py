@@ -11,12 +11,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.definitions import decisions, deploy, versions
+from engine.definitions import decisions, deploy, rollback, versions
 from engine.definitions.decisions import DecisionFileInfo
 from engine.definitions.outline import ProcessOutline, outline_of
-from engine.errors import InvalidInput, NotFound, Problem
+from engine.errors import Conflict, InvalidInput, NotFound, Problem
 from engine.model import DeployResult, ProcessVersionInfo
-from engine.persistence.models import ProcessVersion
+from engine.persistence.models import DefinitionFile, ProcessVersion
 from engine.services.context import SYSTEM_ACTOR, EngineContext
 
 FORMS_DIRS = ("forms", "messages")
@@ -37,6 +37,25 @@ class DefinitionService:
             result = deploy.deploy(uow.session, files, actor, uow.now)
             for v in result.new_versions:
                 uow.record("deployed", element_id=v.key, version=v.version, file=v.file_name)
+            return result
+
+    def rollback(self, key: str, version: int, actor: str = SYSTEM_ACTOR) -> DeployResult:
+        """Deploy the content of an earlier version again as the NEWEST version of ``key``
+        (its BPMN file, forms and DMN files; see :mod:`engine.definitions.rollback`), audited
+        as ``rolled_back``. NotFound for an unknown version; Conflict (409) when the newest
+        version already has that content; DeployError when it no longer deploys."""
+        with self.ctx.unit(actor) as uow:
+            files = rollback.restore_files(uow.session, key, version)
+            result = deploy.deploy(uow.session, files, actor, uow.now)
+            mine = [v for v in result.new_versions if v.key == key]
+            if not mine:  # raising here undoes the whole unit: nothing stored
+                raise Conflict(f"the newest version of {key} already has the content of "
+                               f"version {version}: nothing to roll back",
+                               [{"field": "version", "message": "is already the newest content"}])
+            for v in result.new_versions:
+                uow.record("deployed", element_id=v.key, version=v.version, file=v.file_name)
+            uow.record("rolled_back", element_id=key, version=mine[0].version,
+                       restored_version=version, files=sorted(files))
             return result
 
     def deploy_directory(self, directory: str | Path,
@@ -60,6 +79,11 @@ class DefinitionService:
             raise InvalidInput(f"no .bpmn, .dmn or .schema.json files in {where}",
                                [{"field": "directory", "message": "is empty"}])
         return self.deploy(files, actor)
+
+    def source_names(self) -> list[str]:
+        """The names of every deployed file (``x.bpmn``, ``forms/y.schema.json``, ...)."""
+        with self.ctx.db.read() as session:
+            return sorted(session.scalars(select(DefinitionFile.name).distinct()))
 
     def validate(self, files: Mapping[str, bytes | str]) -> list[Problem]:
         """Run the whole deploy validation without storing anything."""

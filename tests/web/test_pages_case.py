@@ -94,7 +94,8 @@ def test_a_team_that_worked_on_the_case_keeps_seeing_it(client: FlaskClient,
     login(client, "cw_soz")
     body = text(client.get(f"/cases/{case.id}", headers=HTML))
     assert "Haddad" in body and "Keine offenen Aufgaben." in body
-    assert "Aufgabe abgeschlossen" in body and "interpreter_needed" in body
+    # the audit names the fields in German (issue 15, point 13), not "interpreter_needed"
+    assert "Aufgabe abgeschlossen" in body and "Felder: Dolmetscher nötig" in body
     assert "Das Diagramm" in body  # the fallback text for diagrams without layout
 
 

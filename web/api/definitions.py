@@ -70,6 +70,7 @@ class VersionHistoryItemSchema(ma.Schema):
     deployed_at = fields.DateTime(required=True)
     deployed_by = fields.String(required=True)
     running_cases = fields.Integer(required=True)
+    restored_from = fields.Integer(allow_none=True)
 
 
 class VersionHistorySchema(ma.Schema):
@@ -236,6 +237,24 @@ def version_xml(key: str, version: int) -> Response:
         raise NotFound(f"process {key!r} has no version {version}")
     xml = engine().definitions.xml(key, version)
     return Response(xml, mimetype="application/xml")
+
+
+@blp.post("/<string:key>/versions/<int:version>/rollback")
+@blp.response(201, DeployedSchema)
+@errors(blp, 401, 403, 404, 409, 422)
+def rollback_version(key: str, version: int) -> dict[str, Any]:
+    """Roll back to an earlier version: its BPMN file, forms and DMN files are deployed again
+    as the NEWEST version (history is kept), audited as ``rolled_back``. 404 for an unknown
+    version, 409 when the newest version already has that content, 422 when the old content
+    no longer deploys (nothing stored then)."""
+    who = _owner()
+    if not 0 < version <= MAX_VERSION:
+        raise NotFound(f"process {key!r} has no version {version}")
+    result = engine().definitions.rollback(key, version, actor=who.username)
+    new = {(v.key, v.version) for v in result.new_versions}
+    log.info("roll-back of %s to version %d by %s: %s", key, version, who.username, sorted(new))
+    return {"versions": _refs(result.new_versions),
+            "unchanged": _refs(v for v in result.versions if (v.key, v.version) not in new)}
 
 
 @blp.get("/<string:key>/diff")

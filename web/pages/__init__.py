@@ -60,6 +60,7 @@ def register_pages(app: Flask) -> None:
         decisions,
         editor,
         editor_testrun,
+        editor_upload,
         erasure,
         handover,
         imports,
@@ -82,7 +83,7 @@ def register_pages(app: Flask) -> None:
         stage_name=labels.stage_name, team_name=labels.team_name, due_day=labels.due_day,
         berlin=labels.berlin, benefit_name=labels.benefit_name, court_label=labels.court_label,
         deadline_name=labels.deadline_name, action_name=labels.action_name,
-        handover_state=labels.handover_state)
+        handover_state=labels.handover_state, shared_data_names=labels.shared_data_names)
     app.jinja_env.filters["isodate"] = _isodate
 
     @app.context_processor

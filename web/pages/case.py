@@ -22,7 +22,7 @@ from web.pages.case_deadlines import deadline_rows
 from web.pages.case_events import recordable
 from web.pages.common import bp, engine, page_actor
 from web.pages.diagrams import case_diagrams, diagram_version
-from web.pages.labels import message_label, timeline
+from web.pages.labels import detail_name, detail_value, message_label, timeline
 from web.pages.privacy_labels import privacy_helpers
 
 AUDIT_LIMIT = 500
@@ -62,8 +62,7 @@ def detail_text(details: dict[str, Any]) -> str:
     for key, value in details.items():
         if key in HIDDEN_DETAILS or value in (None, "", [], {}):
             continue
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        parts.append(f"{key}: {shown}")
+        parts.append(f"{detail_name(key)}: {detail_value(key, value)}")  # issue 15, point 13
     return "; ".join(parts)
 
 

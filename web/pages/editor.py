@@ -12,6 +12,7 @@
 * drafts: :mod:`web.pages.editor_drafts`; migration of running cases:
   :mod:`web.pages.editor_migrate`.
 * ``GET /editor/<key>/history`` (``?from=a&to=b``) — versions and the diff of two of them.
+* deploy by file upload and roll-back to an earlier version: :mod:`web.pages.editor_upload`.
 
 Process owners and admins only; other roles get the 403 page (the JSON routes a 403 JSON).
 """
@@ -36,8 +37,11 @@ from engine import (
 from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, page_actor
+from web.pages.editor_i18n import editor_translations
+from web.pages.editor_problems import problem_dicts
 
 MAX_XML = MAX_DOCUMENT_BYTES  # the engine's own cap for one document
+MAX_UPLOAD_FILES = 50  # files in one upload (as the API's deploy)
 
 
 def _owner() -> Actor:
@@ -63,7 +67,7 @@ def _int(value: Any) -> int | None:
 
 
 def _problem_dicts(problems: list[Problem]) -> list[dict[str, Any]]:
-    return [p.to_dict() for p in problems]
+    return problem_dicts(problems)  # in the page language (issue 15, point 13)
 
 
 def _posted_xml() -> bytes | None:
@@ -83,13 +87,18 @@ def _no_xml() -> ResponseReturnValue:
 def editor_list() -> ResponseReturnValue:
     """Every deployed process, newest version first."""
     _owner()
+    return render_template("editor/list.html", **editor_list_context())
+
+
+def editor_list_context() -> dict[str, Any]:
+    """What the editor list shows: every process with its newest version, and the drafts."""
     latest: dict[str, ProcessVersionInfo] = {}
     for v in engine().definitions.versions():
         if v.key not in latest or v.version > latest[v.key].version:
             latest[v.key] = v
     processes = sorted(latest.values(), key=lambda v: (v.name or v.key).casefold())
-    return render_template("editor/list.html", processes=processes,
-                           drafts=engine().drafts.all())
+    return {"processes": processes, "drafts": engine().drafts.all(),
+            "max_upload_files": MAX_UPLOAD_FILES, "max_upload_mib": MAX_XML // (1024 * 1024)}
 
 
 @bp.get("/editor/<key>")
@@ -108,7 +117,7 @@ def editor(key: str) -> ResponseReturnValue:
     on_draft = draft is not None and not request.args.get("version")
     return render_template("editor/editor.html", key=key, chosen=chosen, latest=versions[0],
                            versions=versions, text=_texts(), draft=draft, on_draft=on_draft,
-                           teams=_teams())
+                           teams=_teams(), translations=editor_translations())
 
 
 def _teams() -> list[dict[str, Any]]:
@@ -121,6 +130,9 @@ def _teams() -> list[dict[str, Any]]:
 
 def _texts() -> dict[str, str]:
     return {"valid": _("No problems found."), "deployed": _("Deployed as version %(v)s."),
+            "invalid": _("The check found %(n)s problem(s); see the list below."),
+            "refused": _("The deploy was refused: %(n)s problem(s), see the list below. "
+                         "Nothing was deployed."),
             "unchanged": _("Nothing changed: no new version."),
             "error": _("The request failed. Please try again."),
             "loadError": _("The diagram cannot be shown."),
@@ -130,7 +142,7 @@ def _texts() -> dict[str, str]:
                             "your changes were not saved."),
             "draftInvalid": _("The draft was not saved:"),
             "unknownLane": _("Unknown lane: %(name)s"),
-            "slaInvalid": _("The SLA must be a whole number of working days (0 to 9999).")}
+            "slaInvalid": _("The SLA must be a whole number of working days from 1 to 9999.")}
 
 
 @bp.get("/editor/<key>/<int:version>.bpmn")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from engine import BERLIN, get_team
@@ -193,3 +194,59 @@ def due_day(due_at: datetime | None) -> date | None:
 def berlin(moment: datetime | None) -> datetime | None:
     """A moment in Berlin time (display only)."""
     return moment.astimezone(BERLIN) if moment is not None else None
+
+
+def detail_name(key: str) -> str:
+    """A readable name of one detail of an audit event (``entry`` → "Zugang")."""
+    names = {
+        "entry": _("Entry"), "land": _("Land"), "court": _("Administrative court"),
+        "process": _("Process"), "version": _("Version"), "old": _("before"),
+        "new": _("after"), "key": _("Key"), "date": _("Date"), "legal_basis": _("Legal basis"),
+        "from_team": _("from team"), "to_team": _("to team"), "team": _("Team"),
+        "assignee": _("Assigned to"), "fields": _("Fields"), "shared_fields": _("shared"),
+        "format": _("Format"), "message": _("Message"), "due_at": _("Due"),
+        "from_version": _("from version"), "to_version": _("to version"),
+        "task_id": _("Task"), "handover_id": _("Handover"), "changes": _("Changes"),
+        "timers_moved": _("Timers moved"), "expires_at": _("Expires"),
+        "restored_version": _("restored version"), "files": _("Files"),
+    }
+    return names.get(key, key.replace("_", " "))
+
+
+def shared_data_names(names: list[str]) -> str:
+    """The data categories or fields of a handover, by their readable names."""
+    from web.outbound import category_label, field_label
+
+    return ", ".join(category_label(n) if category_label(n) != n else field_label(n)
+                     for n in names)
+
+
+def detail_value(key: str, value: object) -> str:
+    """A detail's value in words where it is a code (entry, Land, team, stage, field names)."""
+    if isinstance(value, list):
+        if key in ("fields", "shared_fields"):
+            return shared_data_names([str(v) for v in value])
+        return ", ".join(map(str, value))
+    text = str(value)
+    if key == "entry":
+        return {"asylum": _("Asylum"), "resettlement": _("Resettlement")}.get(text, text)
+    if key == "land":
+        return LAND_NAMES.get(text, text)
+    if key in ("team", "from_team", "to_team"):
+        return team_name(text)
+    if key in ("old", "new") and text in STAGES:
+        return stage_name(text)
+    if key in ("old", "new") and text in ("asylblg", "sgb2"):
+        return benefit_name(text)
+    if key == "court":
+        return court_label(text)
+    if key == "message":
+        return message_label(text)
+    if key == "key" and deadline_name(text) != text.replace("_", " "):
+        return deadline_name(text)
+    if key == "date":
+        try:
+            return str(format_date(date.fromisoformat(text), "medium"))
+        except ValueError:
+            return text
+    return text

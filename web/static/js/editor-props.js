@@ -164,6 +164,7 @@
     section('prop-condition-fields', is(selected, 'bpmn:SequenceFlow'));
     $('prop-error').textContent = '';
     $('prop-sla').removeAttribute('aria-invalid');
+    $('prop-sla-error').textContent = '';
     if (!selected) {
       $('prop-element').textContent = editor.text.noSelection;
       $('prop-name').value = '';
@@ -208,7 +209,12 @@
     var changes = { name: $('prop-name').value.trim() || undefined };
     if (is(selected, 'bpmn:UserTask')) {
       var sla = $('prop-sla').value.trim();
-      if (sla && !/^\d{1,4}$/.test(sla)) { invalid(editor.text.slaInvalid, $('prop-sla')); return; }
+      // 1 to 9999 working days (issue 15, point 14: 0 or negative is refused, as on deploy)
+      if (sla && !/^[1-9]\d{0,3}$/.test(sla)) {
+        $('prop-sla-error').textContent = editor.text.slaInvalid;
+        invalid(editor.text.slaInvalid, $('prop-sla'));
+        return;
+      }
       changes.extensionElements = writeProps(bo, {
         formJsonSchemaFilename: $('prop-form').value.trim(), sla_days: sla });
     }

@@ -24,10 +24,14 @@
                properties: [{ name: 'value', type: 'String', isBody: true }] };
     }))
   };
-  var options = { container: container, moddleExtensions: { spiffworkflow: SPIFF } };
+  var options = { container: container, moddleExtensions: { spiffworkflow: SPIFF },
+                  additionalModules: [] };
+  // bpmn-js and bpmnlint words in the page language (editor-translate.js, issue 15 point 13)
+  var say = window.StaffelTranslate ? window.StaffelTranslate.text : function (t) { return t; };
+  if (window.StaffelTranslate) { options.additionalModules.push(window.StaffelTranslate.module); }
   if (window.BpmnJSBpmnlint && window.BpmnlintConfig) {
     options.linting = { bpmnlint: window.BpmnlintConfig, active: true };
-    options.additionalModules = [window.BpmnJSBpmnlint];
+    options.additionalModules.push(window.BpmnJSBpmnlint);
   }
   var modeler = new window.BpmnJS(options);
   var $ = function (id) { return document.getElementById(id); };
@@ -37,6 +41,26 @@
     var box = $('editor-status');
     box.textContent = message;
     box.className = 'editor-status ' + (kind || '');
+    // errors interrupt (alert), everything else is a polite status
+    box.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+  }
+
+  // The start view: the whole diagram, scaled to fit the canvas RIGHT of the palette (which
+  // floats over the canvas's left edge), with a margin; never zoomed in beyond 100 %.
+  function fitBesidePalette() {
+    var canvas = modeler.get('canvas');
+    canvas.zoom('fit-viewport', 'auto');
+    var inner = canvas.viewbox().inner;
+    var palette = container.querySelector('.djs-palette');
+    var box = container.getBoundingClientRect();
+    var margin = 24;
+    var left = palette ? palette.getBoundingClientRect().right - box.left + margin : margin;
+    var width = box.width - left - margin;
+    var height = box.height - 2 * margin;
+    if (!inner.width || !inner.height || width <= 0 || height <= 0) { return; }
+    var scale = Math.min(width / inner.width, height / inner.height, 1);
+    canvas.viewbox({ x: inner.x - left / scale, y: inner.y - margin / scale,
+                     width: box.width / scale, height: box.height / scale });
   }
 
   function selectElement(id) {
@@ -49,6 +73,7 @@
   // Other editor scripts (properties form, test run, ...) reach the modeler through this.
   window.StaffelEditor = { modeler: modeler, container: container, text: text,
                            status: status, selectElement: selectElement };
+  if ($('editor-fit')) { $('editor-fit').addEventListener('click', function () { fitBesidePalette(); }); }
 
   function problemItem(label, message, elementId) {
     var li = document.createElement('li');
@@ -105,7 +130,7 @@
     Object.keys(issues || {}).sort().forEach(function (elementId) {
       issues[elementId].forEach(function (issue) {
         count += 1;
-        var li = problemItem(elementId, issue.message + ' (' + issue.rule + ')', elementId);
+        var li = problemItem(elementId, say(issue.message) + ' (' + issue.rule + ')', elementId);
         li.className = 'lint ' + (issue.category || 'warn');
         li.setAttribute('data-rule', issue.rule);
         list.appendChild(li);
@@ -163,8 +188,10 @@
   function validate() {
     busy(true);
     post(container.getAttribute('data-validate-url')).then(function (answer) {
-      showProblems(answer.body.problems || []);
-      status(answer.body.valid ? text.valid : '', answer.body.valid ? 'ok' : 'error');
+      var found = answer.body.problems || [];
+      showProblems(found);
+      status(answer.body.valid ? text.valid : text.invalid.replace('%(n)s', found.length),
+             answer.body.valid ? 'ok' : 'error');
       container.setAttribute('data-validated', answer.body.valid ? 'valid' : 'invalid');
     }).catch(function () { status(text.error, 'error'); }).then(function () { busy(false); });
   }
@@ -188,8 +215,10 @@
         var notice = $('draft-notice');
         if (notice) { notice.remove(); }
       } else {
-        showProblems(answer.body.problems || []);
-        status('', 'error');
+        // a refused deploy says so where the user looks (role=alert): nothing was deployed
+        var refused = answer.body.problems || [];
+        showProblems(refused);
+        status(text.refused.replace('%(n)s', refused.length), 'error');
       }
     }).catch(function () { status(text.error, 'error'); }).then(function () { busy(false); });
   }
@@ -201,7 +230,7 @@
 
   window.StaffelDiagram.load(container, modeler)
     .then(function () {
-      modeler.get('canvas').zoom('fit-viewport', 'auto');
+      fitBesidePalette();
       busy(false);
       container.setAttribute('data-state', 'ready');
     })
