@@ -4,6 +4,9 @@
   API token of the user ends (whoever knew the old password is out).
 * ``staffel user deactivate NAME`` — the user can no longer sign in; his sessions and tokens
   end. ``staffel user activate NAME`` lets him sign in again (with new sessions only).
+  Nobody deactivates the last active administrator.
+* ``staffel user reset-link NAME [--base-url URL]`` — a one-time link to set a new password
+  (48 hours of engine time, once; the administrators' page makes the same), printed once.
 
 Registered on the ``staffel user`` group by :mod:`web.cli`.
 """
@@ -16,7 +19,7 @@ import click
 
 
 def register(user_group: click.Group) -> None:
-    """Add ``passwd``, ``deactivate`` and ``activate`` to the ``staffel user`` group."""
+    """Add ``passwd``, ``deactivate``, ``activate`` and ``reset-link`` to ``staffel user``."""
     from web.cli_common import database_url_option, handle_errors, open_engine
 
     @user_group.command("passwd")
@@ -51,3 +54,16 @@ def register(user_group: click.Group) -> None:
         """Let a deactivated user sign in again."""
         open_engine(database_url).people.set_active(username, True, actor="cli")
         click.echo(f"user {username} activated")
+
+    @user_group.command("reset-link")
+    @database_url_option
+    @click.argument("username")
+    @click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+                  help="Address of the web app the link points to.")
+    @handle_errors
+    def user_reset_link(database_url: str, username: str, base_url: str) -> None:
+        """Print a one-time link with which the user sets a new password (48 hours)."""
+        link = open_engine(database_url).people.issue_reset_link(username, actor="cli")
+        click.echo(f"{base_url.rstrip('/')}/password/{link.token}")
+        click.echo(f"valid once until {link.expires_at.isoformat()} (engine time); "
+                   "an earlier link of the user has ended", err=True)

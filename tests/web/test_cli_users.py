@@ -78,3 +78,25 @@ def test_demo_users_for_every_team_and_role(make_engine) -> None:  # type: ignor
     assert any("cw_sozialamt" in line for line in lines)
     assert seed_demo(engine)[:len(names) + 2] == lines[:len(names) + 2]  # idempotent
     assert len(engine.people.list()) == len(names)
+
+
+def test_user_reset_link_prints_a_one_time_link(cli, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    assert cli("user", "add", "root", "--role", "admin", "--password-stdin",
+               stdin="a long password\n").exit_code == 0
+    result = CliRunner().invoke(
+        main, ["user", "reset-link", "root", "--base-url", "https://staffel.example/",
+               "--database-url", database_url], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    link = result.stdout.strip()
+    assert link.startswith("https://staffel.example/password/")
+    engine = Staffel(database_url)
+    assert engine.people.reset_link_user(link.rsplit("/", 1)[1]) == "root"
+    engine.close()
+    assert cli("user", "reset-link", "nobody").exit_code == 3
+
+
+def test_the_last_administrator_cannot_be_deactivated(cli) -> None:  # type: ignore[no-untyped-def]
+    assert cli("user", "add", "root", "--role", "admin", "--password-stdin",
+               stdin="a long password\n").exit_code == 0
+    result = cli("user", "deactivate", "root")
+    assert result.exit_code == 4 and "last active administrator" in result.output
