@@ -388,3 +388,38 @@ def test_the_pages_speak_english_when_chosen(app: Flask) -> None:
         assert page.status_code == 200 and phrase in text(page), path
     refused = post(client, "/admin/users/new", {"username": "x y", "roles": ["admin"]})
     assert refused.status_code == 422 and "1 to 100 characters" in text(refused)
+
+
+def test_the_scheduler_writes_its_heartbeat_and_survives_a_failing_one(
+        api_engine: Staffel) -> None:
+    from dataclasses import replace
+
+    from engine import TimerScheduler
+
+    scheduler = TimerScheduler(api_engine.scheduler_hooks())
+    scheduler.sweep()
+    assert [(b.job, b.count) for b in api_engine.health.report().beats] == [("timers", 0)]
+
+    def broken(job: str, count: int) -> None:
+        raise RuntimeError("database restarting")
+
+    failing = TimerScheduler(replace(api_engine.scheduler_hooks(), heartbeat=broken))
+    start_timer_case(api_engine)
+    api_engine.clock.advance(to=api_engine.clock.now(), actor="tester")
+    assert failing.sweep() == 0 and failing.remind() == 0  # no exception escapes
+
+
+def test_migration_0016_goes_down_and_up_again(api_engine: Staffel) -> None:
+    from sqlalchemy import inspect
+
+    from tests.conftest import migrate_down
+
+    api_engine.people.issue_reset_link("cw_soz", actor="tester")
+    api_engine.health.beat("timers", 1)
+    migrate_down(api_engine.db, "0015_task_work")
+    tables = set(inspect(api_engine.db.engine).get_table_names())
+    assert not {"password_resets", "scheduler_beats"} & tables and "users" in tables
+    api_engine.db.migrate()
+    tables = set(inspect(api_engine.db.engine).get_table_names())
+    assert {"password_resets", "scheduler_beats"} <= tables
+    assert api_engine.people.authenticate("cw_soz", PASSWORD) is not None
