@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, cast
 
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Table, bindparam, func, insert, select, update
@@ -24,7 +25,7 @@ from engine.law import calendar
 from engine.law.lands import BERLIN
 from engine.law.teams import resolve_team
 from engine.model import Page, TaskInfo
-from engine.persistence.models import Case, HumanTask
+from engine.persistence.models import CALL_PATH_LENGTH, Case, HumanTask
 from engine.states import HumanTaskState
 
 FORM_PROPERTY = "formJsonSchemaFilename"
@@ -40,6 +41,33 @@ def task_properties(task_spec: Any) -> dict[str, str]:
 def ready_user_tasks(workflow: BpmnWorkflow) -> list[Any]:
     """Return the READY human (manual) tasks of the workflow and all its subprocesses."""
     return [t for t in workflow.get_tasks(state=TaskState.READY) if t.task_spec.manual]
+
+
+def owner_workflow(top: BpmnWorkflow, workflow: Any) -> Any:
+    """The workflow of the process (diagram) an element belongs to: the workflow itself for
+    the top process and a called process, the enclosing one for an embedded subprocess."""
+    while workflow is not top:
+        caller = top.get_task_from_id(workflow.parent_task_id)
+        if isinstance(caller.task_spec, CallActivity):
+            return workflow
+        workflow = caller.workflow
+    return top
+
+
+def call_path(top: BpmnWorkflow, task: Any) -> str | None:
+    """The call activities a task was called through, from the top process down, as
+    ``process.element`` joined by ``/`` (None for a task of the top process itself). The
+    heatmap rolls work up onto exactly the call activity that runs it."""
+    steps: list[str] = []
+    workflow = task.workflow
+    while workflow is not top:
+        caller = top.get_task_from_id(workflow.parent_task_id)
+        if isinstance(caller.task_spec, CallActivity):
+            owner = owner_workflow(top, caller.workflow)
+            steps.append(f"{owner.spec.name}.{caller.task_spec.bpmn_id or caller.task_spec.name}")
+        workflow = caller.workflow
+    path = "/".join(reversed(steps))
+    return path[:CALL_PATH_LENGTH] if path else None
 
 
 def due_at_for(created: datetime, sla_days: str | None, land: str) -> datetime | None:
@@ -117,7 +145,7 @@ def sync_human_tasks(session: Session, instance_id: str, case: Case, process_key
             "title": task.task_spec.bpmn_name or task.task_spec.name, "team": team,
             "form": props.get(FORM_PROPERTY), "state": HumanTaskState.OPEN, "assignee": None,
             "created_at": now, "due_at": due_at_for(now, props.get(SLA_PROPERTY), case.land),
-            "completed_at": None, "completed_by": None,
+            "completed_at": None, "completed_by": None, "call_path": call_path(workflow, task),
         })
         changes.created.append((task_id, element_id, team))
     if rows:

@@ -161,6 +161,10 @@ class ProcessInstance(Base):
     __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012 - SQLAlchemy's API
 
 
+#: room for the call path of a task (migration 0017): a few ``process.element`` steps
+CALL_PATH_LENGTH = 500
+
+
 class HumanTask(Base):
     """Projection of one user task for fast inboxes, kept in step in the same transaction."""
 
@@ -181,6 +185,8 @@ class HumanTask(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by: Mapped[str | None] = mapped_column(String(100))
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # overdue reminder sent
+    #: the call activities the task was called through (``engine.execution.tasks.call_path``)
+    call_path: Mapped[str | None] = mapped_column(String(CALL_PATH_LENGTH))
 
     __table_args__ = (
         Index("ix_human_tasks_inbox", "state", "team", "due_at"),

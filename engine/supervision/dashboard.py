@@ -214,16 +214,16 @@ def overdue_trend(session: Session, now: datetime, teams: Iterable[str] | None =
 
 def heatmap(session: Session, now: datetime,
             teams: Iterable[str] | None = None) -> list[HeatCell]:
-    """Open and overdue task counts per (process key, element id)."""
+    """Open and overdue task counts per (process key, element id, call path)."""
     overdue = func.sum(case((and_(HumanTask.due_at.is_not(None), HumanTask.due_at <= now), 1),
                             else_=0))
-    stmt = (select(HumanTask.process_key, HumanTask.element_id, func.max(HumanTask.title),
-                   func.count(), overdue)
+    stmt = (select(HumanTask.process_key, HumanTask.element_id, HumanTask.call_path,
+                   func.max(HumanTask.title), func.count(), overdue)
             .where(HumanTask.state == HumanTaskState.OPEN, _task_scope(teams))
-            .group_by(HumanTask.process_key, HumanTask.element_id)
-            .order_by(HumanTask.process_key, HumanTask.element_id))
-    return [HeatCell(key, element, title, int(n), int(late or 0))
-            for key, element, title, n, late in session.execute(stmt)]
+            .group_by(HumanTask.process_key, HumanTask.element_id, HumanTask.call_path)
+            .order_by(HumanTask.process_key, HumanTask.element_id, HumanTask.call_path))
+    return [HeatCell(key, element, title, int(n), int(late or 0), path)
+            for key, element, path, title, n, late in session.execute(stmt)]
 
 
 def cases_list(session: Session, now: datetime, teams: Iterable[str] | None = None, *,

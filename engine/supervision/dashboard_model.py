@@ -140,6 +140,10 @@ class HeatCell:
     title: str
     open: int
     overdue: int
+    #: the call activities the tasks were called through, from the top process down, as
+    #: ``process.element`` joined by ``/`` (None: a task of the top process, or from before
+    #: migration 0017)
+    call_path: str | None = None
 
 
 @dataclass(frozen=True)

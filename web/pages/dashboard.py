@@ -47,6 +47,7 @@ from web.auth import Actor, page_login_required
 from web.csv_download import csv_download, page_csv_language
 from web.i18n import current_language
 from web.pages.common import bp, engine, page_actor
+from web.pages.dashboard_heat import HeatMap
 from web.pages.inbox import assignable_users
 from web.pages.labels import STAGES, message_label, team_name
 
@@ -101,16 +102,27 @@ def week_label(monday: date) -> str:
     return str(format_date(monday, pattern))
 
 
-def _heat_process(summary: DashboardSummary, wanted: str | None) -> str | None:
-    totals: dict[str, int] = {}
-    for cell in summary.heatmap:
-        totals[cell.process_key] = totals.get(cell.process_key, 0) + cell.open
-    if wanted and wanted in totals:
-        return wanted
-    return max(sorted(totals), key=lambda k: totals[k]) if totals else None
+def heat_entries(heat: HeatMap, process: str | None, team: str | None) -> list[dict[str, Any]]:
+    """The badges of the shown diagram with their links: a user task opens the inbox of that
+    task (its overdue number the overdue list), a call activity the called process's map."""
+    if process is None:
+        return []
+    rows = []
+    for e in heat.entries(process):
+        if e.called:
+            query = {"process": e.called, **({"team": team} if team else {})}
+            href = url_for("pages.dashboard") + "?" + urlencode(query) + "#h-heatmap"
+            rows.append({"id": e.element_id, "open": e.open, "overdue": e.overdue,
+                         "title": e.title, "href": href, "overdueHref": href, "call": True})
+        else:
+            rows.append({"id": e.element_id, "open": e.open, "overdue": e.overdue,
+                         "title": e.title, "href": inbox_url(type=e.element_id),
+                         "overdueHref": overdue_url(process=process, task=e.element_id,
+                                                    team=team), "call": False})
+    return sorted(rows, key=lambda r: (-r["overdue"], -r["open"], r["title"]))
 
 
-def chart_data(summary: DashboardSummary, process: str | None) -> dict[str, Any]:
+def chart_data(summary: DashboardSummary, heat: list[dict[str, Any]]) -> dict[str, Any]:
     """What the charts and the heatmap draw (the page also shows all of it as tables)."""
     return {
         "buckets": list(BUCKETS),
@@ -124,12 +136,9 @@ def chart_data(summary: DashboardSummary, process: str | None) -> dict[str, Any]
         "weeks": {"labels": [week_label(w.week_start) for w in summary.weeks],
                   "new": [w.new for w in summary.weeks],
                   "closed": [w.closed for w in summary.weeks]},
-        "heat": [{"id": c.element_id, "open": c.open, "overdue": c.overdue,
-                  "title": c.title,
-                  "href": inbox_url(type=c.element_id),
-                  "overdueHref": overdue_url(process=c.process_key, task=c.element_id)}
-                 for c in summary.heatmap if c.process_key == process],
+        "heat": heat,
         "text": {"overdue": _("Overdue tasks"), "open": _("open"), "late": _("overdue"),
+                 "inside": _("in the called process, click to open it"),
                  "new": _("New cases"), "closed": _("Closed cases"),
                  "cases": _("Open cases"), "diagramError": _("The diagram cannot be shown; "
                                                              "the table below has the numbers.")},
@@ -158,13 +167,14 @@ def dashboard() -> ResponseReturnValue:
     teams = supervisor_scope(actor, team)
     eng = engine()
     summary = eng.supervision.summary(teams)
-    process = _heat_process(summary, request.args.get("process"))
-    names = {v.key: v.name for v in reversed(eng.definitions.versions())}  # newest name wins
-    processes = sorted(((k, names.get(k) or k) for k in {c.process_key for c in summary.heatmap}),
+    heat_map = HeatMap(eng, summary.heatmap)
+    process = heat_map.default_process(request.args.get("process"))
+    processes = sorted(((k, name) for k, name, _n in heat_map.processes()),
                        key=lambda pair: pair[1].casefold())
+    heat = heat_entries(heat_map, process, team)
     return render_template(
         "dashboard/dashboard.html", s=summary, team=team, my_teams=_my_teams(actor),
-        process=process, processes=processes, data=chart_data(summary, process),
+        process=process, processes=processes, heat=heat, data=chart_data(summary, heat),
         buckets=BUCKETS, bucket_label=bucket_label, deadline_label=deadline_label,
         inbox_url=inbox_url, overdue_url=overdue_url, stages=STAGES,
         open_cases=sum(s.count for s in summary.stages), wait_buckets=WAIT_BUCKETS,

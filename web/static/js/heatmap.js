@@ -1,5 +1,7 @@
 /* Heatmap on the BPMN diagram (bpmn-js NavigatedViewer): for every task element with open
-   tasks, a badge "waiting | overdue" coloured by severity, linking to the task list. */
+   tasks, a badge "waiting | overdue" coloured by severity, linking to the task list; on every
+   call activity the same for the work inside the called process, linking to its heatmap.
+   Badges keep their size at any zoom (the whole main diagram fits and stays readable). */
 (function () {
   'use strict';
   var container = document.getElementById('heatmap');
@@ -24,12 +26,13 @@
   function badge(cell) {
     var level = severity(cell);
     var link = document.createElement('a');
-    link.className = 'heat-badge sev-' + level;
+    link.className = 'heat-badge sev-' + level + (cell.call ? ' heat-call' : '');
     link.href = cell.overdue ? cell.overdueHref : cell.href;
     link.setAttribute('data-element', cell.id);
     link.textContent = cell.open + (cell.overdue ? ' | ' + cell.overdue + ' !' : '');
     link.setAttribute('aria-label', cell.title + ': ' + cell.open + ' ' + data.text.open +
-                      ', ' + cell.overdue + ' ' + data.text.late);
+                      ', ' + cell.overdue + ' ' + data.text.late +
+                      (cell.call ? ' (' + data.text.inside + ')' : ''));
     link.title = link.getAttribute('aria-label');
     return { link: link, level: level };
   }
@@ -48,7 +51,10 @@
         if (!element) { return; }
         var made = badge(cell);
         canvas.addMarker(cell.id, 'heat-' + made.level);
-        overlays.add(cell.id, 'heat', { position: { top: -14, right: 18 }, html: made.link });
+        overlays.add(cell.id, 'heat', {
+          position: { top: -14, right: 18 }, html: made.link,
+          scale: { min: 1, max: 1.5 }  // never shrink below the page's font size
+        });
         shown += 1;
       });
       container.setAttribute('data-overlays', String(shown));
