@@ -234,8 +234,9 @@
       busy(false);
       container.setAttribute('data-state', 'ready');
     })
-    .catch(function () {
+    .catch(function (err) {
       status(text.loadError, 'error');
       container.setAttribute('data-state', 'error');
+      container.setAttribute('data-error', String(err && err.message || err));
     });
 }());
