@@ -35,6 +35,7 @@ from engine.errors import (
 from engine.execution.cases import ENTRIES
 from engine.execution.clock import Clock, SimulatedClock, SystemClock
 from engine.execution.scheduler import TimerScheduler
+from engine.execution.task_work import MAX_COMMENT, CommentInfo
 from engine.execution.tasks import TASK_SORTS, TaskQuery
 from engine.facade import Staffel
 from engine.imports.records import CaseCandidate, ClarificationInfo, FileInfo, RowInfo
@@ -126,6 +127,7 @@ __all__ = [
     "DYNAMIC_LANES",
     "ENTRIES",
     "LANDS",
+    "MAX_COMMENT",
     "MAIN_PROCESS",
     "MAX_DOCUMENT_BYTES",
     "MAX_SAVED_FILTERS",
@@ -148,6 +150,7 @@ __all__ = [
     "CasePosition",
     "CaseSummary",
     "ClarificationInfo",
+    "CommentInfo",
     "Clock",
     "Conflict",
     "ConsentInfo",

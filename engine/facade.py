@@ -51,6 +51,7 @@ from engine.services.personal_data import PersonalDataService
 from engine.services.recompute import RecomputeService
 from engine.services.saved_filters import SavedFilterService
 from engine.services.supervision import SupervisionService
+from engine.services.task_work import TaskWorkService
 from engine.services.tasks import TaskService
 from engine.services.testruns import TestRunService
 from engine.services.timers import ClockService, TimerService
@@ -94,6 +95,7 @@ class Staffel:
         ctx = self.context
         self.cases = CaseService(ctx)
         self.tasks = TaskService(ctx)
+        self.task_work = TaskWorkService(ctx)
         self.messages = MessageService(ctx)
         self.timers = TimerService(ctx, expire_kept=self.messages.expire_kept)
         self.clock = ClockService(ctx, self.timers)

@@ -208,6 +208,25 @@ def authorize_task(engine: Staffel, actor: Actor, task_id: str, action: str) -> 
     return task
 
 
+def authorize_task_draft(engine: Staffel, actor: Actor, task_id: str) -> TaskInfo:
+    """A draft of a task (private to its user): members of the task's team who work on it;
+    403 for roles that never work on tasks (admins, process owners), 404 for other teams."""
+    task = authorize_task(engine, actor, task_id, "view")
+    require(can_act_on_task(actor, task), "only members of the task's team work on it")
+    return task
+
+
+def authorize_task_comments(engine: Staffel, actor: Actor, task_id: str) -> TaskInfo:
+    """Comments on a task (read and write): members of the teams that have or had a task on
+    its case (:func:`may_see_person`: comments are about a person). Process owners 403;
+    everyone else, administrators too, 404 as if the task did not exist."""
+    require(can_see_work(actor), "your role has no access to tasks")
+    task = engine.tasks.info(task_id)
+    if not may_see_person(engine, actor, task.case_id):
+        raise NotFound(f"task {task_id} does not exist")
+    return task
+
+
 def require_assignable(engine: Staffel, task: TaskInfo, username: Any) -> str:
     """422 unless ``username`` is an active caseworker or supervisor of the task's team."""
     user = engine.people.get(username) if isinstance(username, str) else None

@@ -13,4 +13,5 @@ from engine.persistence import (  # noqa: F401
     preference_models,
     privacy_models,
     security_models,
+    task_work_models,
 )

@@ -10,6 +10,8 @@ What an erasure does to a case, all in one transaction:
 * the payload of every message from outside for the case is set to ``None``;
 * the originals of agency files with a line matched to the case are emptied, and the lines'
   ``detail`` texts and the timers' error texts of the case go;
+* the drafts of the case's tasks are deleted and its task comments lose their text (author
+  and time stay);
 * an audit event ``person_erased`` names what was removed by counts, never by value.
 
 What stays: the case number, Land, stage, benefit system, dates of creation and closing, the
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, NotFound
 from engine.execution.runtime import write_instance_state
+from engine.execution.task_work import erase_task_work
 from engine.execution.unit import UnitOfWork
 from engine.people.blind_index import index_case
 from engine.persistence.import_rows import ImportFile, ImportRow
@@ -103,9 +106,11 @@ def erase_case(uow: UnitOfWork, case: Case, why: str) -> ErasureCounts:
     for timer in session.scalars(select(Timer).where(Timer.case_id == case.id,
                                                      Timer.last_error.is_not(None))):
         timer.last_error = None
+    drafts, comment_texts = erase_task_work(session, case.id)
     counts = ErasureCounts(person_fields=len(person), aktenzeichen=int(had_az),
                            name_tokens=tokens, instances=instances, process_values=dropped,
-                           messages=messages, import_originals=originals)
+                           messages=messages, import_originals=originals, task_drafts=drafts,
+                           comment_texts=comment_texts)
     details: dict[str, Any] = {"why": why, **counts.as_dict()}  # counts, never values
     uow.record("person_erased", case_id=case.id, **details)
     session.flush()

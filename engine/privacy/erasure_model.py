@@ -62,6 +62,8 @@ class ErasureCounts:
     process_values: int = 0
     messages: int = 0
     import_originals: int = 0
+    task_drafts: int = 0
+    comment_texts: int = 0
 
     def as_dict(self) -> dict[str, int]:
         """The counts by name."""

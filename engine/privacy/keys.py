@@ -26,6 +26,7 @@ from engine.persistence.crypto import TOKEN_PREFIX, KeyRing, session_ring
 from engine.persistence.import_rows import ImportClarification, ImportFile
 from engine.persistence.inbound import InboundMessage
 from engine.persistence.models import Case, ProcessInstance
+from engine.persistence.task_work_models import TaskComment, TaskDraft
 
 #: every encrypted column: (model, primary key, columns)
 ENCRYPTED: tuple[tuple[Any, str, tuple[str, ...]], ...] = (
@@ -34,6 +35,8 @@ ENCRYPTED: tuple[tuple[Any, str, tuple[str, ...]], ...] = (
     (ImportFile, "id", ("content",)),
     (ImportClarification, "id", ("fields", "payload")),
     (InboundMessage, "id", ("payload",)),
+    (TaskDraft, "id", ("data",)),
+    (TaskComment, "id", ("text",)),
 )
 DEFAULT_BATCH = 500
 

@@ -11,7 +11,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from engine.errors import Conflict, InvalidInput, NotFound
-from engine.execution import tasks
+from engine.execution import task_work, tasks
 from engine.execution.spiff import load_state
 from engine.execution.tasks import TaskQuery
 from engine.model import Page, TaskInfo
@@ -99,7 +99,9 @@ class TaskService:
 
         Without ``over_holder`` (a caseworker, not a team lead) a task someone else holds is a
         Conflict naming the holder, checked in the completing transaction: a colleague who
-        claimed it a moment after the caller looked is not overtaken.
+        claimed it a moment after the caller looked is not overtaken. In the same
+        transaction, what the form recorded about the person updates the person record
+        (audited ``person_updated``, field names only) and the task's drafts are dropped.
         """
         data = data or {}
         check_json("data", data)
@@ -112,6 +114,7 @@ class TaskService:
             run = self.ctx.runtime.load(uow, row.instance_id, instance)
             self.ctx.schemas.validate_data(uow.session, run.row.process_version_id, row.form,
                                            data)
+            schema = self.ctx.schemas.form(uow.session, run.row.process_version_id, row.form)
             spiff_task = run.workflow.get_task_from_id(UUID(task_id))
             if spiff_task is None or spiff_task.state != TaskState.READY:
                 raise Conflict(f"task {task_id} is not ready any more")
@@ -124,5 +127,7 @@ class TaskService:
             run.completed = (task_id, actor)
             uow.record("task_completed", case_id=case.id, instance_id=row.instance_id,
                        element_id=row.element_id, task_id=task_id, fields=sorted(data))
+            task_work.write_back_person(uow, case, row, task_work.form_fields(schema), data)
+            task_work.drop_drafts(uow.session, row.id)
             run.save()
             return tasks.to_info(row, case.case_number, uow.now)

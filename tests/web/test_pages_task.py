@@ -109,7 +109,7 @@ def test_a_task_held_by_someone_else_cannot_be_completed(app: Flask, client: Fla
     page = text(client.get(f"/tasks/{task_id}", headers=HTML))
     assert "cw_soz2 bearbeitet diese Aufgabe." in page and "<fieldset" not in page
     response = post(client, f"/tasks/{task_id}", {"interpreter_needed": "false"})
-    assert response.status_code == 302
+    assert response.status_code == 409 and "cw_soz2 hat die Aufgabe übernommen" in text(response)
     assert api_engine.tasks.info(task_id).state == "open"
     lead = app.test_client()
     login(lead, "sup_soz")  # a team lead may complete it

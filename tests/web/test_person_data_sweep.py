@@ -55,11 +55,19 @@ def build_scene(api_engine: Staffel) -> dict[str, str]:
         DECISIONS.format(az=UNMATCHED_AZ, family=UNMATCHED_FAMILY).encode(), "cw_ez")
     clarification = api_engine.imports.clarifications().items[0]
     task = info.open_tasks[0]
+    # a comment and a draft naming the person (issue 15, point 5): their routes are swept too
+    api_engine.task_work.add_comment(task.id, task_member(api_engine, task.team),
+                                     f"{PERSON['family_name']} ruft an, {AZ}")
     return {"case_id": case.id, "task_id": task.id, "handover_id": str(info.handovers[0].id),
             "file_id": str(result.file_id), "clarification_id": str(clarification.id),
             "key": "handover", "version": "1", "message": "bamf_decision",
             "team": task.team, "fmt": "json", "name": "handover", "number": case.case_number,
             "username": "cw_jc", "token": "no-such-link"}
+
+
+def task_member(api_engine: Staffel, team: str) -> str:
+    """A user of the test fixtures who works in ``team``."""
+    return next(u.username for u in api_engine.people.list() if team in u.teams)
 
 
 def get_routes(app: Flask, values: dict[str, str]) -> Iterator[str]:

@@ -53,6 +53,7 @@ def init_api(app: Flask) -> StaffelApi:
         misc,
         outbound,
         supervisor,
+        task_work,
         tasks,
         testrun,
         tokens,
@@ -62,8 +63,8 @@ def init_api(app: Flask) -> StaffelApi:
         app.config.setdefault(key, value)
     api = StaffelApi(app)
     csrf = app.extensions.get("staffel_csrf")
-    for module in (tokens, cases, tasks, misc, supervisor, definitions, outbound, testrun,
-                   imports, erasure):
+    for module in (tokens, cases, tasks, task_work, misc, supervisor, definitions, outbound,
+                   testrun, imports, erasure):
         api.register_blueprint(module.blp)
         if csrf is not None:
             csrf.exempt(module.blp)  # bearer tokens only: no cookies, so no CSRF

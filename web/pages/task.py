@@ -16,12 +16,14 @@ from engine import Conflict, InvalidInput, TaskInfo
 from web import authz, personal_data
 from web.auth import Actor, page_login_required
 from web.forms_render import build_fields, field_errors, parse_form
+from web.pages import task_work
 from web.pages.common import bp, engine, page_actor
 
 
 def _render(task: TaskInfo, actor: Actor, schema: dict[str, Any] | None,
             values: dict[str, Any], errors: dict[str, str] | None = None,
-            general: list[str] | None = None, status: int = 200) -> ResponseReturnValue:
+            general: list[str] | None = None, status: int = 200, from_draft: bool = False,
+            conflict: str | None = None) -> ResponseReturnValue:
     fields = build_fields(schema, values, errors)
     held_by_other = task.assignee not in (None, actor.username)
     return render_template(
@@ -29,7 +31,9 @@ def _render(task: TaskInfo, actor: Actor, schema: dict[str, Any] | None,
         general_errors=general or [], field_errors=errors or {},
         may_complete=(task.state == "open" and authz.can_act_on_task(actor, task)
                       and (not held_by_other or authz.can_assign(actor, task))),
-        held_by_other=held_by_other, actor=actor), status
+        held_by_other=held_by_other, actor=actor, from_draft=from_draft, conflict=conflict,
+        may_claim=task.state == "open" and authz.can_act_on_task(actor, task),
+        **task_work.page_extras(engine(), actor, task)), status
 
 
 @bp.get("/tasks/<task_id>")
@@ -42,7 +46,8 @@ def task(task_id: str) -> ResponseReturnValue:
     if authz.may_see_person(engine(), actor, info.case_id):
         personal_data.log_read(engine(), actor, info.case_id, f"task:{info.id}",
                                personal_data.PAGE)
-    return _render(info, actor, schema, data)
+    values, from_draft = task_work.form_values(engine(), actor, info, data)
+    return _render(info, actor, schema, values, from_draft=from_draft)
 
 
 @bp.post("/tasks/<task_id>")
@@ -62,10 +67,10 @@ def complete(task_id: str) -> ResponseReturnValue:
         names = set((schema or {}).get("properties", {}))
         by_field, general = field_errors(err.errors, names)
         return _render(info, actor, schema, raw, by_field, general, status=422)
-    except Conflict:
-        flash(_("The task “%(title)s” cannot be completed any more: it is done or someone "
-                "else holds it.", title=info.title), "error")
-        return redirect(url_for("pages.inbox"))
+    except Conflict:  # 409 naming whoever holds or completed it; nothing was changed
+        now = eng.tasks.info(task_id)
+        return _render(now, actor, schema, raw, status=409,
+                       conflict=task_work.conflict_message(now))
     flash(_("Task “%(title)s” for case %(case)s completed.", title=info.title,
             case=info.case_number), "success")
     return redirect(url_for("pages.inbox"))
