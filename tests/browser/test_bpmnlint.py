@@ -235,14 +235,16 @@ def test_the_editor_marks_an_unwatched_wait(page: Any) -> None:
         page.wait_for_selector('#editor-canvas[data-lint-count="1"]')
         item = page.locator(f'#editor-lint li[data-rule="{WAIT_RULE}"]')
         assert item.get_attribute("data-element") == "Catch_Reply"
-        assert "message wait Catch_Reply has no timer alternative" in item.inner_text()
+        # in German, the server's words (issue 15, point 13: translated through the catalogue)
+        assert "Das Warten auf die Nachricht Catch_Reply hat keine Timer-Alternative" in \
+            item.inner_text()
         assert not page.is_visible("#editor-lint-none")
         # the bpmn-js-bpmnlint overlay on the element itself carries the message
         overlay = page.locator('.djs-overlays[data-container-id="Catch_Reply"] '
                                f'.bjsl-overlay a[data-rule="{WAIT_RULE}"]')
         assert overlay.count() == 1
         assert overlay.get_attribute("data-message").startswith(
-            "message wait Catch_Reply has no timer alternative")
+            "Das Warten auf die Nachricht Catch_Reply hat keine Timer-Alternative")
 
         page.click("#editor-validate")
         page.wait_for_selector('#editor-canvas[data-validated="invalid"]')

@@ -56,6 +56,7 @@ def test_lint_palette_and_context_pad_speak_german(de_page: Any) -> None:
 
         # a task that leads nowhere: bpmnlint's hint in German, in the list and on the button
         select(page, "Task_register")
+        expect(page.locator("#prop-apply")).to_have_text("Anwenden")  # "Übernehmen" = claim
         append = page.locator('.djs-context-pad .entry[data-action="append.append-task"]')
         assert label(append) == "Aufgabe anhängen"
         append.click()

@@ -80,6 +80,8 @@ ENDPOINTS = {
         "GET", "/api/v1/process-definitions/basic/diff?from=1&to=1"),
     "POST /process-definitions/{key}/migrations": Endpoint(
         "POST", "/api/v1/process-definitions/basic/migrations", {"from": 1, "to": 2}),
+    "POST /process-definitions/{key}/versions/{version}/rollback": Endpoint(
+        "POST", "/api/v1/process-definitions/basic/versions/1/rollback"),
     "DELETE /auth/token": Endpoint("DELETE", "/api/v1/auth/token"),
     "GET /supervisor/overdue": Endpoint("GET", "/api/v1/supervisor/overdue?team=sozialamt"),
     "GET /supervisor/summary": Endpoint("GET", "/api/v1/supervisor/summary?team=sozialamt"),
@@ -151,6 +153,8 @@ MATRIX: dict[str, tuple[int, ...]] = {
                                  (403, 403, 403, 403, 403, 403, 200, 200, 401),
     "POST /process-definitions/{key}/migrations":  # there is no version 2
                                  (403, 403, 403, 403, 403, 403, 404, 404, 401),
+    "POST /process-definitions/{key}/versions/{version}/rollback":  # version 1 is the newest
+                                 (403, 403, 403, 403, 403, 403, 409, 409, 401),
     "DELETE /auth/token":        (204, 204, 204, 204, 204, 204, 204, 204, 401),
     "GET /supervisor/overdue":   (403, 403, 403, 403, 200, 403, 403, 200, 401),
     "GET /supervisor/summary":   (403, 403, 403, 403, 200, 403, 403, 200, 401),

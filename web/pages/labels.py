@@ -159,6 +159,8 @@ def action_name(action: str) -> str:
         "handover_acknowledged": _("Handover acknowledged"),
         "handover_escalated": _("Handover escalated"),
         "case_closed": _("Case closed"),
+        "deployed": _("New process version deployed"),
+        "rolled_back": _("Rolled back to an earlier version"),
     }
     return names.get(action, action.replace("_", " "))
 
