@@ -80,8 +80,24 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[dict[str, str]], str]]] = [(re.
      lambda g: _("Receive task %(id)s has no boundary timer: a case could wait forever.", **g)),
     (r"id '(?P<id>.*)' is reserved by the engine; rename the element",
      lambda g: _("The id '%(id)s' is reserved by the engine; rename the element.", **g)),
-    (r"does not match the (?P<kind>\w+) schema: (?P<detail>.*)",
-     lambda g: _("Does not match the %(kind)s schema: %(detail)s", **g)),
+    (r"does not match the (?P<schema>.+?) schema: (?P<detail>.*)",
+     lambda g: _("Does not match the %(kind)s schema: %(detail)s", kind=g["schema"],
+                 detail=g["detail"])),
+    (r"(?P<what>.+) is not supported: (?P<reason>.*)",
+     lambda g: _("%(what)s is not supported: %(reason)s", **g)),
+    (r"(?P<where>condition|script|pre-script|post-script) of (?P<id>\S+): Line (?P<line>\d+): "
+     r"(?P<detail>.*)",
+     lambda g: _("Error in the %(where)s of %(id)s, line %(line)s: %(detail)s",
+                 where=_expression_kinds().get(g["where"], g["where"]), id=g["id"],
+                 line=g["line"], detail=g["detail"])),
+    (r"sequence flow (?P<id>\S+): (?P<end>sourceRef|targetRef) '(?P<ref>.*)' does not exist "
+     r"in \w+ (?P<container>\S+)",
+     lambda g: _("Sequence flow %(id)s: %(end)s '%(ref)s' does not exist in %(container)s.",
+                 **g)),
+    (r"timer (?P<timer>\w+) of (?P<id>\S+) is empty",
+     lambda g: _("The timer (%(timer)s) of %(id)s is empty.", **g)),
+    (r"document type declarations \(<!DOCTYPE \.\.\.>\) are not allowed",
+     lambda g: _("Document type declarations (<!DOCTYPE ...>) are not allowed.")),
     (r"the same file name is uploaded twice",
      lambda g: _("The same file name is uploaded twice.")),
     (r"at most (?P<n>\d+) files at once", lambda g: _("At most %(n)s files at once.", **g)),
@@ -92,6 +108,28 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[dict[str, str]], str]]] = [(re.
 ]]
 
 
+def _expression_kinds() -> dict[str, str]:
+    """Where an expression sits, in the page language."""
+    return {"condition": _("condition"), "script": _("script"),
+            "pre-script": _("pre-script"), "post-script": _("post-script")}
+
+
+def _kinds() -> dict[str, str]:
+    """BPMN element types as the problems name them, in the page language."""
+    return {"task": _("Task"), "userTask": _("User task"), "scriptTask": _("Script task"),
+            "serviceTask": _("Service task"), "sendTask": _("Send task"),
+            "receiveTask": _("Receive task"), "businessRuleTask": _("Business rule task"),
+            "manualTask": _("Manual task"), "callActivity": _("Call activity"),
+            "subProcess": _("Sub-process"), "startEvent": _("Start event"),
+            "endEvent": _("End event"), "boundaryEvent": _("Boundary event"),
+            "intermediateCatchEvent": _("Intermediate catch event"),
+            "intermediateThrowEvent": _("Intermediate throw event"),
+            "exclusiveGateway": _("Exclusive gateway"),
+            "parallelGateway": _("Parallel gateway"),
+            "inclusiveGateway": _("Inclusive gateway"),
+            "eventBasedGateway": _("Event-based gateway")}
+
+
 def problem_message(message: str) -> str:
     """One deploy problem's message in the page language."""
     if current_language() != "de":
@@ -99,7 +137,10 @@ def problem_message(message: str) -> str:
     for pattern, say in _PATTERNS:
         found = pattern.fullmatch(message)
         if found:
-            return say(found.groupdict())
+            groups = found.groupdict()
+            if "kind" in groups:
+                groups["kind"] = _kinds().get(groups["kind"], groups["kind"])
+            return say(groups)
     return _("Technical message of the check: %(message)s", message=message)
 
 
