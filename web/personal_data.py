@@ -109,6 +109,8 @@ def report_json(report: AccessReport) -> dict[str, Any]:
                       "closed_at": iso(retention.closed_at),
                       "erase_after": iso(retention.erase_after)},
         "reads": [read_json(r) for r in report.reads],
+        "comments": [{"at": iso(c.at), "author": c.author, "task_id": c.task_id,
+                      "text": c.text} for c in report.comments],
         "generated_at": iso(report.generated_at),
     }
 

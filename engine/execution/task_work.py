@@ -186,6 +186,13 @@ def comments(session: Session, task_id: str) -> list[CommentInfo]:
     return [CommentInfo(r.id, r.task_id, r.author, r.at, r.text) for r in rows]
 
 
+def case_comments(session: Session, case_id: str) -> list[CommentInfo]:
+    """The comments on all tasks of a case, oldest first (for the access report)."""
+    rows = session.scalars(select(TaskComment).where(TaskComment.case_id == case_id)
+                           .order_by(TaskComment.at, TaskComment.id))
+    return [CommentInfo(r.id, r.task_id, r.author, r.at, r.text) for r in rows]
+
+
 def check_comment(text: Any) -> str:
     """The comment's text, stripped; InvalidInput if empty, too long or not plain text."""
     if not isinstance(text, str) or not text.strip():

@@ -14,7 +14,7 @@ the person of a case, built from the engine's own rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine.execution.cases import case_deadlines
 from engine.execution.handovers import handover_info
+from engine.execution.task_work import CommentInfo, case_comments
 from engine.law.lands import BERLIN
 from engine.model import DeadlineInfo, HandoverInfo
 from engine.persistence.models import AuditEvent, Case, Handover, HumanTask
@@ -91,6 +92,8 @@ class AccessReport:
     retention: RetentionInfo
     reads: list[PersonReadInfo]
     generated_at: datetime
+    #: the comments on the case's tasks (their text is personal data too)
+    comments: list[CommentInfo] = field(default_factory=list)
 
 
 def package_recipients(session: Session, case_id: str) -> list[Recipient]:
@@ -143,4 +146,5 @@ def build_access_report(session: Session, case: Case, consent: ConsentInfo,
         deadlines=case_deadlines(session, case.id), handovers=handovers,
         recipients=package_recipients(session, case.id) + task_recipients(session, case.id),
         consent=consent, purposes=PURPOSES, retention=retention_of(case, retention_days),
-        reads=case_reads(session, case.id, limit=READS_SHOWN), generated_at=now)
+        reads=case_reads(session, case.id, limit=READS_SHOWN), generated_at=now,
+        comments=case_comments(session, case.id))

@@ -277,3 +277,33 @@ def test_erasure_removes_drafts_and_comment_texts(make_engine: Callable[..., Sta
         assert comment.text is None and comment.author == "sup_jc"
     assert [c.text for c in eng.task_work.comments(task.id)] == [None]
     assert eng.audit.verify().ok
+
+
+def test_migration_0015_goes_down_and_up_again(api: Api, api_engine: Staffel) -> None:
+    from sqlalchemy import inspect
+
+    from tests.conftest import migrate_down
+
+    task_id = str(start_basic(api_engine).open_tasks[0].id)
+    api_engine.task_work.add_comment(task_id, "cw_soz", "Rückruf am Dienstag")
+    migrate_down(api_engine.db, "0014_personal_data")
+    tables = set(inspect(api_engine.db.engine).get_table_names())
+    assert not {"task_drafts", "task_comments"} & tables and "human_tasks" in tables
+    api_engine.db.migrate()
+    assert {"task_drafts", "task_comments"} <= set(inspect(api_engine.db.engine)
+                                                   .get_table_names())
+    api_engine.task_work.save_draft(task_id, "cw_soz", {"language": "fa"})
+    assert api_engine.task_work.draft(task_id, "cw_soz") == {"language": "fa"}
+    assert api_engine.task_work.comments(task_id) == []
+
+
+def test_the_access_report_lists_the_comments(life_api: Api, life: Staffel) -> None:
+    case_id, _hid = resettlement_handover(life, acknowledge=False)
+    ack = find_open(life, case_id, "Task_handover_ack")
+    life.task_work.add_comment(ack.id, "cw_jc_leistung", "Frau Haddad ruft dienstags an")
+    report = life.personal_data.access_report(case_id)
+    assert [(c.author, c.text) for c in report.comments] == [
+        ("cw_jc_leistung", "Frau Haddad ruft dienstags an")]
+    body = life_api.get(f"/api/v1/cases/{case_id}/access-report",
+                        as_="cw_jc_leistung").get_json()
+    assert [c["text"] for c in body["comments"]] == ["Frau Haddad ruft dienstags an"]

@@ -111,4 +111,7 @@ class AccessReportSchema(ma.Schema):
     purposes = fields.List(fields.Nested(PurposeSchema), required=True)
     retention = fields.Nested(RetentionSchema, required=True)
     reads = fields.List(fields.Nested(ReadSchema), required=True)
+    comments = fields.List(fields.Dict(), metadata={
+        "description": "comments on the case's tasks: at, author, task_id, text (null once "
+                       "erased)"})
     generated_at = fields.String(required=True)
