@@ -18,6 +18,10 @@ The rooms behind it (``law/``, ``execution/``, ``definitions/``, ``supervision/`
 
 from engine.definitions.decisions import DecisionFileInfo
 from engine.definitions.drafts import DraftInfo
+from engine.definitions.form_messages import TEMPLATES as FORM_MESSAGE_TEXTS
+from engine.definitions.form_messages import template_key as form_message_key
+from engine.definitions.form_rules import conditions as form_conditions
+from engine.definitions.form_rules import page_rules as form_page_rules
 from engine.definitions.outline import ProcessOutline
 from engine.definitions.xmlsafe import MAX_DOCUMENT_BYTES, parse_document, source_line
 from engine.errors import (
@@ -126,9 +130,10 @@ __all__ = [
     "DEFAULT_STEPS",
     "DYNAMIC_LANES",
     "ENTRIES",
+    "FORM_MESSAGE_TEXTS",
     "LANDS",
-    "MAX_COMMENT",
     "MAIN_PROCESS",
+    "MAX_COMMENT",
     "MAX_DOCUMENT_BYTES",
     "MAX_SAVED_FILTERS",
     "MAX_STEPS",
@@ -150,8 +155,8 @@ __all__ = [
     "CasePosition",
     "CaseSummary",
     "ClarificationInfo",
-    "CommentInfo",
     "Clock",
+    "CommentInfo",
     "Conflict",
     "ConsentInfo",
     "Court",
@@ -230,6 +235,9 @@ __all__ = [
     "berlin_day",
     "check_weeks",
     "complete_alternative",
+    "form_conditions",
+    "form_message_key",
+    "form_page_rules",
     "get_team",
     "key_file_of",
     "load_rules",

@@ -25,6 +25,7 @@ import jsonschema
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.definitions.form_rules import RULES_KEY, rule_problems
 from engine.definitions.names import undefined_name_problems
 from engine.definitions.validation import document_references, resolve_references, validate_document
 from engine.definitions.xmlsafe import document_kind, parse_document
@@ -103,6 +104,8 @@ def _check_schema(source: _Source, problems: list[Problem]) -> None:
         jsonschema.Draft202012Validator.check_schema(schema)
     except jsonschema.SchemaError as exc:
         problems.append(Problem(source.name, f"not a valid JSON Schema: {exc.message}"))
+        return
+    problems.extend(Problem(source.name, text, rule=RULES_KEY) for text in rule_problems(schema))
 
 
 def current_sources(session: Session) -> dict[str, DefinitionFile]:

@@ -4,6 +4,11 @@ Forms live in ``bpmn/forms/<name>.schema.json`` and are named by a user task's
 ``formJsonSchemaFilename`` property; message payload schemas in
 ``bpmn/messages/<message>.schema.json``. Both are taken from the files a process version was
 deployed with, so a running case keeps the forms of its version.
+
+Task data is checked by :func:`form_errors`: the JSON Schema and the plausibility rules of
+the form (``x-rules``, :mod:`engine.definitions.form_rules`), reported as codes with
+parameters, one entry per field (:mod:`engine.definitions.form_messages`). Message payloads
+keep the plain ``{field, message}`` entries of :func:`schema_errors`.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import threading
+from datetime import date
 from typing import Any
 
 import jsonschema
@@ -18,10 +24,13 @@ import jsonschema.protocols
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.definitions.form_messages import describe, merge
+from engine.definitions.form_rules import check_rules
 from engine.errors import InvalidInput
 from engine.persistence.models import DefinitionFile, ProcessVersion
 
 FORMAT_CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
+FORM_INVALID = "the form data is not valid"
 
 
 class SchemaCache:
@@ -55,13 +64,15 @@ class SchemaCache:
         return self.get(session, version_id, f"messages/{name}.schema.json")
 
     def validate_data(self, session: Session, version_id: int, form: str | None,
-                      data: dict[str, Any]) -> None:
-        """Raise InvalidInput when task data does not match the task's form."""
+                      data: dict[str, Any], today: date) -> None:
+        """Raise InvalidInput when task data does not match the task's form: its JSON Schema
+        and its plausibility rules (``today``: the engine's day in Berlin), one entry per
+        field (see :func:`form_errors`)."""
         schema = self.form(session, version_id, form)
         if schema is not None:
-            errors = schema_errors(schema, data)
+            errors = form_errors(schema, data, today)
             if errors:
-                raise InvalidInput("the form data is not valid", errors)
+                raise InvalidInput(FORM_INVALID, errors)
 
     def validate_message(self, session: Session, version_id: int, name: str,
                          payload: dict[str, Any]) -> None:
@@ -105,3 +116,19 @@ def schema_errors(schema: dict[str, Any], data: Any, prefix: str = "") -> list[d
             message = error.message
         errors.append({"field": prefix + (".".join(path) or "(root)"), "message": message})
     return errors
+
+
+def form_errors(schema: dict[str, Any], data: Any, today: date) -> list[dict[str, Any]]:
+    """Check task data against its form: the JSON Schema, then the ``x-rules`` (``today``:
+    the engine's day in Berlin). One ``{field, code, params, message}`` per field (several
+    problems of a field are merged, see :func:`engine.definitions.form_messages.merge`);
+    empty when the data is valid."""
+    validator = _validator(schema)
+    problems: list[dict[str, Any]] = []
+    for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in
+                                                                     e.absolute_path]):
+        problems.extend(describe(schema, error, data))
+    if isinstance(data, dict):
+        problems.extend(check_rules(schema, data, today))
+    order = {name: i for i, name in enumerate(schema.get("properties") or {})}
+    return sorted(merge(problems), key=lambda e: order.get(str(e["field"]).split(".")[0], -1))

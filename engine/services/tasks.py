@@ -14,6 +14,7 @@ from engine.errors import Conflict, InvalidInput, NotFound
 from engine.execution import task_work, tasks
 from engine.execution.spiff import load_state
 from engine.execution.tasks import TaskQuery
+from engine.law.lands import BERLIN
 from engine.model import Page, TaskInfo
 from engine.persistence.models import Case, HumanTask
 from engine.services.context import EngineContext, check_json, task_row
@@ -113,7 +114,7 @@ class TaskService:
                 raise Conflict(f"the task is claimed by {row.assignee}")
             run = self.ctx.runtime.load(uow, row.instance_id, instance)
             self.ctx.schemas.validate_data(uow.session, run.row.process_version_id, row.form,
-                                           data)
+                                           data, today=uow.now.astimezone(BERLIN).date())
             schema = self.ctx.schemas.form(uow.session, run.row.process_version_id, row.form)
             spiff_task = run.workflow.get_task_from_id(UUID(task_id))
             if spiff_task is None or spiff_task.state != TaskState.READY:

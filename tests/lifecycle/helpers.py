@@ -28,7 +28,7 @@ REGISTRATION = {"interpreter_needed": True, "languages": ["ar"],
 REGISTRATION_NO_CONSENT = {"interpreter_needed": False, "languages": ["fa"],
                            "identity_documents": "arrival_certificate", "consent_given": False}
 ASYLBLG_GRANT = {"asylblg_from": "2027-03-01", "accommodation": "shared"}
-GESTATTUNG = {"asylum_application_filed_on": "2027-03-01", "gestattung_valid_until": "2027-09-01"}
+GESTATTUNG = {"asylum_application_filed_on": "2025-12-01", "gestattung_valid_until": "2027-09-01"}
 PERMIT_PREPARE = {"fiktion_certificate_issued": False}
 ASYLBLG_STOP = {"asylblg_stopped_after": "2027-01-31"}  # value irrelevant for the flow
 SGB2_APPROVAL = {"sgb2_approved_from": "2027-01-01", "sgb2_approval_months": 12,
@@ -146,7 +146,10 @@ def decided_case(make_engine: Any, day: str, *, land: str = "NW", outcome: str =
                            court=court)
     if prepare is not None:
         prepare(eng, case.id)
-    register_asylum(eng, case.id)
+    # consent given on the day of registration (a consent date after the engine's day is
+    # refused by the registration form's x-rules)
+    registered = (date.fromisoformat(day) - timedelta(days=10)).isoformat()
+    register_asylum(eng, case.id, {**REGISTRATION, "consent_date": registered})
     advance_to(eng, day)
     decided = (date.fromisoformat(day) - timedelta(days=3)).isoformat()
     eng.messages.correlate("bamf_decision", {"outcome": outcome, "decision_date": decided,

@@ -327,7 +327,7 @@ DEPORTATION_BAN = [
     Step("permit renewal reminder falls in the IP phase", at("2028-02-09"), "S5",
          tasks={ABH: ["Task_permit_renewal"]}),
     Step("renewal requested", complete("Task_permit_renewal",
-                                       {"renewal_requested_on": "2028-02-10"}), tasks={}),
+                                       {"renewal_requested_on": "2028-02-09"}), tasks={}),
     Step("last day of the IP's responsibility", at("2028-04-30"), "S5", tasks={}),
     Step("12 months without a course", at("2028-05-01"), "S5",
          tasks={JCV: ["Task_handover_propose"]}),
