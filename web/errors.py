@@ -21,6 +21,8 @@ from engine import (
     StaffelError,
     Unavailable,
 )
+from web import form_messages
+from web.i18n import load_catalogue
 
 log = logging.getLogger("staffel.web")
 REQUEST_LOCATIONS = {"json", "query", "path", "form", "headers", "cookies", "files", "view_args",
@@ -38,6 +40,11 @@ def register_error_handlers(app: Flask) -> None:
     def _engine_error(err: StaffelError) -> ResponseReturnValue:
         body = err.to_dict()
         body["errors"] = [_with_field(e) for e in body["errors"]]
+        if isinstance(err, InvalidInput) and form_messages.has_codes(body["errors"]):
+            # form checks: every field's reason in the caller's language
+            lang = form_messages.api_language()
+            body["errors"] = form_messages.translate_errors(body["errors"], lang)
+            body["message"] = load_catalogue(lang).gettext(body["message"])
         german = getattr(err, "message_de", None)
         if german and request.accept_languages.best_match(["en", "de"]) == "de":
             body["message"] = german  # reasons a person acts on, in the caller's language

@@ -6,22 +6,26 @@ Berlin, ``email`` -> email input, long strings -> text area), ``number``, ``inte
 ``boolean`` (yes/no radios, so "not answered" exists), ``enum`` or ``oneOf``/``const`` (radios
 for up to four choices, else a select; enum labels may also be written in the description as
 ``value = Label; …``), arrays of such choices (check boxes) and arrays of free strings (one text
-input, comma-separated). ``title`` is the label, ``description`` the hint. Validation is the
-engine's: this module only converts types, it never decides what is valid.
+input, comma-separated). ``title`` is the label, ``description`` (else ``x-hint``) the hint.
+Validation is the engine's: this module only converts types and mirrors the form's
+plausibility rules in the inputs (``min``/``max``, ``data-rules``); the engine decides.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine import BERLIN
+from engine import BERLIN, form_conditions, form_page_rules
+from web.form_messages import localized, problem_text, translated
+from web.i18n import current_language
 
 RADIO_LIMIT = 4
 TEXTAREA_FROM = 200  # maxLength from which a string gets a text area
@@ -43,6 +47,8 @@ class Field:
     value: str | list[str] = ""
     error: str | None = None
     attrs: dict[str, str] = field(default_factory=dict)
+    #: when the field is optional but required under conditions: JSON ``[{name: value}]``
+    required_if: str = ""
 
     @property
     def id(self) -> str:
@@ -91,6 +97,9 @@ def _field(name: str, prop: Mapping[str, Any], required: bool) -> Field | None:
     hint = str(prop["description"]) if prop.get("description") else None
     if described_labels(prop) is not None:
         hint = None  # the description only named the choices, which the options now show
+    if hint is None:  # what to enter (x-hint), of the field or of its list entries
+        own = prop.get("x-hint") or (prop.get("items") or {}).get("x-hint")
+        hint = localized(own, current_language())
     f = Field(name, label, "text", required, hint)
     choices = _choices(prop)
     if kind == "array":
@@ -134,11 +143,19 @@ def _field(name: str, prop: Mapping[str, Any], required: bool) -> Field | None:
 
 
 def build_fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any],
-                 errors: Mapping[str, str] | None = None) -> list[Field]:
-    """Return the fields of a form, filled with ``values`` (raw strings or typed data)."""
+                 errors: Mapping[str, str] | None = None,
+                 today: date | None = None) -> list[Field]:
+    """Return the fields of a form, filled with ``values`` (raw strings or typed data).
+
+    With ``today`` (the engine's day) the date inputs carry the form's plausibility rules:
+    ``min``/``max`` for rules relative to today, and ``data-rules`` for the page's script
+    (``static/js/form-rules.js``), which also follows rules between two fields.
+    """
     if not schema:
         return []
     required = set(schema.get("required", []))
+    rules = form_page_rules(schema, today) if today is not None else {}
+    conditions = form_conditions(schema)
     fields = []
     for name, prop in (schema.get("properties") or {}).items():
         f = _field(name, prop if isinstance(prop, dict) else {}, name in required)
@@ -154,8 +171,35 @@ def build_fields(schema: Mapping[str, Any] | None, values: Mapping[str, Any],
         else:
             f.value = _raw(value)
         f.error = (errors or {}).get(name)
+        if name in rules and f.widget in ("date", "datetime-local"):
+            _add_rules(f, rules[name])
+        if not f.required and conditions.get(name):
+            f.required_if = json.dumps(conditions[name])
         fields.append(f)
     return fields
+
+
+def _add_rules(f: Field, rules: list[dict[str, Any]]) -> None:
+    """``min``/``max`` from rules relative to today; every rule with its message (``{limit}``
+    for the script to fill in) as ``data-rules``."""
+    lang = current_language()
+    entries = []
+    for rule in rules:
+        limit = rule.get("limit")
+        if limit and not rule["strict"]:
+            bound = limit if f.widget == "date" else (
+                f"{limit}T00:00" if rule["bound"] == "min" else f"{limit}T23:59")
+            current = f.attrs.get(rule["bound"])
+            tighter = (current is None or (bound > current if rule["bound"] == "min"
+                                           else bound < current))
+            if tighter:
+                f.attrs[rule["bound"]] = bound
+        entries.append({"bound": rule["bound"], "strict": rule["strict"], "limit": limit,
+                        "other": "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", rule["other"])
+                        if rule.get("other") else None,
+                        "message": problem_text(rule["code"], rule["params"], lang,
+                                                keep_limit=True)})
+    f.attrs["data-rules"] = json.dumps(entries, ensure_ascii=False)
 
 
 def local_datetime(value: Any) -> str:
@@ -265,7 +309,8 @@ def field_errors(errors: list[dict[str, Any]],
     general: list[str] = []
     for error in errors:
         name = str(error.get("field", "")).split(".")[0]
-        message = explain(str(error.get("message", "")))
+        message = (translated(error, current_language()) if "code" in error
+                   else explain(str(error.get("message", ""))))
         if name in names and name not in by_field:
             by_field[name] = message
         elif name not in names:

@@ -12,7 +12,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine import Conflict, InvalidInput, TaskInfo
+from engine import Conflict, InvalidInput, TaskInfo, berlin_day
 from web import authz, personal_data
 from web.auth import Actor, page_login_required
 from web.forms_render import build_fields, field_errors, parse_form
@@ -24,7 +24,7 @@ def _render(task: TaskInfo, actor: Actor, schema: dict[str, Any] | None,
             values: dict[str, Any], errors: dict[str, str] | None = None,
             general: list[str] | None = None, status: int = 200, from_draft: bool = False,
             conflict: str | None = None) -> ResponseReturnValue:
-    fields = build_fields(schema, values, errors)
+    fields = build_fields(schema, values, errors, today=berlin_day(engine().clock.now()))
     held_by_other = task.assignee not in (None, actor.username)
     return render_template(
         "pages/task.html", task=task, schema=schema or {}, fields=fields,
