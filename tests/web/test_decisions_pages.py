@@ -73,6 +73,8 @@ def test_validate_compiles_every_cell_and_stores_nothing(app: Flask,
     bad = post(owner, "/decisions/route.dmn/validate", ESCAPE).get_json()
     assert bad["valid"] is False
     assert any(p["file"] == "route.dmn" and p["element_id"] for p in bad["problems"]), bad
+    # German pages get German problems, the engine's English text beside (issue 15, point 13)
+    assert all(p["message_en"] and p["message"] != p["message_en"] for p in bad["problems"]), bad
     assert snapshot(api_engine) == before
 
 

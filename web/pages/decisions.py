@@ -28,6 +28,7 @@ from web import authz
 from web.auth import Actor, page_login_required
 from web.pages.common import bp, engine, page_actor
 from web.pages.editor import MAX_XML
+from web.pages.editor_problems import problem_dicts
 
 
 def _owner() -> Actor:
@@ -65,7 +66,7 @@ def _posted(name: str) -> tuple[Actor | None, bytes | None, ResponseReturnValue 
 
 
 def _problems(problems: list[Problem]) -> list[dict[str, Any]]:
-    return [p.to_dict() for p in problems]
+    return problem_dicts(problems)  # in the page's language, as in the process editor
 
 
 @bp.get("/decisions")
