@@ -45,6 +45,7 @@ def test_a_team_lead_asks_and_an_administrator_erases(api: Api, api_engine: Staf
     assert decided.status_code == 200, decided.get_json()
     # five fields at registration + 'interpreter_needed' written back by the completed task
     assert decided.get_json()["counts"]["person_fields"] == 6
+    assert decided.get_json()["counts"]["task_drafts"] == 0
     assert decided.get_json()["state"] == "approved"
     case = api.get(f"/api/v1/cases/{case_id}", as_="sup_soz").get_json()
     assert case["person"] == {} and case["bamf_aktenzeichen"] is None

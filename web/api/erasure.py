@@ -56,6 +56,9 @@ class ErasureCountsSchema(ma.Schema):
     process_values = fields.Integer()
     messages = fields.Integer()
     import_originals = fields.Integer()
+    task_drafts = fields.Integer(metadata={"description": "drafts of the case's tasks deleted"})
+    comment_texts = fields.Integer(metadata={"description": "comments on the case's tasks "
+                                             "whose text was removed"})
 
 
 class ErasureRequestSchema(ma.Schema):
