@@ -86,18 +86,28 @@ def earlier_values(session: Session, specs: SpecCache, script_engine: Any,
     return plain
 
 
+def from_person(case: Case, fields: Iterable[str]) -> dict[str, Any]:
+    """The person record's values of the person fields a form has: they win over the
+    process data (the record is kept current by every task that writes back)."""
+    person = dict(case.person or {})
+    return {name: person[name] for name in fields
+            if name in PERSON_FIELDS and not _empty(person.get(name))}
+
+
+def missing(fields: Iterable[str], task_data: Mapping[str, Any],
+            known: Mapping[str, Any]) -> list[str]:
+    """The fields neither the task's data nor ``known`` has a value for."""
+    return [name for name in fields if _empty(task_data.get(name)) and name not in known]
+
+
 def prefill(case: Case, fields: Iterable[str], task_data: Mapping[str, Any],
             earlier: Mapping[str, Any]) -> dict[str, Any]:
-    """The start values of a form: for each field the task's own data lacks, the person
-    record's value (person fields), else the value given earlier in the case."""
-    person = dict(case.person or {})
-    values: dict[str, Any] = {}
-    for name in fields:
-        if not _empty(task_data.get(name)):
-            continue
-        if name in PERSON_FIELDS and not _empty(person.get(name)):
-            values[name] = person[name]
-        elif not _empty(earlier.get(name)):
+    """The start values of a form: the person record's value of each person field, and for
+    each other field the task's own data lacks, the value given earlier in the case."""
+    names = list(fields)
+    values = from_person(case, names)
+    for name in missing(names, task_data, values):
+        if not _empty(earlier.get(name)):
             values[name] = earlier[name]
     return values
 

@@ -27,9 +27,9 @@ class TaskWorkService:
         self.ctx = ctx
 
     def start_values(self, task_id: str, task_data: dict[str, Any]) -> dict[str, Any]:
-        """The values an open task's form starts from where ``task_data`` (the task's own
-        data) has none: the person record's, else those given earlier in the case; only for
-        fields the form has. Empty for a closed task or a task without a form."""
+        """The values an open task's form starts from: the person record's for person fields,
+        and where ``task_data`` (the task's own data) has none, those given earlier in the
+        case; only for fields the form has. Empty for a closed task or one without a form."""
         with self.ctx.db.read() as session:
             row, case, instance = task_row(session, task_id)
             if row.state != HumanTaskState.OPEN or not row.form:
@@ -38,6 +38,9 @@ class TaskWorkService:
             fields = task_work.form_fields(schema)
             if not fields:
                 return {}
+            known = task_work.from_person(case, fields)
+            if not task_work.missing(fields, task_data, known):
+                return known  # nothing left to look up in the case's processes
             earlier = task_work.earlier_values(session, self.ctx.specs,
                                                self.ctx.runtime.script_engine, case.id)
             return task_work.prefill(case, fields, task_data, earlier)

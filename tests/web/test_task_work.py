@@ -307,3 +307,14 @@ def test_the_access_report_lists_the_comments(life_api: Api, life: Staffel) -> N
     body = life_api.get(f"/api/v1/cases/{case_id}/access-report",
                         as_="cw_jc_leistung").get_json()
     assert [c["text"] for c in body["comments"]] == ["Frau Haddad ruft dienstags an"]
+
+
+def test_the_person_record_wins_and_earlier_values_fill_the_gaps() -> None:
+    from engine.execution.task_work import prefill
+    from engine.persistence.models import Case
+
+    case = Case(person={"languages": ["ar", "fa"], "family_name": "Haddad"})
+    task_data = {"languages": ["ar"], "note": "", "arrival_date": "2027-10-01"}
+    earlier = {"note": "früher", "arrival_date": "2027-09-01", "other": 1}
+    assert prefill(case, ["languages", "note", "arrival_date", "interpreter_needed"],
+                   task_data, earlier) == {"languages": ["ar", "fa"], "note": "früher"}
