@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engine import Staffel
-from tests.browser.conftest import watched_page
+from tests.browser.conftest import shoot, watched_page
 from tests.browser.live_server import Live, live_server, sign_in
 from tests.lifecycle.helpers import (
     BPMN_DIR,
@@ -75,6 +75,7 @@ def test_the_ack_task_shows_the_handover(de_page: Any, live: Live) -> None:
     fields = page.locator("#handover-fields li")
     expect(fields).to_contain_text(["Leistungen", "Geburtsdatum", "Familienname"])
     expect(page.locator("#handover-note")).to_have_text(NOTE)
+    shoot(page, "task-handover-ack.png", full_page=True)
     assert page.problems == []
 
 
