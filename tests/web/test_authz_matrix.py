@@ -60,6 +60,14 @@ ENDPOINTS = {
                                           {"data": {"interpreter_needed": False}}),
     "POST /tasks/{id}/assign": Endpoint("POST", "/api/v1/tasks/{task}/assign",
                                         {"username": "cw_soz2"}),
+    # work on a task (issue 15, point 5): a private draft per user, comments for the case's teams
+    "GET /tasks/{id}/draft": Endpoint("GET", "/api/v1/tasks/{task}/draft"),
+    "PUT /tasks/{id}/draft": Endpoint("PUT", "/api/v1/tasks/{task}/draft",
+                                      {"data": {"interpreter_needed": True}}),
+    "DELETE /tasks/{id}/draft": Endpoint("DELETE", "/api/v1/tasks/{task}/draft"),
+    "GET /tasks/{id}/comments": Endpoint("GET", "/api/v1/tasks/{task}/comments"),
+    "POST /tasks/{id}/comments": Endpoint("POST", "/api/v1/tasks/{task}/comments",
+                                          {"text": "Termin telefonisch bestätigt"}),
     "POST /messages": Endpoint("POST", "/api/v1/messages",
                                {"name": "bamf_decision", "case_id": "{waiting}",
                                 "payload": {"outcome": "refugee"}}),
@@ -135,6 +143,14 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /tasks/{id}/unclaim":  (200, 404, 404, 200, 200, 404, 403, 403, 401),
     "POST /tasks/{id}/complete": (200, 404, 404, 200, 200, 404, 403, 403, 401),
     "POST /tasks/{id}/assign":   (403, 404, 404, 403, 200, 404, 403, 403, 401),
+    # drafts: the task's team only (admins and owners never work on tasks: 403); comments are
+    # about a person: the case's teams, administrators 404 like everyone without work on it
+    # (nobody has a draft yet: 404 for the task's team too; tests/web/test_task_work.py reads one)
+    "GET /tasks/{id}/draft":     (404, 404, 404, 404, 404, 404, 403, 403, 401),
+    "PUT /tasks/{id}/draft":     (200, 404, 404, 200, 200, 404, 403, 403, 401),
+    "DELETE /tasks/{id}/draft":  (204, 404, 404, 204, 204, 404, 403, 403, 401),
+    "GET /tasks/{id}/comments":  (200, 404, 404, 200, 200, 404, 403, 404, 401),
+    "POST /tasks/{id}/comments": (201, 404, 404, 201, 201, 404, 403, 404, 401),
     "POST /messages":            (200, 403, 404, 200, 200, 403, 403, 200, 401),
     "GET /clock":                (200, 200, 200, 200, 200, 200, 200, 200, 401),
     "POST /clock/advance":       (403, 403, 403, 403, 403, 403, 403, 200, 401),
@@ -238,6 +254,8 @@ def test_authorization_matrix(api: Api, api_engine: Staffel, endpoint: str, acto
         response = api.get(path, as_=user)
     elif ep.method == "DELETE":
         response = api.delete(path, as_=user)
+    elif ep.method == "PUT":
+        response = api.client.put(path, json=fill(ep.body, ids), headers=api.headers(user))
     elif ep.form is not None:
         data = {k: (io.BytesIO(v), "upload.xml") if isinstance(v, bytes) else v
                 for k, v in ep.form.items()}
