@@ -222,7 +222,9 @@ def _check_names(db: Database, table: str) -> set[str]:
 
 
 NEWER_THAN_0008 = {"inbound_messages", "login_failures", "web_sessions", "person_name_tokens",
-                   "person_reads", "erasure_requests", "consent_withdrawals"}  # 0009 and later
+                   "person_reads", "erasure_requests", "consent_withdrawals",  # 0009 to 0014
+                   "task_drafts", "task_comments", "password_resets", "scheduler_beats",
+                   "saved_filters"}  # 0015 to 0017
 
 
 def _counts(db: Database) -> dict[str, int]:

@@ -108,7 +108,8 @@ def page_urls(app: Flask, engine: Staffel) -> list[str]:
     start_waiting(engine)
     values = {"case_id": case.id, "task_id": case.open_tasks[0].id, "message": "bamf_decision",
               "key": "basic", "version": "1", "name": "route.dmn", "handover_id": "nope",
-              "file_id": "1", "fmt": "csv", "clarification_id": "1"}
+              "file_id": "1", "fmt": "csv", "clarification_id": "1", "username": "cw_soz",
+              "token": "no-such-link"}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in (rule.methods or ()) or rule.endpoint in (
