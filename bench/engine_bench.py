@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from datetime import date
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import event, select
@@ -30,7 +31,7 @@ REGISTRATION = {"interpreter_needed": True, "languages": ["ar"],
                 "identity_documents": "arrival_certificate", "consent_given": True,
                 "consent_purpose": "Integrationskurs und Beratung",
                 "consent_recipients": ["kurstraeger", "beratungsstelle"],
-                "consent_date": "2027-03-01"}
+                "consent_date": date.today().isoformat()}  # not in the future (x-rules)
 WORKLOADS = {
     # name: (directory to deploy, process key, completion data)
     "basic": (ENGINE_DIAGRAMS, "basic", {"interpreter_needed": True, "language": "ar"}),
