@@ -20,20 +20,10 @@ from sqlalchemy.orm import Session
 from engine.execution.messages import message_definitions
 from engine.execution.runtime import Runtime
 from engine.execution.spiff import load_state
+from engine.execution.tasks import owner_workflow
 from engine.execution.timers import waiting_timers
 from engine.model import CasePosition, PendingElement
 from engine.persistence.models import ProcessInstance
-
-
-def _owner(top: BpmnWorkflow, workflow: Any) -> Any:
-    """The workflow of the process (diagram) an element belongs to: the workflow itself for the
-    top process and a called process, the enclosing one for an embedded subprocess."""
-    while workflow is not top:
-        caller = top.get_task_from_id(workflow.parent_task_id)
-        if isinstance(caller.task_spec, CallActivity):
-            return workflow
-        workflow = caller.workflow
-    return top
 
 
 def position_of(workflow: BpmnWorkflow, position: CasePosition) -> None:
@@ -49,7 +39,7 @@ def position_of(workflow: BpmnWorkflow, position: CasePosition) -> None:
         flow = task.workflow
         owner = owners.get(id(flow))
         if owner is None:
-            owner = owners[id(flow)] = _owner(workflow, flow)
+            owner = owners[id(flow)] = owner_workflow(workflow, flow)
         key = owner.spec.name
         if task.state == TaskState.COMPLETED:
             if owner is workflow or not owner.completed:
