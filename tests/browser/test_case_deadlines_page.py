@@ -14,25 +14,19 @@ from playwright.sync_api import expect
 from engine import Staffel
 from tests.browser.conftest import watched_page
 from tests.browser.live_server import Live, live_server, sign_in
-from tests.lifecycle.helpers import BPMN_DIR, advance_to, register_asylum, start_asylum
+from tests.lifecycle.helpers import BPMN_DIR, advance_to, recognised_refugee
 
 CASE: dict[str, str] = {}
 
 
-def recognised_refugee(eng: Staffel) -> None:
-    case = start_asylum(eng)
-    register_asylum(eng, case.id)
-    advance_to(eng, "2027-03-12")
-    eng.messages.receive("bamf_decision", {"outcome": "refugee", "decision_date": "2027-03-10",
-                                           "served_on": "2027-03-12"},
-                         case_id=case.id, actor="bamf")
+def on_2_april(eng: Staffel) -> None:
+    CASE["id"] = recognised_refugee(eng)
     advance_to(eng, "2027-04-02")
-    CASE["id"] = case.id
 
 
 @pytest.fixture(scope="module")
 def live() -> Iterator[Live]:
-    with live_server([BPMN_DIR], prepare=recognised_refugee) as server:
+    with live_server([BPMN_DIR], prepare=on_2_april) as server:
         yield server
 
 

@@ -19,20 +19,15 @@ from tests.lifecycle.helpers import (
     REGISTRATION,
     advance_to,
     complete_open,
-    register_asylum,
+    recognised_refugee,
     start_asylum,
 )
-
-REFUGEE = {"outcome": "refugee", "decision_date": "2027-03-10", "served_on": "2027-03-12"}
 
 
 def cases(eng: Staffel) -> None:
     """A recognised refugee (work in residence_permit and, inside benefit_transfer, in
     warm_handover), a new case and a registered one (asylum_procedure)."""
-    recognised = start_asylum(eng, "8000001-423")
-    register_asylum(eng, recognised.id)
-    advance_to(eng, "2027-03-12")
-    eng.messages.receive("bamf_decision", REFUGEE, case_id=recognised.id, actor="bamf")
+    recognised_refugee(eng, "8000001-423")  # work in residence_permit and warm_handover
     advance_to(eng, "2027-03-31")
     start_asylum(eng, "8000002-423")
     half = start_asylum(eng, "8000003-423")

@@ -162,3 +162,15 @@ def recorded_dates(eng: Staffel, case_id: str, keys: tuple[str, ...]) -> dict[st
     """The case's recorded deadlines among ``keys``, as ISO text."""
     deadlines = eng.cases.get(case_id).deadlines
     return {key: info.date.isoformat() for key, info in deadlines.items() if key in keys}
+
+
+def recognised_refugee(eng: Staffel, az: str = "8123456-423") -> str:
+    """A new asylum case, registered, recognised as a refugee by a decision served on Friday
+    12 March 2027 (the clock is moved there): AsylbLG ends 31 March, SGB II starts 1 April."""
+    case = start_asylum(eng, az)
+    register_asylum(eng, case.id)
+    advance_to(eng, "2027-03-12")
+    eng.messages.receive("bamf_decision", {"outcome": "refugee", "decision_date": "2027-03-10",
+                                           "served_on": "2027-03-12"},
+                         case_id=case.id, actor="bamf")
+    return case.id

@@ -16,15 +16,12 @@ from engine import Staffel, missed_steps
 from tests.lifecycle.helpers import (
     BPMN_DIR,
     advance_to,
-    register_asylum,
-    start_asylum,
+    recognised_refugee,
     warm_handover,
 )
 from tests.web.conftest import FAST_HASHER, PASSWORD
 from tests.web.test_pages_support import HTML, login, text
 from web import create_app
-
-REFUGEE = {"outcome": "refugee", "decision_date": "2027-03-10", "served_on": "2027-03-12"}
 
 
 @pytest.fixture
@@ -43,14 +40,6 @@ def web(eng: Staffel) -> FlaskClient:
     return app.test_client()
 
 
-def recognised(eng: Staffel) -> str:
-    case = start_asylum(eng)
-    register_asylum(eng, case.id)
-    advance_to(eng, "2027-03-12")
-    eng.messages.receive("bamf_decision", REFUGEE, case_id=case.id, actor="bamf")
-    return case.id
-
-
 def deadline_section(page: str) -> str:
     match = re.search(r'<section aria-labelledby="deadlines">(.*?)</section>', page, re.S)
     assert match is not None
@@ -58,7 +47,7 @@ def deadline_section(page: str) -> str:
 
 
 def test_upcoming_and_passed(eng: Staffel, web: FlaskClient) -> None:
-    case_id = recognised(eng)
+    case_id = recognised_refugee(eng)
     advance_to(eng, "2027-03-20")
     login(web, "cw_soz")
     section = deadline_section(text(web.get(f"/cases/{case_id}", headers=HTML)))
@@ -70,7 +59,7 @@ def test_upcoming_and_passed(eng: Staffel, web: FlaskClient) -> None:
 
 
 def test_sgb2_start_passed_while_still_asylblg(eng: Staffel, web: FlaskClient) -> None:
-    case_id = recognised(eng)
+    case_id = recognised_refugee(eng)
     view = eng.cases.get(case_id)
     start = view.deadlines["sgb2_start"].date
     assert start.isoformat() == "2027-04-01" and view.benefit_system == "asylblg"

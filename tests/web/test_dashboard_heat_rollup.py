@@ -21,7 +21,7 @@ from tests.lifecycle.helpers import (
     REGISTRATION,
     advance_to,
     complete_open,
-    register_asylum,
+    recognised_refugee,
     start_asylum,
 )
 from tests.web.conftest import FAST_HASHER, PASSWORD
@@ -29,7 +29,6 @@ from tests.web.test_pages_support import HTML, login, text
 from web import create_app
 
 TOP = "refugee_lifecycle"
-REFUGEE = {"outcome": "refugee", "decision_date": "2027-03-10", "served_on": "2027-03-12"}
 
 
 @pytest.fixture
@@ -37,10 +36,7 @@ def web(make_engine: Callable[..., Staffel]) -> tuple[Staffel, FlaskClient]:
     eng = make_engine()
     eng.context.password_hasher = FAST_HASHER
     eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
-    recognised = start_asylum(eng, "8000001-423")  # a recognised refugee: work in
-    register_asylum(eng, recognised.id)              # residence_permit and warm_handover
-    advance_to(eng, "2027-03-12")
-    eng.messages.receive("bamf_decision", REFUGEE, case_id=recognised.id, actor="bamf")
+    recognised_refugee(eng, "8000001-423")  # work in residence_permit and warm_handover
     advance_to(eng, "2027-03-31")
     start_asylum(eng, "8000002-423")  # registration waiting
     half = start_asylum(eng, "8000003-423")
