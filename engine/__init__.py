@@ -40,7 +40,7 @@ from engine.execution.cases import ENTRIES
 from engine.execution.clock import Clock, SimulatedClock, SystemClock
 from engine.execution.scheduler import TimerScheduler
 from engine.execution.task_work import MAX_COMMENT, CommentInfo
-from engine.execution.tasks import TASK_SORTS, TaskQuery
+from engine.execution.tasks import TASK_SORTS, TaskQuery, due_window
 from engine.facade import Staffel
 from engine.imports.records import CaseCandidate, ClarificationInfo, FileInfo, RowInfo
 from engine.law.courts import COURTS, DEFAULT_COURTS, Court
@@ -235,6 +235,7 @@ __all__ = [
     "berlin_day",
     "check_weeks",
     "complete_alternative",
+    "due_window",
     "form_conditions",
     "form_message_key",
     "form_page_rules",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
@@ -194,6 +194,19 @@ class TaskQuery:
     descending: bool = False
     page: int = 1
     per_page: int = 50
+
+
+def due_window(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """(``due_from``, ``due_before``) of a query for the tasks due on the Berlin days
+    ``first`` to ``last`` (either open). A task is due by the end of its day, so "due on day
+    D" is a due moment in (D 00:00, D+1 00:00]."""
+    tick = timedelta(microseconds=1)
+
+    def start(day: date) -> datetime:
+        return datetime.combine(day, time.min, tzinfo=BERLIN) + tick
+
+    return (start(first) if first else None,
+            start(last + timedelta(days=1)) if last else None)
 
 
 def _order(q: TaskQuery) -> list[Any]:

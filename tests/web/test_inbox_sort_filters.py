@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from engine import MAX_SAVED_FILTERS, Staffel
 from engine.persistence.preference_models import SavedFilter
-from tests.web.conftest import start_basic
+from tests.web.conftest import snapshot, start_basic
 from tests.web.test_pages_support import HTML, login, post, text
 
 ROWS = re.compile(r'<tr id="task-([0-9a-f-]+)"')
@@ -130,3 +130,28 @@ def test_bad_saved_filters_change_nothing(client: FlaskClient, api_engine: Staff
     post(client, "/inbox/filters", {"name": "one more", "query": "overdue=1"})
     assert saved(api_engine) == MAX_SAVED_FILTERS
     assert "bereits 20 gespeicherte Filter" in text(client.get("/inbox", headers=HTML))
+
+
+def test_the_api_sorts_and_filters_like_the_page(api: Any, api_engine: Staffel) -> None:
+    cases = three_cases(api_engine)
+    ids = [c.open_tasks[0].id for c in cases]
+    api_engine.tasks.claim(ids[1], "cw_soz2")
+
+    def listed(query: str) -> list[str]:
+        answer = api.get(f"/api/v1/tasks?{query}", as_="sup_soz")
+        assert answer.status_code == 200, answer.get_json()
+        return [item["id"] for item in answer.get_json()["items"]]
+
+    assert listed("") == ids and listed("sort=due_at") == ids
+    assert listed("sort=due&descending=true") == ids[::-1]
+    by_case = [c.open_tasks[0].id for c in sorted(cases, key=lambda c: c.case_number)]
+    assert listed("sort=case") == by_case
+    assert listed("due_from=2027-03-05&due_to=2027-03-05") == ids[1:2]
+    assert listed("unassigned=true") == [ids[0], ids[2]]
+    assert listed("assignee=cw_soz2") == ids[1:2]
+    before = snapshot(api_engine)
+    bad = api.get("/api/v1/tasks?due_from=2027-03-08&due_to=2027-03-04", as_="sup_soz")
+    assert bad.status_code == 422 and "due_to" in str(bad.get_json())
+    for query in ("sort=evil", "due_from=morgen", "descending=vielleicht"):
+        assert api.get(f"/api/v1/tasks?{query}", as_="sup_soz").status_code == 422, query
+    assert snapshot(api_engine) == before

@@ -11,7 +11,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import ValidationError, fields, validate
 
-from engine import COURTS, ENTRIES, LANDS, TEAM_KEYS
+from engine import COURTS, ENTRIES, LANDS
 
 MAX_PAGE = 100_000
 MAX_PER_PAGE = 200
@@ -127,18 +127,6 @@ class PageArgsSchema(ma.Schema):
 
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PER_PAGE))
-
-
-class TaskListArgsSchema(PageArgsSchema):
-    """Filters of the task list."""
-
-    scope = fields.String(load_default="team", validate=validate.OneOf(["mine", "team"]),
-                          metadata={"description": "mine: assigned to me; team: my teams"})
-    team = fields.String(validate=validate.OneOf(sorted(TEAM_KEYS)))
-    overdue = fields.Boolean()
-    case_id = Text(validate=validate.Length(max=64))
-    sort = fields.String(load_default="due_at", validate=validate.OneOf(["due_at"]),
-                         metadata={"description": "soonest due first; undated last"})
 
 
 class CompleteSchema(ma.Schema):

@@ -6,24 +6,52 @@ Every rule about who may do what is in :mod:`web.authz`; the views only call it 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
+import marshmallow as ma
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
 
-from engine import Page, TaskInfo
+from engine import TASK_SORTS, TEAM_KEYS, Page, TaskInfo, due_window
 from web import authz, personal_data
 from web.api.common import actor, engine, errors, protect
 from web.api.schemas import (
     AssignSchema,
     CompleteSchema,
+    PageArgsSchema,
     TaskDetailSchema,
-    TaskListArgsSchema,
     TaskPageSchema,
     TaskSchema,
+    Text,
 )
 
 log = logging.getLogger("staffel.api")
+
+
+class TaskListArgsSchema(PageArgsSchema):
+    """Filters and order of the task list (the inbox page's, issue 15)."""
+
+    scope = fields.String(load_default="team", validate=validate.OneOf(["mine", "team"]),
+                          metadata={"description": "mine: assigned to me; team: my teams"})
+    team = fields.String(validate=validate.OneOf(sorted(TEAM_KEYS)))
+    overdue = fields.Boolean()
+    case_id = Text(validate=validate.Length(max=64))
+    assignee = Text(validate=validate.Length(min=1, max=100),
+                    metadata={"description": "held by this user"})
+    unassigned = fields.Boolean(metadata={"description": "held by nobody"})
+    due_from = fields.Date(metadata={"description": "due on this Berlin day or later"})
+    due_to = fields.Date(metadata={"description": "due on this Berlin day or earlier"})
+    sort = fields.String(load_default="due", validate=validate.OneOf(["due_at", *TASK_SORTS]),
+                         metadata={"description": "due (soonest first, undated last; "
+                                                  "'due_at' is the same), task, case, team, "
+                                                  "assignee or created"})
+    descending = fields.Boolean(load_default=False, metadata={"description": "turn the order"})
+
+    @ma.validates_schema
+    def _range(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data.get("due_from") and data.get("due_to") and data["due_to"] < data["due_from"]:
+            raise ma.ValidationError("lies before due_from", "due_to")
 blp = protect(Blueprint("tasks", __name__, url_prefix="/api/v1/tasks",
                         description="Human tasks: inbox, claim, complete, assign."))
 
@@ -33,7 +61,9 @@ blp = protect(Blueprint("tasks", __name__, url_prefix="/api/v1/tasks",
 @blp.response(200, TaskPageSchema)
 @errors(blp, 401, 403)
 def list_tasks(**args: Any) -> Page[TaskInfo]:
-    """List open tasks of my teams (or assigned to me), soonest due first.
+    """List open tasks of my teams (or assigned to me), soonest due first unless ``sort``
+    names another column (``descending`` turns it round); filters by holder, due range
+    (Berlin days) and overdue.
 
     Caseworkers and supervisors see their teams' tasks, admins every task; process owners
     get 403. "team" must be one of my teams (else 403).
@@ -41,6 +71,11 @@ def list_tasks(**args: Any) -> Page[TaskInfo]:
     query = authz.task_query(actor(), scope=args["scope"], team=args.get("team"),
                              overdue=args.get("overdue"), case_id=args.get("case_id"),
                              page=args["page"], per_page=args["per_page"])
+    due_from, due_before = due_window(args.get("due_from"), args.get("due_to"))
+    query = replace(query, assignee=query.assignee or args.get("assignee"),
+                    unassigned=bool(args.get("unassigned")), due_from=due_from,
+                    due_before=due_before, descending=args["descending"],
+                    sort="due" if args["sort"] == "due_at" else args["sort"])
     return engine().tasks.list(query)
 
 

@@ -9,7 +9,7 @@ and answered with the fragment, because the request still carries ``HX-Request``
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from engine import (
-    BERLIN,
     TASK_SORTS,
     Conflict,
     Forbidden,
@@ -27,6 +26,7 @@ from engine import (
     NotFound,
     Staffel,
     TaskQuery,
+    due_window,
 )
 from web import authz
 from web.auth import Actor, page_login_required
@@ -127,26 +127,19 @@ def read_filters(args: Any, actor: Actor) -> Filters:
                    problems=tuple(problems))
 
 
-def _day_start(day: date) -> datetime:
-    """The first moment of a Berlin day."""
-    return datetime.combine(day, time(), tzinfo=BERLIN)
-
-
 def inbox_query(actor: Actor, f: Filters) -> TaskQuery:
-    """The engine query of the inbox: authz's team scope plus the page's filters. A task is
-    due by the end of its day, so "due on day D" means a due moment in (D 00:00, D+1 00:00]."""
+    """The engine query of the inbox: authz's team scope plus the page's filters."""
     base = authz.task_query(actor, scope="mine" if f.scope == "mine" else "team",
                             overdue=True if f.overdue else None, page=f.page,
                             per_page=PER_PAGE)
-    tick = timedelta(microseconds=1)
+    due_from, due_before = due_window(f.due_from, f.due_to)
     return replace(
         base, name=f.task_type or None, stage=f.stage or None,
         case_number=f.case_number or None,
         unassigned_or_assignee=actor.username if f.scope == "open" else None,
         assignee=base.assignee or (f.assignee if f.assignee not in ("", NOBODY) else None),
         unassigned=f.assignee == NOBODY,
-        due_from=_day_start(f.due_from) + tick if f.due_from else None,
-        due_before=_day_start(f.due_to + timedelta(days=1)) + tick if f.due_to else None,
+        due_from=due_from, due_before=due_before,
         sort=f.sort, descending=f.descending)
 
 
