@@ -33,17 +33,18 @@ fi
 # in a file and printed after the SQLite pass.
 PG_URL="$(scripts/postgres.sh start)"
 PG_LOG="$(mktemp -t staffel-pytest-pg.XXXXXX)"
+TEMPS="$(mktemp -d -t staffel-pytest.XXXXXX)"  # each pass its own temporary directories
 STAFFEL_TEST_DATABASE_URL="$PG_URL" .venv/bin/pytest --ignore=tests/browser \
-  "${ARGS[@]+"${ARGS[@]}"}" > "$PG_LOG" 2>&1 &
+  --basetemp "$TEMPS/postgresql" "${ARGS[@]+"${ARGS[@]}"}" > "$PG_LOG" 2>&1 &
 PG_PID=$!
 echo "== pytest (SQLite; the PostgreSQL pass runs beside it)"
 SQLITE_STATUS=0
-.venv/bin/pytest "${ARGS[@]+"${ARGS[@]}"}" || SQLITE_STATUS=$?
+.venv/bin/pytest --basetemp "$TEMPS/sqlite" "${ARGS[@]+"${ARGS[@]}"}" || SQLITE_STATUS=$?
 PG_STATUS=0
 wait "$PG_PID" || PG_STATUS=$?
 echo "== pytest (PostgreSQL)"
 cat "$PG_LOG"
-rm -f "$PG_LOG"
+rm -rf "$PG_LOG" "$TEMPS"
 if [ "$SQLITE_STATUS" != "0" ] || [ "$PG_STATUS" != "0" ]; then
   echo "== failed: SQLite pass exit $SQLITE_STATUS, PostgreSQL pass exit $PG_STATUS" >&2
   exit 1
