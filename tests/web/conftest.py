@@ -146,3 +146,23 @@ def assert_error(response: Any, status: int, code: str | None = None,
     if fields is not None:
         assert {e["field"] for e in body["errors"]} == fields, body["errors"]
     return dict(body)
+
+
+def bpmn_engine(make_engine: Callable[..., Staffel],
+               users: dict[str, tuple[list[str], list[str]]]) -> Staffel:
+    """A fresh engine with the real diagrams of ``bpmn/`` deployed and these users
+    (username -> (roles, teams), password :data:`PASSWORD`, cheap hashing)."""
+    from tests.lifecycle.helpers import BPMN_DIR
+
+    eng = make_engine()
+    eng.context.password_hasher = FAST_HASHER
+    eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
+    for username, (roles, teams) in users.items():
+        eng.people.add(username, PASSWORD, roles, teams)
+    return eng
+
+
+def app_of(engine: Staffel) -> Flask:
+    """The web app over an engine (testing mode, nothing deployed on start)."""
+    return create_app({"ENGINE": engine, "DEPLOY_ON_START": False, "TESTING": True,
+                       "SECRET_KEY": "test"})

@@ -9,35 +9,26 @@ import re
 from collections.abc import Callable
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Staffel, missed_steps
 from tests.lifecycle.helpers import (
-    BPMN_DIR,
     advance_to,
     recognised_refugee,
     warm_handover,
 )
-from tests.web.conftest import FAST_HASHER, PASSWORD
+from tests.web.conftest import app_of, bpmn_engine
 from tests.web.test_pages_support import HTML, login, text
-from web import create_app
 
 
 @pytest.fixture
 def eng(make_engine: Callable[..., Staffel]) -> Staffel:
-    engine = make_engine()
-    engine.context.password_hasher = FAST_HASHER
-    engine.definitions.deploy_directory(BPMN_DIR, actor="lead")
-    engine.people.add("cw_soz", PASSWORD, ["caseworker"], ["sozialamt"])
-    return engine
+    return bpmn_engine(make_engine, {"cw_soz": (["caseworker"], ["sozialamt"])})
 
 
 @pytest.fixture
 def web(eng: Staffel) -> FlaskClient:
-    app: Flask = create_app({"ENGINE": eng, "DEPLOY_ON_START": False, "TESTING": True,
-                             "SECRET_KEY": "test"})
-    return app.test_client()
+    return app_of(eng).test_client()
 
 
 def deadline_section(page: str) -> str:

@@ -12,39 +12,31 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import TEAM_KEYS, Staffel, TaskQuery
 from tests.lifecycle.helpers import (
-    BPMN_DIR,
     REGISTRATION,
     advance_to,
     complete_open,
     recognised_refugee,
     start_asylum,
 )
-from tests.web.conftest import FAST_HASHER, PASSWORD
+from tests.web.conftest import app_of, bpmn_engine
 from tests.web.test_pages_support import HTML, login, text
-from web import create_app
 
 TOP = "refugee_lifecycle"
 
 
 @pytest.fixture
 def web(make_engine: Callable[..., Staffel]) -> tuple[Staffel, FlaskClient]:
-    eng = make_engine()
-    eng.context.password_hasher = FAST_HASHER
-    eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
+    eng = bpmn_engine(make_engine, {"lead": (["supervisor"], sorted(TEAM_KEYS))})
     recognised_refugee(eng, "8000001-423")  # work in residence_permit and warm_handover
     advance_to(eng, "2027-03-31")
     start_asylum(eng, "8000002-423")  # registration waiting
     half = start_asylum(eng, "8000003-423")
     complete_open(eng, half.id, "Task_register", REGISTRATION)  # AsylbLG grant waiting
-    eng.people.add("lead", PASSWORD, ["supervisor"], sorted(TEAM_KEYS))
-    app: Flask = create_app({"ENGINE": eng, "DEPLOY_ON_START": False, "TESTING": True,
-                             "SECRET_KEY": "test"})
-    return eng, app.test_client()
+    return eng, app_of(eng).test_client()
 
 
 def top_call(eng: Staffel, case_id: str, process: str) -> str | None:

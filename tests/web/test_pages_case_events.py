@@ -14,8 +14,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from engine import Staffel
-from tests.lifecycle.helpers import BPMN_DIR, advance_to, register_asylum, start_asylum
-from tests.web.conftest import FAST_HASHER, PASSWORD, snapshot
+from tests.lifecycle.helpers import advance_to, register_asylum, start_asylum
+from tests.web.conftest import bpmn_engine, snapshot
 from tests.web.test_pages_support import HTML, login, post, text
 from web import authz, create_app
 
@@ -31,12 +31,7 @@ PERMIT_FORM = {"paragraph": "§25(3)", "valid_until": "2028-04-19", "issued_on":
 
 @pytest.fixture
 def lifecycle_engine(make_engine: Callable[..., Staffel]) -> Staffel:
-    eng = make_engine()
-    eng.context.password_hasher = FAST_HASHER
-    eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
-    for username, (roles, teams) in USERS.items():
-        eng.people.add(username, PASSWORD, roles, teams)
-    return eng
+    return bpmn_engine(make_engine, USERS)
 
 
 @pytest.fixture

@@ -9,15 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
 
 from engine import Staffel, TaskQuery
 from engine.persistence.task_work_models import TaskComment, TaskDraft
 from tests.adapters.handover_cases import resettlement_handover
-from tests.lifecycle.helpers import BPMN_DIR, REGISTRATION_NO_CONSENT, find_open
-from tests.web.conftest import FAST_HASHER, PASSWORD, Api, assert_error, snapshot, start_basic
-from web import create_app
+from tests.lifecycle.helpers import REGISTRATION_NO_CONSENT, find_open
+from tests.web.conftest import Api, app_of, assert_error, bpmn_engine, snapshot, start_basic
 
 UNKNOWN = "4c7e1f0e-0000-4000-8000-000000000000"
 
@@ -165,19 +163,12 @@ USERS = {"cw_eingangszone": (["caseworker"], ["eingangszone"]),
 
 @pytest.fixture
 def life(make_engine: Callable[..., Staffel]) -> Staffel:
-    eng = make_engine()
-    eng.context.password_hasher = FAST_HASHER
-    eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
-    for username, (roles, teams) in USERS.items():
-        eng.people.add(username, PASSWORD, roles, teams)
-    return eng
+    return bpmn_engine(make_engine, USERS)
 
 
 @pytest.fixture
 def life_api(life: Staffel) -> Api:
-    app: Flask = create_app({"ENGINE": life, "DEPLOY_ON_START": False, "TESTING": True,
-                             "SECRET_KEY": "test"})
-    return Api(app.test_client(), {n: life.people.issue_token(n).token for n in USERS})
+    return Api(app_of(life).test_client(), {n: life.people.issue_token(n).token for n in USERS})
 
 
 def test_comments_are_for_the_case_teams_newest_last_and_audited(life_api: Api,

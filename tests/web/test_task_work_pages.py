@@ -16,16 +16,14 @@ from sqlalchemy import select
 from engine import Staffel
 from engine.persistence.task_work_models import TaskComment
 from tests.lifecycle.helpers import (
-    BPMN_DIR,
     REGISTRATION,
     advance_to,
     complete_open,
     find_open,
     proposal,
 )
-from tests.web.conftest import FAST_HASHER, PASSWORD, snapshot, start_basic
+from tests.web.conftest import app_of, bpmn_engine, snapshot, start_basic
 from tests.web.test_pages_support import HTML, csrf_token, login, post, text
-from web import create_app
 
 USERS = {"cw_eingangszone": (["caseworker"], ["eingangszone"]),
          "cw_jc_leistung": (["caseworker"], ["jc_leistung"]),
@@ -37,18 +35,12 @@ NOTE = "Frau Haddad bringt den Bescheid mit."
 
 @pytest.fixture
 def life(make_engine: Callable[..., Staffel]) -> Staffel:
-    eng = make_engine()
-    eng.context.password_hasher = FAST_HASHER
-    eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
-    for username, (roles, teams) in USERS.items():
-        eng.people.add(username, PASSWORD, roles, teams)
-    return eng
+    return bpmn_engine(make_engine, USERS)
 
 
 @pytest.fixture
 def life_app(life: Staffel) -> Flask:
-    return create_app({"ENGINE": life, "DEPLOY_ON_START": False, "TESTING": True,
-                       "SECRET_KEY": "test"})
+    return app_of(life)
 
 
 def client_of(app: Flask, username: str) -> FlaskClient:
