@@ -1,0 +1,1 @@
+"""Tiny runs of the benchmarks in bench/ so they cannot rot (issue 16)."""

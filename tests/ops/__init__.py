@@ -1,0 +1,1 @@
+"""Operating Staffel: backups, upgrades, the deployment files (issue 16)."""
