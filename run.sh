@@ -2,6 +2,8 @@
 # Set up everything and run Staffel on an embedded SQLite database with demo users and cases.
 #   ./run.sh                 -> http://127.0.0.1:5000 (simulated clock, demo data)
 #   PORT=8080 ./run.sh       -> another port
+#   ./run.sh --workers 4     -> any `staffel serve` option (production server: gunicorn;
+#                               ./run.sh --dev for Werkzeug's development server)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"

@@ -38,6 +38,7 @@ from engine.errors import (
 )
 from engine.execution.cases import ENTRIES
 from engine.execution.clock import Clock, SimulatedClock, SystemClock
+from engine.execution.events import EngineEvent, EventObserver
 from engine.execution.scheduler import TimerScheduler
 from engine.execution.task_work import MAX_COMMENT, CommentInfo
 from engine.execution.tasks import TASK_SORTS, TaskQuery, due_window
@@ -169,8 +170,10 @@ __all__ = [
     "DeployResult",
     "DraftInfo",
     "DraftRunResult",
+    "EngineEvent",
     "ErasureCounts",
     "ErasureRequestInfo",
+    "EventObserver",
     "FileInfo",
     "FireReport",
     "Forbidden",

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 
 from engine.execution.clock import Clock, SystemClock, install_spiff_clock
+from engine.execution.events import EventObserver
 from engine.execution.runtime import Runtime
 from engine.execution.scheduler import SchedulerHooks
 from engine.execution.scripting import make_script_engine
@@ -129,6 +130,11 @@ class Staffel:
             next_due=self.timers.next_due, simulated=lambda: self.context.time.simulated,
             send_reminders=(lambda: remind().sent) if self.context.notifier else None,
             retention=self.erasure.run_scheduled, heartbeat=self.health.beat)
+
+    def observe(self, observer: EventObserver) -> None:
+        """Tell ``observer`` every audit event once its transaction committed (ids only; see
+        :mod:`engine.execution.events`): the hook of the web layer's metrics and logs."""
+        self.context.observers.add(observer)
 
     @property
     def rulebook(self) -> RuleBook:

@@ -35,6 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "DB_BUSY_TIMEOUT": 3.0,
     # a form left open over lunch must still post: the CSRF token lives as long as the session
     "WTF_CSRF_TIME_LIMIT": None,
+    # reverse-proxy hops whose X-Forwarded-For/-Proto/-Host are believed (0: none)
+    "TRUSTED_PROXIES": 0,
+    "METRICS_TOKEN": None,  # STAFFEL_METRICS_TOKEN: bearer token for /metrics from afar
 }
 
 
@@ -68,11 +71,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    _init_serving(app, engine)
 
     from web.pages import register_pages
 
     register_pages(app)
     return app
+
+
+def _init_serving(app: Flask, engine: Staffel) -> None:
+    """Request lines, engine-event lines, ``/metrics`` and, behind ``TRUSTED_PROXIES``
+    reverse-proxy hops, the client's address from their ``X-Forwarded-*`` headers."""
+    from web.logging_setup import init_request_log, log_engine_event
+    from web.metrics import init_metrics, observe_request
+
+    init_metrics(app)
+    engine.observe(log_engine_event)
+    init_request_log(app, [observe_request])
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:  # STAFFEL_TRUSTED_PROXIES=N: the throttle then keys on the client address
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops,  # type: ignore[method-assign]
+                                x_proto=hops, x_host=hops)
 
 
 def _secret_key(path: Path) -> str:

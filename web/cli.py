@@ -16,10 +16,9 @@ from engine import (
     DEFAULT_PROCESS,
     LANDS,
     InvalidInput,
-    Staffel,
     TaskQuery,
 )
-from web import cli_export, cli_keys, cli_retention, cli_rules, cli_users
+from web import cli_backup, cli_export, cli_keys, cli_retention, cli_rules, cli_users
 from web.cli_common import (
     BPMN_DIR,
     database_url_option,
@@ -27,7 +26,6 @@ from web.cli_common import (
     notifier_from_env,
     open_engine,
     parse_json_option,
-    prepare_database,
 )
 from web.cli_import import import_command
 from web.cli_rules import rules_option
@@ -259,39 +257,35 @@ def audit_verify(database_url: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", envvar="STAFFEL_WORKERS", default=2, show_default=True,
+              type=click.IntRange(min=1), help="gunicorn worker processes.")
+@click.option("--threads", envvar="STAFFEL_THREADS", default=4, show_default=True,
+              type=click.IntRange(min=1), help="Threads per worker (1: sync workers).")
+@click.option("--timeout", default=60, show_default=True, type=click.IntRange(min=1),
+              help="Seconds before a silent worker is killed and replaced.")
+@click.option("--graceful-timeout", default=30, show_default=True, type=click.IntRange(min=1),
+              help="Seconds in-flight requests get to finish on SIGTERM or SIGHUP.")
+@click.option("--access-log", default="-", show_default=True, metavar="PATH|-",
+              help="Where the request lines go ('-': stdout).")
 @database_url_option
 @click.option("--demo", is_flag=True, help="Add demo users (password 'demo') and demo cases.")
 @click.option("--clock", type=click.Choice(["system", "simulated"]), default=None,
               help="Engine clock (default: what the database already uses, else system).")
-@click.option("--no-scheduler", is_flag=True, help="Do not fire timers in this process.")
+@click.option("--no-scheduler", is_flag=True, help="Do not fire timers in this server.")
+@click.option("--dev", is_flag=True, help="Werkzeug's development server instead of gunicorn.")
 @rules_option
 @handle_errors
-def serve(host: str, port: int, database_url: str, demo: bool, clock: str | None,
-          no_scheduler: bool, rules_file: Path | None) -> None:
-    """Run the web app with its in-process timer scheduler on a migrated database."""
-    from werkzeug.serving import run_simple
+def serve(host: str, port: int, workers: int, threads: int, timeout: int,
+          graceful_timeout: int, access_log: str, database_url: str, demo: bool,
+          clock: str | None, no_scheduler: bool, dev: bool, rules_file: Path | None) -> None:
+    """Run the web app (gunicorn; --dev: Werkzeug) with one timer scheduler on a migrated
+    database. Details: web/serving.py."""
+    from web.serving import ServeOptions, serve_app
 
-    from engine import TimerScheduler
-    from web import create_app
-    from web.demo import seed_demo
-
-    prepare_database(database_url)
-    settings = {"RULES": str(rules_file)} if rules_file else {}
-    app = create_app({"DATABASE_URL": database_url, "CLOCK": clock or "auto", **settings})
-    engine: Staffel = app.extensions["staffel"]
-    if demo:
-        for line in seed_demo(engine):
-            click.echo(line)
-    scheduler = None if no_scheduler else TimerScheduler(engine.scheduler_hooks())
-    if scheduler:
-        scheduler.start()
-    click.echo(f"Staffel läuft auf http://{host}:{port}/  (Uhr: {engine.clock.mode()}, "
-               f"Datenbank: {database_url})")
-    try:
-        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
-    finally:
-        if scheduler:
-            scheduler.shutdown()
+    serve_app(ServeOptions(host, port, workers, threads, timeout, graceful_timeout),
+              database_url=database_url, demo=demo, clock=clock or "auto",
+              scheduler=not no_scheduler, dev=dev, access_log=access_log or None,
+              rules_file=rules_file)
 
 
 @main.command()
@@ -365,4 +359,5 @@ cli_export.register(main)
 cli_rules.register(main)
 cli_retention.register(main)
 cli_keys.register(main)
+cli_backup.register(main)
 main.add_command(import_command)

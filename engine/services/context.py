@@ -26,6 +26,7 @@ from engine.audit import AuditLog
 from engine.definitions.forms import SchemaCache
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.execution.clock import Clock, SimulatedClock, SystemClock
+from engine.execution.events import EventObservers
 from engine.execution.runtime import Runtime
 from engine.execution.specs import SpecCache
 from engine.execution.timekeeper import Timekeeper
@@ -59,6 +60,8 @@ class EngineContext:
     schemas: SchemaCache = field(default_factory=SchemaCache)
     #: the rules over time (``rules`` is its base: the values without a date of change)
     rulebook: RuleBook = field(default_factory=RuleBook)
+    #: told every committed audit event (metrics, logs): :mod:`engine.execution.events`
+    observers: EventObservers = field(default_factory=EventObservers)
 
     @contextlib.contextmanager
     def unit(self, actor: str) -> Iterator[UnitOfWork]:
@@ -74,7 +77,9 @@ class EngineContext:
                 clock: Clock = SimulatedClock(now) if self.time.simulated else SystemClock()
                 uow = UnitOfWork(session, now, clock, actor, AuditLog())
                 yield uow
+                written = list(uow.audit.pending)
                 uow.audit.flush(session)
+            self.observers.publish(written, self.time.simulated)  # committed now
         except StaleDataError as exc:
             raise Conflict("someone else changed this case at the same time; reload and retry"
                            ) from exc

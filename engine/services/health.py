@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from engine.persistence.models import AuditEvent, Timer
+from engine.persistence.models import AuditEvent, HumanTask, Timer
 from engine.persistence.security_models import SchedulerBeat
 from engine.services.context import EngineContext
-from engine.states import TimerStatus
+from engine.states import HumanTaskState, TimerStatus
 
 #: a sweep that fired nothing writes its heartbeat at most this often
 BEAT_EVERY = timedelta(seconds=30)
@@ -69,6 +69,16 @@ class SystemHealth:
     reminders_sent_total: int
 
 
+@dataclass(frozen=True)
+class OperationalFigures:
+    """What ``/metrics`` reports from the database at each scrape (one query per figure)."""
+
+    timers_due: int  # waiting or claimed, due at the engine time
+    timers_overdue: int  # due longer ago than OVERDUE_AFTER
+    overdue_tasks: dict[str, int]  # open human tasks past their due time, per team
+    beat_ages: dict[tuple[str, str], float]  # (worker, job) -> seconds since its last beat
+
+
 class HealthService:
     """``staffel.health``: heartbeats in, the health figures out."""
 
@@ -113,6 +123,37 @@ class HealthService:
             return SystemHealth(now, wall, "simulated" if self.ctx.time.simulated else "system",
                                 timer_health(session, now), beats, latest_any or last[0],
                                 int(last[1] or 0))
+
+
+    def figures(self) -> OperationalFigures:
+        """Due and overdue timers, overdue tasks per team and the heartbeats' ages."""
+        wall = self.ctx.wall_clock.now()
+        with self.ctx.db.read() as session:
+            self.ctx.time.resolve(session)
+            now = self.ctx.time.now(session)
+            pending = Timer.status.in_(PENDING)
+            due, overdue = session.execute(select(
+                func.count().filter(Timer.due_at <= now),
+                func.count().filter(Timer.due_at <= now - OVERDUE_AFTER),
+            ).where(pending)).one()
+            by_team = session.execute(
+                select(HumanTask.team, func.count())
+                .where(HumanTask.state == HumanTaskState.OPEN, HumanTask.due_at <= now)
+                .group_by(HumanTask.team)).all()
+            beats = session.execute(select(SchedulerBeat.worker_id, SchedulerBeat.job,
+                                           SchedulerBeat.beat_at)).all()
+        return OperationalFigures(
+            int(due or 0), int(overdue or 0), {str(t): int(n) for t, n in by_team},
+            {(str(w), str(j)): max(0.0, (wall - at).total_seconds()) for w, j, at in beats})
+
+    def last_beat_age(self, job: str = "timers") -> float | None:
+        """Seconds since any scheduler last ran ``job`` (None: none ever did)."""
+        with self.ctx.db.read() as session:
+            newest = session.scalar(select(func.max(SchedulerBeat.beat_at))
+                                    .where(SchedulerBeat.job == job))
+        if newest is None:
+            return None
+        return max(0.0, (self.ctx.wall_clock.now() - newest).total_seconds())
 
 
 def timer_health(session: Session, now: datetime) -> TimerHealth:
