@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     # reverse-proxy hops whose X-Forwarded-For/-Proto/-Host are believed (0: none)
     "TRUSTED_PROXIES": 0,
     "METRICS_TOKEN": None,  # STAFFEL_METRICS_TOKEN: bearer token for /metrics from afar
+    # a stale timer-scheduler heartbeat makes /health/ready 503 (web/health.py)
+    "EXPECT_SCHEDULER": False,
 }
 
 

@@ -205,7 +205,9 @@ def serve_app(options: ServeOptions, *, database_url: str, demo: bool, clock: st
     had_dir = os.environ.get(MULTIPROC_ENV)
     clean_up = (lambda: None) if dev else prepare_metrics_dir()
     try:
-        settings = {"RULES": str(rules_file)} if rules_file else {}
+        settings: dict[str, Any] = {"RULES": str(rules_file)} if rules_file else {}
+        if scheduler:  # its heartbeat counts for /health/ready
+            settings["EXPECT_SCHEDULER"] = True
         app = create_app({"DATABASE_URL": database_url, "CLOCK": clock, **settings})
         engine = app.extensions["staffel"]
         if demo:

@@ -146,14 +146,16 @@ class HealthService:
             int(due or 0), int(overdue or 0), {str(t): int(n) for t, n in by_team},
             {(str(w), str(j)): max(0.0, (wall - at).total_seconds()) for w, j, at in beats})
 
-    def last_beat_age(self, job: str = "timers") -> float | None:
-        """Seconds since any scheduler last ran ``job`` (None: none ever did)."""
+    def timer_beat(self) -> tuple[float | None, bool]:
+        """Seconds since any scheduler last ran the timer sweep (None: none ever did) and
+        whether that is too long ago (:data:`BEAT_STALE`; never having run counts as stale)."""
         with self.ctx.db.read() as session:
             newest = session.scalar(select(func.max(SchedulerBeat.beat_at))
-                                    .where(SchedulerBeat.job == job))
+                                    .where(SchedulerBeat.job == "timers"))
         if newest is None:
-            return None
-        return max(0.0, (self.ctx.wall_clock.now() - newest).total_seconds())
+            return None, True
+        age = max(0.0, (self.ctx.wall_clock.now() - newest).total_seconds())
+        return age, age > BEAT_STALE["timers"].total_seconds()
 
 
 def timer_health(session: Session, now: datetime) -> TimerHealth:
