@@ -42,6 +42,9 @@ FORMATS = ("text", "json")
 #: the environ keys the app fills in for the request line (route rule, user pseudonym)
 ROUTE_KEY, USER_KEY = "staffel.route", "staffel.user"
 UNMATCHED_ROUTE = "<unmatched>"
+#: per-request, per-task and per-sweep chatter kept below INFO (SpiffWorkflow's lines may
+#: carry task data; Werkzeug's carry query strings)
+NOISY_LOGGERS = ("werkzeug", "apscheduler", "alembic", "spiff", "SpiffWorkflow")
 #: only these ids of an engine event are logged (pseudonymous: uuids, numbers, element ids)
 EVENT_IDS = ("case_id", "instance_id", "element_id", "task_id", "team")
 
@@ -109,7 +112,7 @@ def configure_logging(fmt: str = "text", access_log: str | None = "-") -> None:
         access.addHandler(target)
     else:
         access.addHandler(logging.NullHandler())
-    for noisy in ("werkzeug", "apscheduler", "alembic"):  # per-request / per-sweep chatter
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
