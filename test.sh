@@ -8,6 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
 scripts/bootstrap.sh dev
 scripts/browser.sh
+scripts/nginx.sh  # nginx for tests/ops/test_nginx.py (the deploy/ site in front of gunicorn)
 
 WITH_PG=0
 if [ "${CI:-}" = "true" ]; then WITH_PG=1; fi
