@@ -179,6 +179,26 @@ def test_a_backup_of_a_missing_database_is_refused(tmp_path: Path) -> None:
     assert not output.exists() and not (tmp_path / "none.db").exists()
 
 
+@pytest.mark.parametrize(("url", "needle"), [
+    ("mysql://staffel@db/staffel", "no database URL Staffel uses"),
+    ("sqlite:///:memory:", "in-memory"),
+])
+def test_a_backup_of_a_wrong_url_is_refused(tmp_path: Path, url: str, needle: str) -> None:
+    output = tmp_path / "x.backup"
+    result = staffel("backup", "--database-url", url, "--output", str(output))
+    assert result.exit_code == 2 and needle in result.output, result.output
+    assert not output.exists()
+
+
+def test_a_backup_into_a_missing_directory_is_refused(sqlite_backup: Path,
+                                                      database_url: str,
+                                                      tmp_path: Path) -> None:
+    output = tmp_path / "no" / "such" / "x.backup"
+    result = staffel("backup", "--database-url", database_url, "--output", str(output))
+    assert result.exit_code == 2 and "does not exist" in result.output
+    assert not (tmp_path / "no").exists()
+
+
 def test_a_backup_never_overwrites_a_file(sqlite_backup: Path, database_url: str) -> None:
     before = sqlite_backup.read_bytes()
     result = staffel("backup", "--database-url", database_url, "--output", str(sqlite_backup))
