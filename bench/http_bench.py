@@ -13,7 +13,8 @@ with ``POST /api/v1/tasks/{id}/complete`` over one keep-alive connection and a b
 Workloads: ``basic`` (a tiny test diagram) and ``lifecycle`` (the real ``refugee_lifecycle``:
 the Eingangszone's registration task of a new asylum case, which runs into the called AsylbLG
 process, as ``bench/engine_bench.py``). Prints median, p95, the ratio HTTP / in-process and
-what HTTP adds (difference of the medians; the issue's target: at most 1.5 ms).
+what HTTP adds (difference of the medians; the issue's target: at most 1.5 ms), and the round
+trip of ``GET /health/live`` (server and framework without the application's work).
 
 Usage: .venv/bin/python -m bench.http_bench [--n 300] [--workload basic|lifecycle|both]
        [--server gunicorn|werkzeug|both]
@@ -102,10 +103,26 @@ def interleaved(engine: Staffel, port: int, direct_ids: Sequence[str],
     return direct, over_http
 
 
-Run = Callable[[int], tuple[list[float], list[float]]]
+def round_trips(port: int, n: int) -> list[float]:
+    """``GET /health/live`` (no database, no sign-in) on one keep-alive connection: what the
+    server and the framework cost without the application's work. Seconds."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    took = []
+    for i in range(n + WARMUP):
+        t0 = time.perf_counter()
+        conn.request("GET", "/health/live")
+        conn.getresponse().read()
+        if i >= WARMUP:
+            took.append(time.perf_counter() - t0)
+    conn.close()
+    return took
 
 
-def with_werkzeug(engine: Staffel, run: Run) -> tuple[list[float], list[float]]:
+Samples = tuple[list[float], list[float], list[float]]  # in-process, HTTP, round trips
+Run = Callable[[int], Samples]
+
+
+def with_werkzeug(engine: Staffel, run: Run) -> Samples:
     """Run ``run(port)`` against Werkzeug's threaded server over ``engine`` in this process."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = create_app({"ENGINE": engine, "DEPLOY_ON_START": False, "SECRET_KEY": "bench",
@@ -118,8 +135,7 @@ def with_werkzeug(engine: Staffel, run: Run) -> tuple[list[float], list[float]]:
         server.shutdown()
 
 
-def with_gunicorn(database_url: str, folder: Path, run: Run
-                  ) -> tuple[list[float], list[float]]:
+def with_gunicorn(database_url: str, folder: Path, run: Run) -> Samples:
     """Run ``run(port)`` against ``staffel serve --workers 1`` (gunicorn) in a subprocess."""
     import socket
 
@@ -176,16 +192,17 @@ def measure(workload: str, n: int, servers: Sequence[str]) -> None:
 
         def run(port: int, mine: Sequence[str] = mine, theirs: Sequence[str] = theirs
                 ) -> tuple[list[float], list[float]]:
-            return interleaved(engine, port, mine, theirs, data)
+            return (*interleaved(engine, port, mine, theirs, data), round_trips(port, n))
 
-        direct, took = (with_gunicorn(url, folder, run) if server == "gunicorn"
-                        else with_werkzeug(engine, run))
+        direct, took, trips = (with_gunicorn(url, folder, run) if server == "gunicorn"
+                               else with_werkzeug(engine, run))
         baseline, over = stats_ms(direct), stats_ms(took)
         print(fmt(f"  in-process (in turn with {server})", baseline))
         print(fmt(f"  POST .../complete over HTTP, {server}", over))
         print(f"    ratio HTTP / in-process (medians): {over['median'] / baseline['median']:.2f}"
               f"   HTTP adds (medians): {over['median'] - baseline['median']:.2f} ms"
               f"   (p95: {over['p95'] - baseline['p95']:.2f} ms)")
+        print(fmt(f"  GET /health/live round trip, {server}", stats_ms(trips)))
     engine.close()
 
 

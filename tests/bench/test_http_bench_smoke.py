@@ -24,3 +24,4 @@ def test_http_bench_prints_its_figures(capsys: pytest.CaptureFixture[str],
     assert out.count("in-process (in turn with") == 2
     assert out.count("ratio HTTP / in-process (medians)") == 2
     assert out.count("HTTP adds (medians)") == 2
+    assert out.count("GET /health/live round trip") == 2
