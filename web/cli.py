@@ -6,6 +6,7 @@ rejected deployment, 3 for not found, 4 for a conflict, 1 for anything else).
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -303,6 +304,11 @@ def scheduler(database_url: str, sweep: float, rules_file: Path | None) -> None:
 
     # reminders go out from schedulers too: the notifier is this process's, from the env
     engine = open_engine(database_url, notifier=notifier_from_env(), rules_file=rules_file)
+    if os.environ.get("STAFFEL_LOG_FORMAT"):  # asked for: the engine-event lines, as serve's
+        from web.logging_setup import configure_logging, log_engine_event
+
+        configure_logging(os.environ["STAFFEL_LOG_FORMAT"].strip().lower(), None)
+        engine.observe(log_engine_event)
     runner = TimerScheduler(engine.scheduler_hooks(), sweep_seconds=sweep)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
