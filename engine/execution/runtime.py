@@ -27,7 +27,13 @@ from engine.execution.clock import using_clock
 from engine.execution.effects import CaseEffects, collecting
 from engine.execution.sandbox import find_script_error
 from engine.execution.specs import SpecCache
-from engine.execution.spiff import SERIALIZER_VERSION, dump_state, load_state, new_workflow
+from engine.execution.spiff import (
+    SERIALIZER_VERSION,
+    dump_state,
+    load_state,
+    new_workflow,
+    state_version,
+)
 from engine.execution.unit import UnitOfWork
 from engine.persistence.models import Case, CaseDeadline, ProcessInstance, ProcessVersion, Timer
 from engine.states import InstanceStatus
@@ -142,19 +148,20 @@ def write_instance_state(session: Session, row: ProcessInstance, state: bytes,
     """Write an instance's state with the optimistic lock; Conflict if someone was faster.
 
     A prepared Core statement (the hot path); the ORM object is updated in place without a
-    second write, so later reads in the same transaction see the new state.
+    second write, so later reads in the same transaction see the new state. The row's
+    ``serializer_version`` records the form ``state`` is in (read from its first bytes).
     """
     version = row.lock_version
+    written = state_version(state)
     result = session.connection().execute(UPDATE_INSTANCE, {
         "b_id": row.id, "b_version": version, "state": state, "status": status,
-        "serializer_version": SERIALIZER_VERSION, "updated_at": now,
+        "serializer_version": written, "updated_at": now,
         "lock_version": version + 1,
     })
     if result.rowcount != 1:
         raise Conflict("someone else changed this case at the same time; reload and retry")
     for key, value in (("state", state), ("status", status), ("updated_at", now),
-                       ("serializer_version", SERIALIZER_VERSION),
-                       ("lock_version", version + 1)):
+                       ("serializer_version", written), ("lock_version", version + 1)):
         set_committed_value(row, key, value)
 
 
@@ -224,9 +231,12 @@ class Runtime:
         run.advance(seed)
         return run
 
-    def load(self, uow: UnitOfWork, instance_id: str,
-             row: ProcessInstance | None = None) -> Run:
-        """Load an instance (unless the caller already has its row), its case and its spec."""
+    def load(self, uow: UnitOfWork, instance_id: str, row: ProcessInstance | None = None,
+             *, finished: bool = False) -> Run:
+        """Load an instance (unless the caller already has its row), its case and its spec.
+
+        The finished subprocesses stay out of the workflow (the save writes them back as they
+        were read) unless ``finished`` (a migration to another version checks them all)."""
         row = row or uow.session.get(ProcessInstance, instance_id)
         if row is None:
             raise NotFound(f"process instance {instance_id} does not exist")
@@ -235,5 +245,5 @@ class Runtime:
             raise NotFound(f"case {row.case_id} does not exist")
         bundle = self.specs.get(uow.session, row.process_version_id)
         key = bundle[0].name
-        workflow = load_state(row.state, bundle, self.script_engine)
+        workflow = load_state(row.state, bundle, self.script_engine, finished=finished)
         return Run(uow, row, case, key, workflow)

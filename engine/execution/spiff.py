@@ -3,12 +3,21 @@
 Every process version's spec is serialized once (into ``process_versions.spec``); an instance
 row keeps only its state. :func:`dump_state` leaves the spec out and :func:`load_state` puts
 the cached spec objects back, so that loading an instance never re-parses or re-builds a spec.
+
+The state is written in the lean form (``staffel-2``, :mod:`engine.execution.state_format`):
+finished subprocesses apart, so that a load for an engine step (``finished=False``) restores
+only what can still change and its save writes the finished part back as it was read. States
+in the old form (``staffel-1``) are read as well; :func:`writing_format` writes them (the
+delivery benchmark's baseline).
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
+from collections.abc import Iterator
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -38,7 +47,15 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-SERIALIZER_VERSION = "staffel-1/spiff-3.2"
+from engine.execution import state_format
+from engine.execution.state_format import LEAN_FORMAT, OLD_FORMAT
+
+#: the form every save writes (``process_instances.serializer_version``)
+SERIALIZER_VERSION = LEAN_FORMAT
+#: the form written before issue 16 (still read; see :func:`writing_format`)
+OLD_SERIALIZER_VERSION = OLD_FORMAT
+_FINISHED_ATTRIBUTE = "_staffel_finished"
+_WRITING: ContextVar[str] = ContextVar("staffel_state_format", default=SERIALIZER_VERSION)
 _SPEC_OBJECTS_KEY = "__staffel_spec_objects__"
 
 SpecBundle = tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]
@@ -122,22 +139,70 @@ def spec_fingerprint(data: dict[str, Any]) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
 
 
+@contextlib.contextmanager
+def writing_format(version: str) -> Iterator[None]:
+    """Within the block, :func:`dump_state` writes ``version`` (``OLD_SERIALIZER_VERSION`` or
+    ``SERIALIZER_VERSION``); for benchmarks and tests that need states in the old form. With
+    the old form, :func:`load_state` also restores everything, as the engine did before
+    (the delivery benchmark's baseline)."""
+    if version not in (OLD_FORMAT, LEAN_FORMAT):
+        raise ValueError(f"unknown state format {version!r}")
+    token = _WRITING.set(version)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
+
+
+def state_version(state: bytes) -> str:
+    """The serializer version of stored state bytes (what the row's column records)."""
+    return state_format.format_of(state)
+
+
+def _encode(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), cls=_STATE_ENCODER)
+
+
 def dump_state(workflow: BpmnWorkflow) -> bytes:
-    """Serialize an instance's state (no spec) to compact JSON bytes."""
+    """Serialize an instance's state (no spec) to compact JSON bytes, in the lean form.
+
+    Subprocesses that finished in this step move to the finished part; those a lean load
+    (``finished=False``) left out are written back as the text (or dictionaries) it read.
+    """
     _STATE_REGISTRY._encoder_mode = True
     try:
         dct = _STATE_REGISTRY.convert(workflow)
     finally:
         _STATE_REGISTRY._encoder_mode = False
-    return json.dumps(dct, separators=(",", ":"), cls=_STATE_ENCODER).encode("utf-8")
+    kept: str | dict[str, Any] = getattr(workflow, _FINISHED_ATTRIBUTE, None) or {}
+    if _WRITING.get() == OLD_FORMAT:
+        done = json.loads(kept) if isinstance(kept, str) else dict(kept)
+        return _encode(state_format.merge(dct, done)).encode("utf-8")
+    live, newly = state_format.split(dct)
+    kept_json = kept if isinstance(kept, str) else _encode(kept)
+    finished = state_format.join_objects(kept_json, _encode(newly)) if newly else kept_json
+    return state_format.lean_text(_encode(live), finished)
 
 
-def load_state(state: bytes, bundle: SpecBundle, script_engine: Any) -> BpmnWorkflow:
-    """Restore an instance from :func:`dump_state` bytes around cached spec objects."""
-    dct = json.loads(state)
-    dct[_SPEC_OBJECTS_KEY] = bundle
-    workflow = _STATE_REGISTRY.restore(dct)
+def load_state(state: bytes, bundle: SpecBundle, script_engine: Any, *,
+               finished: bool = True) -> BpmnWorkflow:
+    """Restore an instance from :func:`dump_state` bytes (either form) around cached spec
+    objects. ``finished=False`` (a load for engine steps) leaves the finished subprocesses
+    out of the workflow, unparsed, and keeps them for :func:`dump_state`; the default
+    restores all."""
+    done: str | dict[str, Any]
+    whole = finished or _WRITING.get() == OLD_FORMAT
+    fast = None if whole else state_format.parse_live(state)
+    if fast is not None:
+        live, done = fast
+    else:
+        live, done = state_format.parse(state)
+        if whole:
+            live, done = state_format.merge(live, done), {}
+    live[_SPEC_OBJECTS_KEY] = bundle
+    workflow = _STATE_REGISTRY.restore(live)
     workflow.script_engine = script_engine
+    setattr(workflow, _FINISHED_ATTRIBUTE, done)
     return workflow
 
 

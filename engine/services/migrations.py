@@ -126,7 +126,7 @@ def _migrate_one(ctx: EngineContext, uow: UnitOfWork, instance_id: str, old_id: 
     old, new = session.get(ProcessVersion, old_id), session.get(ProcessVersion, new_id)
     if old is None or new is None:  # versions are never deleted; only a broken database
         raise Conflict("the process version is gone; run the migration again")
-    run = ctx.runtime.load(uow, instance_id, row)
+    run = ctx.runtime.load(uow, instance_id, row, finished=True)
     new_bundle = ctx.specs.get(session, new_id)
     check = versions.check_migration(run.workflow, old, new, new_bundle)
     if not check.ok:

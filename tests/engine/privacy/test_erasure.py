@@ -4,13 +4,13 @@ pseudonymous record stays; the four-eyes request refuses every bad input and cha
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from engine import Conflict, InvalidInput, NotFound, Staffel
+from engine.execution.state_format import merge, parse
 from engine.persistence.crypto import KeyRing
 from engine.persistence.models import AuditEvent, ProcessInstance
 from engine.privacy.process_data import Scrubber, scrub_state
@@ -75,7 +75,7 @@ def test_the_process_data_keeps_codes_numbers_and_dates_and_loses_free_text(
     case_id = closed_case(eng)
     request_and_approve(eng, case_id)
     with eng.db.read() as s:
-        states = [json.loads(r.state) for r in s.scalars(
+        states = [merge(*parse(r.state)) for r in s.scalars(
             select(ProcessInstance).where(ProcessInstance.case_id == case_id))]
     data = states[0]["data"]
     assert data["entry"] == "resettlement" and data["land"] == "NW"
