@@ -9,10 +9,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bench.delivery_bench import PERMIT, prepare
 from engine import Staffel
+from engine.execution import spiff
 from engine.execution.state_format import LEAN_FORMAT, OLD_FORMAT, is_lean, merge, parse
 from engine.persistence.models import ProcessInstance
 from tests.conftest import migrate_down
@@ -67,3 +69,18 @@ def test_the_0018_migration_leaves_empty_and_lean_states_alone(
     assert _states(eng) == {"i1": (OLD_FORMAT, b"")}
     eng.db.migrate()
     assert _states(eng) == {"i1": (LEAN_FORMAT, b"")}
+
+
+def test_the_0018_conversion_can_be_left_for_later(make_engine: Callable[..., Any],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    eng: Staffel = make_engine(clock_start=START)
+    eng.definitions.deploy_directory(BPMN_DIR, actor="lead")
+    with spiff.writing_format(OLD_FORMAT):
+        cases = prepare(eng, 1)
+    migrate_down(eng.db, "0017_saved_filters")
+    monkeypatch.setenv("STAFFEL_STATE_CONVERSION", "later")
+    eng.db.migrate()
+    assert {v for v, _ in _states(eng).values()} == {OLD_FORMAT}
+    for case_id, _ in cases:  # an old state takes its next step and is saved lean
+        eng.messages.correlate("permit_issued", PERMIT, case_id=case_id)
+    assert {v for v, _ in _states(eng).values()} == {LEAN_FORMAT}
