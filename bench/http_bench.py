@@ -6,7 +6,8 @@ in-process …, so that both see the same machine; the machine is shared and noi
 
 * in-process: ``Staffel.tasks.complete`` called directly (the baseline);
 * over HTTP on gunicorn, as ``staffel serve --workers 1 --no-scheduler`` configures it (a
-  subprocess: gthread worker, 4 threads, request lines to a file, metrics on);
+  subprocess: gthread worker, 4 threads, request lines to a file, metrics on), and the same
+  with ``--threads 1`` (``gunicorn-sync``: a sync worker, no keep-alive);
 * over HTTP on Werkzeug's threaded development server in this process (for comparison);
 
 with ``POST /api/v1/tasks/{id}/complete`` over one keep-alive connection and a bearer token.
@@ -17,7 +18,7 @@ what HTTP adds (difference of the medians; the issue's target: at most 1.5 ms), 
 trip of ``GET /health/live`` (server and framework without the application's work).
 
 Usage: .venv/bin/python -m bench.http_bench [--n 300] [--workload basic|lifecycle|both]
-       [--server gunicorn|werkzeug|both]
+       [--server gunicorn|gunicorn-sync|werkzeug|all]
 """
 
 from __future__ import annotations
@@ -51,6 +52,9 @@ WORKLOADS = {
 }
 USER, PASSWORD = "bench_cw", "bench-password"
 WARMUP = 20
+#: gunicorn as ``staffel serve`` runs it (gthread, 4 threads), with sync workers
+#: (``--threads 1``: no keep-alive, no thread hand-over), Werkzeug for comparison
+SERVERS = ("gunicorn", "gunicorn-sync", "werkzeug")
 BLOCK = 20  # completions in a row before the other side's turn
 STAFFEL = str(Path(sys.executable).parent / "staffel")
 
@@ -135,8 +139,9 @@ def with_werkzeug(engine: Staffel, run: Run) -> Samples:
         server.shutdown()
 
 
-def with_gunicorn(database_url: str, folder: Path, run: Run) -> Samples:
-    """Run ``run(port)`` against ``staffel serve --workers 1`` (gunicorn) in a subprocess."""
+def with_gunicorn(database_url: str, folder: Path, run: Run, threads: int = 4) -> Samples:
+    """Run ``run(port)`` against ``staffel serve --workers 1 --threads N`` (gunicorn) in a
+    subprocess."""
     import socket
 
     with socket.socket() as probe:
@@ -147,7 +152,8 @@ def with_gunicorn(database_url: str, folder: Path, run: Run) -> Samples:
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     with open(folder / "server.log", "wb") as log:
         proc = subprocess.Popen(
-            [STAFFEL, "serve", "--workers", "1", "--no-scheduler", "--port", str(port),
+            [STAFFEL, "serve", "--workers", "1", "--threads", str(threads), "--no-scheduler",
+             "--port", str(port),
              "--database-url", database_url, "--access-log", str(folder / "access.log")],
             stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
@@ -194,8 +200,11 @@ def measure(workload: str, n: int, servers: Sequence[str]) -> None:
                 ) -> tuple[list[float], list[float]]:
             return (*interleaved(engine, port, mine, theirs, data), round_trips(port, n))
 
-        direct, took, trips = (with_gunicorn(url, folder, run) if server == "gunicorn"
-                               else with_werkzeug(engine, run))
+        if server == "werkzeug":
+            direct, took, trips = with_werkzeug(engine, run)
+        else:
+            direct, took, trips = with_gunicorn(url, folder, run,
+                                                threads=1 if server == "gunicorn-sync" else 4)
         baseline, over = stats_ms(direct), stats_ms(took)
         print(fmt(f"  in-process (in turn with {server})", baseline))
         print(fmt(f"  POST .../complete over HTTP, {server}", over))
@@ -211,9 +220,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--workload", choices=["basic", "lifecycle", "both"], default="both")
-    parser.add_argument("--server", choices=["gunicorn", "werkzeug", "both"], default="both")
+    parser.add_argument("--server", choices=[*SERVERS, "all"], default="all")
     args = parser.parse_args(argv)
-    servers = ["gunicorn", "werkzeug"] if args.server == "both" else [args.server]
+    servers = list(SERVERS) if args.server == "all" else [args.server]
     for workload in (["basic", "lifecycle"] if args.workload == "both" else [args.workload]):
         measure(workload, args.n, servers)
 
