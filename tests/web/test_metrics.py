@@ -153,3 +153,19 @@ def test_the_counts_of_two_gunicorn_workers_add_up(server: Server, tmp_path: Pat
     assert value(found, latency, route="/login", method="GET", status="2xx") == 5
     assert json.loads(server.request("GET", "/health/ready")[1])["status"] == "ready"
     assert server.stop() == 0
+
+
+def test_behind_a_trusted_proxy_the_throttle_keys_on_the_client(api_engine: Staffel) -> None:
+    proxied = create_app({"ENGINE": api_engine, "DEPLOY_ON_START": False, "TESTING": True,
+                          "SECRET_KEY": "test", "TRUSTED_PROXIES": 1,
+                          "LOGIN_ADDRESS_LIMIT": 2, "LOGIN_ACCOUNT_LIMIT": 100})
+    client = proxied.test_client()
+
+    def sign_in(address: str, username: str) -> int:
+        answer = client.post("/api/v1/auth/token", json={"username": username,
+                                                         "password": "wrong"},
+                             headers={"X-Forwarded-For": address})
+        return answer.status_code
+
+    assert [sign_in("203.0.113.7", f"nobody{i}") for i in range(3)] == [401, 401, 429]
+    assert sign_in("198.51.100.9", "nobody9") == 401  # another client behind the same proxy
