@@ -189,7 +189,8 @@ class HumanTask(Base):
     call_path: Mapped[str | None] = mapped_column(String(CALL_PATH_LENGTH))
 
     __table_args__ = (
-        Index("ix_human_tasks_inbox", "state", "team", "due_at"),
+        # a team's inbox in its order (due date, NULLS LAST; creation; id): migration 0019
+        Index("ix_human_tasks_team_due", "state", "team", "due_at", "created_at", "id"),
         Index("ix_human_tasks_assignee", "state", "assignee"),
         Index("ix_human_tasks_due", "state", "due_at"),
         state_check("human_tasks", "state", HumanTaskState),
@@ -216,6 +217,7 @@ class Timer(Base):
 
     __table_args__ = (
         Index("ix_timers_due", "status", "due_at"),
+        Index("ix_timers_case_id", "case_id"),  # migration 0019: a case's timers
         UniqueConstraint("task_id", "due_at", name="uq_timer_task_due"),
         state_check("timers", "status", TimerStatus),
     )

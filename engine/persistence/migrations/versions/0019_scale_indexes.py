@@ -1,19 +1,45 @@
 """indexes for a Land's volume on PostgreSQL (issue 16)
 
+``ix_timers_case_id``: the timers of one case (the case page's position and pending timers,
+the stalled-case check) were found by a scan of all timers; a Land has millions.
+
+``ix_human_tasks_team_due`` (state, team, due_at, created_at, id) replaces
+``ix_human_tasks_inbox`` (state, team, due_at): it holds a team's open tasks in the inbox's
+order (soonest due first, NULLS LAST, then creation and id), so a page of an inbox with tens
+of thousands of tasks is read from the index instead of sorted.
+
 Revision ID: 0019_scale_indexes
 Revises: 0018_lean_state
 Create Date: 2026-12-05
 """
+
+from alembic import op
 
 revision = "0019_scale_indexes"
 down_revision = "0018_lean_state"
 branch_labels = None
 depends_on = None
 
+#: (index, table, columns): kept equal to the Index definitions in engine/persistence/models.py
+INDEXES = (
+    ("ix_timers_case_id", "timers", ["case_id"]),
+    ("ix_human_tasks_team_due", "human_tasks", ["state", "team", "due_at", "created_at", "id"]),
+)
+#: indexes the new ones make redundant
+REPLACED = (("ix_human_tasks_inbox", "human_tasks", ["state", "team", "due_at"]),)
+
 
 def upgrade() -> None:
-    """Placeholder (filled in by the work on issue 16)."""
+    """Create the indexes, drop the ones they replace."""
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns)
+    for name, table, _ in REPLACED:
+        op.drop_index(name, table_name=table)
 
 
 def downgrade() -> None:
-    """Placeholder (filled in by the work on issue 16)."""
+    """Back to the indexes of 0018."""
+    for name, table, columns in REPLACED:
+        op.create_index(name, table, columns)
+    for name, table, _ in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
