@@ -138,7 +138,8 @@ class YearWorld(World):
         """The test's snapshot, plus each case's stage and each open task's case."""
         tasks, waits = super().snapshot()
         with self.eng.db.read() as session:
-            self.stage_of = dict(session.execute(select(Case.id, Case.stage)).tuples().all())
+            self.stage_of = {case: stage for case, stage in
+                             session.execute(select(Case.id, Case.stage))}
         self.case_of_task = {t.id: case for case, ts in tasks.items() for t in ts}
         return tasks, waits
 

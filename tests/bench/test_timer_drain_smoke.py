@@ -35,12 +35,13 @@ def test_timer_drain_on_postgresql_fires_each_timer_once(
     monkeypatch.setenv("STAFFEL_CLAIM_LEASE_SECONDS", "2")  # the kill run waits for it
     template = f"staffel_drain_smoke_{uuid.uuid4().hex[:8]}"
     timer_drain_pg.main(["--pg-url", PG_URL, "--n", "300", "--creators", "1",
-                         "--kill-at", "0.05", "--skip-baseline", "--template", template,
+                         "--kill-at", "0.05", "--baseline-share", "0.3", "--template", template,
                          "--drop-template"])
     out = capsys.readouterr().out
     assert "created 300 cases waiting at a timer" in out
     runs = re.findall(r"double firings (\d+), lost (\d+), audit chain ok (\d)", out)
     assert runs == [("0", "0", "1")] * 2, out
+    assert re.search(r"drain the first \d+ of 300 due timers, 1 scheduler\(s\)", out), out
     assert "drain 300 due timers, 2 scheduler(s):" in out
     assert "drain 300 due timers, 2 scheduler(s), one SIGKILLed" in out \
         or "no scheduler was killed" in out
