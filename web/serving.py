@@ -39,7 +39,7 @@ MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 @dataclass(frozen=True)
 class ServeOptions:
-    """What ``staffel serve`` was asked for (see iface: workers 2, threads 4, timeouts)."""
+    """What ``staffel serve`` was asked for (the defaults are the command's)."""
 
     host: str = "127.0.0.1"
     port: int = 5000
@@ -201,7 +201,10 @@ def serve_app(options: ServeOptions, *, database_url: str, demo: bool, clock: st
 
     prepare_database(database_url)
     chosen_format = log_format()
-    formatter(chosen_format)  # a wrong value stops here, before anything starts
+    try:
+        formatter(chosen_format)  # a wrong value stops here, before anything starts
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
     had_dir = os.environ.get(MULTIPROC_ENV)
     clean_up = (lambda: None) if dev else prepare_metrics_dir()
     try:

@@ -8,8 +8,10 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from engine import Staffel
 from tests.web.conftest import NEW_CASE, Api
@@ -123,3 +125,15 @@ def test_ready_waits_for_an_expected_scheduler(api_engine: Staffel) -> None:
     assert answer.status_code == 200, answer.get_json()
     scheduler = answer.get_json()["scheduler"]
     assert scheduler["stale"] is False and 0 <= scheduler["age_seconds"] < 60
+
+
+def test_serve_refuses_a_wrong_log_format(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from web.cli import main
+
+    monkeypatch.setenv("STAFFEL_LOG_FORMAT", "yaml")
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--database-url",
+                                       f"sqlite:///{tmp_path}/x.db"])
+    assert result.exit_code == 2, result.output
+    assert "STAFFEL_LOG_FORMAT must be one of text, json" in result.output
+    assert not (tmp_path / "x.db").exists()  # nothing started, nothing created
