@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from engine import Staffel, read_key_file
+from engine.execution.state_format import LEAN_FORMAT, OLD_FORMAT
 from engine.persistence.db import normalise_url
 from tests.ops.release_fixture import RELEASE_0017, load_release, manifest
 from tests.web.test_pages_support import HTML, login
@@ -45,6 +46,17 @@ def _counts(database_url: str) -> dict[str, int]:
         engine.dispose()
 
 
+def _state_forms(database_url: str) -> set[str]:
+    """The serializer versions of the stored instance states."""
+    engine = create_engine(normalise_url(database_url))
+    try:
+        with engine.connect() as conn:
+            return {str(v) for (v,) in conn.execute(text(
+                "SELECT DISTINCT serializer_version FROM process_instances"))}
+    finally:
+        engine.dispose()
+
+
 def _revision(database_url: str) -> str:
     engine = create_engine(normalise_url(database_url))
     try:
@@ -61,9 +73,10 @@ def upgraded(empty_database_url: str, tmp_path: Path) -> tuple[str, Path]:
     shutil.copy(RELEASE_0017 / "test-keys.toml", keys)
     assert load_release(empty_database_url) == "0017_saved_filters"
     assert _revision(empty_database_url) == "0017_saved_filters"
+    assert _state_forms(empty_database_url) == {OLD_FORMAT}  # as the release wrote them
     env = {**os.environ, "STAFFEL_KEYS_FILE": str(keys)}
-    env.pop("STAFFEL_DATA_KEYS", None)
-    env.pop("STAFFEL_INDEX_KEY", None)
+    for name in ("STAFFEL_DATA_KEYS", "STAFFEL_INDEX_KEY", "STAFFEL_STATE_CONVERSION"):
+        env.pop(name, None)
     done = subprocess.run([STAFFEL, "init-db", "--database-url", empty_database_url],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -84,6 +97,7 @@ def test_an_upgraded_database_keeps_everything_and_works_on(upgraded: tuple[str,
     made = manifest()
     head = _revision(url)
     assert head != "0017_saved_filters"
+    assert _state_forms(url) == {LEAN_FORMAT}  # migration 0018 converted every stored state
     assert {t: n for t, n in _counts(url).items()} == {t: made["counts"][t] for t in KEPT_TABLES}
     tables = set(inspect(create_engine(normalise_url(url))).get_table_names())
     assert set(made["counts"]) <= tables
