@@ -58,11 +58,15 @@ def wait_all(engine: Staffel, n: int, limit: float) -> float:
 
 
 def stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    """Stop scheduler processes."""
+    """Stop scheduler processes (SIGKILL for one still in a long sweep after 20 s)."""
     for p in procs:
         p.send_signal(signal.SIGTERM)
     for p in procs:
-        p.wait(20)
+        try:
+            p.wait(20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def latency(n: int) -> None:
