@@ -58,6 +58,8 @@ class TimerScheduler:
         self.retention_seconds = retention_seconds
         self._scheduler = BackgroundScheduler(timezone=UTC)
         self._lock = threading.Lock()
+        # set by shutdown: a sweep through a long backlog stops after its current batch
+        self._stopping = threading.Event()
 
     def start(self) -> None:
         """Start the sweep and plan the first exact job."""
@@ -73,7 +75,8 @@ class TimerScheduler:
         self.plan_next()
 
     def shutdown(self) -> None:
-        """Stop the scheduler thread."""
+        """Stop the scheduler thread (a running sweep ends after the batch it fires)."""
+        self._stopping.set()
         self._scheduler.shutdown(wait=False)
 
     def sweep(self) -> int:
@@ -84,7 +87,8 @@ class TimerScheduler:
                 while True:
                     report = self.hooks.fire_due(200)
                     fired += report.fired
-                    if report.fired + report.failed + report.released < 200:
+                    if (report.fired + report.failed + report.released < 200
+                            or self._stopping.is_set()):
                         break
             except Exception:  # never let the thread die; the next sweep retries
                 log.exception("timer sweep failed; retrying at the next sweep")
