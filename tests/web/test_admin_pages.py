@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from engine import Staffel
 from engine.persistence.models import AuditEvent, Timer, User
+from engine.persistence.readiness import migration_head
 from engine.persistence.security_models import PasswordReset
 from tests.conftest import PERSON
 from tests.web.conftest import FAST_HASHER, PASSWORD, USERS, snapshot
@@ -344,7 +345,7 @@ def test_the_health_page_shows_database_scheduler_timers_and_reminders(
     assert page.status_code == 200
     assert "Bereit: erreichbar, aktuell und beschreibbar." in shown
     assert "Noch keine Zeitsteuerung hat sich gemeldet" in shown
-    assert "0016_admin_users" in shown or "0017" in shown
+    assert migration_head() and migration_head() in shown  # the newest migration, whichever
     start_timer_case(api_engine)
     api_engine.health.beat("timers", 3)
     api_engine.health.beat("reminders", 0)
