@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.orm import Session
 
 from engine.people.names import compact, name_key
@@ -84,14 +84,20 @@ def born_on(session: Session, birth_dates: Iterable[str | None]) -> ColumnElemen
     return Case.birth_index.in_(sorted(tokens))
 
 
-def named(session: Session, text: str) -> ColumnElement[bool] | None:
-    """Cases whose name has every word of ``text`` (as a word or its beginning); None if
-    ``text`` has no word."""
+def named_ids(session: Session, text: str) -> Select[str] | None:
+    """The ids of the cases whose name has every word of ``text`` (as a word or its
+    beginning); None if ``text`` has no word."""
     tokens = sorted(set(query_tokens(session_ring(session), text)))
     if not tokens:
         return None
-    matching = (select(PersonNameToken.case_id)
-                .where(PersonNameToken.token.in_(tokens))
-                .group_by(PersonNameToken.case_id)
-                .having(func.count(PersonNameToken.token) == len(tokens)))
-    return Case.id.in_(matching)
+    return (select(PersonNameToken.case_id)
+            .where(PersonNameToken.token.in_(tokens))
+            .group_by(PersonNameToken.case_id)
+            .having(func.count(PersonNameToken.token) == len(tokens)))
+
+
+def named(session: Session, text: str) -> ColumnElement[bool] | None:
+    """Cases whose name has every word of ``text`` (as a word or its beginning); None if
+    ``text`` has no word."""
+    matching = named_ids(session, text)
+    return None if matching is None else Case.id.in_(matching)

@@ -10,17 +10,22 @@ shown is decrypted.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, false, func, select, union
 from sqlalchemy.orm import Session
 
 from engine.model import CaseHit, Page
 from engine.people.access import summary, visible_to
-from engine.people.blind_index import az_is, born_on, named
+from engine.people.blind_index import az_is, born_on, named_ids
 from engine.people.names import compact, name_key
 from engine.persistence.models import Case
+
+#: a whole case number (``engine.execution.cases.create_case``), as ``compact`` writes it
+CASE_NUMBER = re.compile(r"ST-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}")
+NUMBER_PART = re.compile(r"[ST0-9A-F-]+")  # what a part of a case number can be
 
 
 def _hit(case: Case, with_person: bool) -> CaseHit:
@@ -45,13 +50,22 @@ def search_cases(session: Session, *, teams: Iterable[str] | None, text: str | N
     text = (text or "").strip()
     number = compact(text)
     if number:
-        matches = [Case.case_number.icontains(number, autoescape=True)]
+        # one id list per way of matching, united: each is found through its own index
+        # (an OR of them made PostgreSQL read every case of a Land); a whole case number is
+        # looked up, a part of one searched in all numbers, a text with other characters
+        # than a case number's (a name) is no case number
+        arms: list[Select[str]] = []
+        if CASE_NUMBER.fullmatch(number):
+            arms.append(select(Case.id).where(Case.case_number == number))
+        elif NUMBER_PART.fullmatch(number):
+            arms.append(select(Case.id).where(
+                Case.case_number.icontains(number, autoescape=True)))
         if by_person:
-            matches.append(az_is(session, [text]))
-            by_name = named(session, text)
+            arms.append(select(Case.id).where(az_is(session, [text])))
+            by_name = named_ids(session, text)
             if by_name is not None:
-                matches.append(by_name)
-        stmt = stmt.where(or_(*matches))
+                arms.append(by_name)
+        stmt = stmt.where(Case.id.in_(union(*arms)) if arms else false())
     if birth_date and by_person:
         stmt = stmt.where(born_on(session, [birth_date]))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
