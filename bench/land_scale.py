@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import random
+import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -114,18 +115,21 @@ def phases(sub: Subjects) -> dict[str, tuple[str, list[str]]]:
 _CLIENTS: dict[str, Client] = {}
 
 
-def _client_run(job: tuple[int, int, str, str, list[str], int]) -> list[float]:
+def _client_run(job: tuple[int, int, str, str, list[str], int, float]) -> list[float]:
     """One client: sign in (once per process and user), then ``n`` GETs of ``paths`` (round
-    robin); the latencies."""
-    port, index, user, _kind, paths, n = job
+    robin), or fewer when ``seconds`` are up (three at least); the latencies."""
+    port, index, user, _kind, paths, n, seconds = job
     client = _CLIENTS.get(user)
     if client is None:
         client = _CLIENTS[user] = Client(port)
         if user:
             client.sign_in(user, LAND_PASSWORD)
     client.get(paths[0])  # warm this connection and the worker's caches
-    samples = []
+    samples: list[float] = []
+    stop = time.perf_counter() + seconds
     for i in range(n):
+        if len(samples) >= 3 and time.perf_counter() > stop:
+            break
         status, _, took = client.get(paths[(index + i * 7) % len(paths)])
         if status != 200:
             raise RuntimeError(f"{paths[(index + i * 7) % len(paths)]}: {status}")
@@ -159,8 +163,10 @@ def _client_complete(job: tuple[int, str, list[tuple[str, str | None, str | None
     return samples, failed
 
 
-def measure(port: int, sub: Subjects, clients: int, n: int) -> dict[str, dict[str, float]]:
-    """Every phase with ``clients`` concurrent clients; the figures per phase."""
+def measure(port: int, sub: Subjects, clients: int, n: int, seconds: float
+            ) -> dict[str, dict[str, float]]:
+    """Every phase with ``clients`` concurrent clients (at most ``seconds`` each); the figures
+    per phase."""
     results: dict[str, dict[str, float]] = {}
     context = multiprocessing.get_context("fork")
     with context.Pool(clients) as pool:
@@ -168,7 +174,8 @@ def measure(port: int, sub: Subjects, clients: int, n: int) -> dict[str, dict[st
             users = sub.caseworkers if kind == "caseworker" else [sub.supervisor] * clients
             if kind == "anonymous":
                 users = [""] * clients
-            jobs = [(port, i, users[i % len(users)], kind, paths, n) for i in range(clients)]
+            jobs = [(port, i, users[i % len(users)], kind, paths, n, seconds)
+                    for i in range(clients)]
             samples = [s for part in pool.map(_client_run, jobs, chunksize=1) for s in part]
             results[name] = stats_ms(samples)
             print(fmt(name, results[name]), flush=True)
@@ -214,6 +221,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--database-url", required=True)
     p.add_argument("--n", type=int, default=200, help="requests per client and phase")
     p.add_argument("--clients", type=int, default=4)
+    p.add_argument("--phase-seconds", type=float, default=30.0,
+                   help="a phase ends after this long (each client sent three at least)")
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--completions", type=int, default=400, help="tasks completed in all")
     p.add_argument("--explain", help="write the EXPLAINs of the pages' SQL to this file")
@@ -235,7 +244,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     server = Server(args.database_url, workers=args.workers)
     server.start()
     try:
-        results = measure(server.port, sub, args.clients, args.n)
+        results = measure(server.port, sub, args.clients, args.n, args.phase_seconds)
     finally:
         server.stop()
     base = results["baseline GET /health/live"]["median"]

@@ -191,7 +191,9 @@ class HumanTask(Base):
     __table_args__ = (
         # a team's inbox in its order (due date, NULLS LAST; creation; id): migration 0019
         Index("ix_human_tasks_team_due", "state", "team", "due_at", "created_at", "id"),
-        Index("ix_human_tasks_assignee", "state", "assignee"),
+        # one's own tasks, and a team's tasks nobody holds, in the inbox's order: 0019
+        Index("ix_human_tasks_assignee_team_due", "state", "assignee", "team", "due_at",
+              "created_at", "id"),
         Index("ix_human_tasks_due", "state", "due_at"),
         state_check("human_tasks", "state", HumanTaskState),
     )

@@ -24,9 +24,12 @@ depends_on = None
 INDEXES = (
     ("ix_timers_case_id", "timers", ["case_id"]),
     ("ix_human_tasks_team_due", "human_tasks", ["state", "team", "due_at", "created_at", "id"]),
+    ("ix_human_tasks_assignee_team_due", "human_tasks",
+     ["state", "assignee", "team", "due_at", "created_at", "id"]),
 )
 #: indexes the new ones make redundant
-REPLACED = (("ix_human_tasks_inbox", "human_tasks", ["state", "team", "due_at"]),)
+REPLACED = (("ix_human_tasks_inbox", "human_tasks", ["state", "team", "due_at"]),
+            ("ix_human_tasks_assignee", "human_tasks", ["state", "assignee"]))
 
 
 def upgrade() -> None:
