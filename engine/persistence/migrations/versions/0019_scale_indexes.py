@@ -26,10 +26,12 @@ INDEXES = (
     ("ix_human_tasks_team_due", "human_tasks", ["state", "team", "due_at", "created_at", "id"]),
     ("ix_human_tasks_assignee_team_due", "human_tasks",
      ["state", "assignee", "team", "due_at", "created_at", "id"]),
+    ("ix_person_name_tokens_token_case", "person_name_tokens", ["token", "case_id"]),
 )
 #: indexes the new ones make redundant
 REPLACED = (("ix_human_tasks_inbox", "human_tasks", ["state", "team", "due_at"]),
-            ("ix_human_tasks_assignee", "human_tasks", ["state", "assignee"]))
+            ("ix_human_tasks_assignee", "human_tasks", ["state", "assignee"]),
+            ("ix_person_name_tokens_token", "person_name_tokens", ["token"]))
 
 
 def upgrade() -> None:
