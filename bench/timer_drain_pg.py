@@ -154,8 +154,8 @@ def run(server: str, template: str, n: int, processes: int, kill_at: float | Non
         lease: float, until: int | None = None, limit: float = 1800) -> float:
     """Drain a copy of the template with ``processes`` schedulers (stop once ``until`` have
     fired, if given); returns the rate in timers per second."""
-    name = f"{template}_run"
-    admin(server, f"DROP DATABASE IF EXISTS {name}",
+    name = f"{template}_run{processes}{'k' if kill_at is not None else ''}"
+    admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
           f"CREATE DATABASE {name} TEMPLATE {template}")
     url = database_url(server, name)
     engine = Staffel(url, clock="auto")
@@ -216,6 +216,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="no 1-scheduler run (saves time at full size)")
     parser.add_argument("--baseline-share", type=float, default=1.0,
                         help="the 1-scheduler baseline stops once this share has fired")
+    parser.add_argument("--runs", default="baseline,two,kill",
+                        help="which runs (comma-separated): baseline, two, kill")
     parser.add_argument("--limit", type=float, default=1800, help="seconds per drain at most")
     parser.add_argument("--drop-template", action="store_true",
                         help="drop the template database at the end (kept for re-runs)")
@@ -230,12 +232,15 @@ def main(argv: list[str] | None = None) -> None:
     try:
         prepare(args.pg_url, template, args.n, args.creators)
         share = round(args.n * args.baseline_share) if args.baseline_share < 1 else None
-        one = None if args.skip_baseline else run(args.pg_url, template, args.n, 1, None,
-                                                  lease, share, args.limit)
-        two = run(args.pg_url, template, args.n, 2, None, lease, limit=args.limit)
-        if one is not None:
+        runs = set(args.runs.split(","))
+        one = None if args.skip_baseline or "baseline" not in runs else run(
+            args.pg_url, template, args.n, 1, None, lease, share, args.limit)
+        two = run(args.pg_url, template, args.n, 2, None, lease,
+                  limit=args.limit) if "two" in runs else None
+        if one is not None and two is not None:
             print(f"ratio 2 schedulers / 1 scheduler (timers/s): {two / one:.2f}")
-        run(args.pg_url, template, args.n, 2, args.kill_at, lease, limit=args.limit)
+        if "kill" in runs:
+            run(args.pg_url, template, args.n, 2, args.kill_at, lease, limit=args.limit)
         if args.drop_template:
             admin(args.pg_url, f"DROP DATABASE IF EXISTS {template}")
     finally:
