@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -194,6 +195,9 @@ class HumanTask(Base):
         # one's own tasks, and a team's tasks nobody holds, in the inbox's order: 0019
         Index("ix_human_tasks_assignee_team_due", "state", "assignee", "team", "due_at",
               "created_at", "id"),
+        Index("ix_human_tasks_unassigned_team_due", "state", "team", "due_at", "created_at",
+              "id", postgresql_where=text("assignee IS NULL"),
+              sqlite_where=text("assignee IS NULL")),
         Index("ix_human_tasks_due", "state", "due_at"),
         state_check("human_tasks", "state", HumanTaskState),
     )
