@@ -263,9 +263,13 @@ def query_tasks(session: Session, q: TaskQuery, now: datetime) -> Page[TaskInfo]
     if q.stage:
         stmt = stmt.where(Case.stage == q.stage)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    page = stmt.add_columns(Case.case_number)
-    if not by_case:
-        page = page.join(Case, Case.id == HumanTask.case_id)
-    page = page.order_by(*_order(q)).limit(q.per_page).offset((q.page - 1) * q.per_page)
+    # the page's ids first (read from the index, however deep the page), then only those
+    # rows and their cases: page 200 of a team's inbox read 4,000 tasks and cases before
+    ids = stmt.with_only_columns(HumanTask.id)
+    if q.sort == "case" and not by_case:
+        ids = ids.join(Case, Case.id == HumanTask.case_id)
+    ids = ids.order_by(*_order(q)).limit(q.per_page).offset((q.page - 1) * q.per_page)
+    page = (select(HumanTask, Case.case_number).join(Case, Case.id == HumanTask.case_id)
+            .where(HumanTask.id.in_(ids.scalar_subquery())).order_by(*_order(q)))
     items = [to_info(row, number, now) for row, number in session.execute(page)]
     return Page(items, total, q.page, q.per_page)
