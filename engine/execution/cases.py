@@ -144,17 +144,12 @@ def case_info(session: Session, case: Case, now: datetime,
     open_rows = session.scalars(select(HumanTask).where(
         HumanTask.case_id == case.id, HumanTask.state == HumanTaskState.OPEN)
         .order_by(HumanTask.created_at))
-    statuses = set(session.scalars(select(ProcessInstance.status)
-                                   .where(ProcessInstance.case_id == case.id)))
-    # a case has no status column: derived from its instances, "new" before the first one
-    status = ("running" if InstanceStatus.RUNNING in statuses
-              else "completed" if statuses else "new")
     return CaseInfo(
         id=case.id, case_number=case.case_number, land=case.land, entry=case.entry,
         court=case.court or DEFAULT_COURTS.get(case.land), stage=case.stage,
         benefit_system=case.benefit_system,
         bamf_aktenzeichen=case.bamf_aktenzeichen, person=dict(case.person),
-        created_at=case.created_at, closed_at=case.closed_at, status=status,
+        created_at=case.created_at, closed_at=case.closed_at, status=case_status(session, case),
         deadlines=deadlines,
         open_tasks=[tasks.to_info(r, case.case_number, now) for r in open_rows],
         handovers=handovers.list_handovers(session, case.id),
@@ -162,6 +157,29 @@ def case_info(session: Session, case: Case, now: datetime,
         buffered=[KeptMessage(r.id, r.name, _label(events, r.name), r.received_at,
                               r.expires_at, r.source, r.received_by) for r in kept],
     )
+
+
+def case_status(session: Session, case: Case) -> str:
+    """``running``, ``completed`` or ``new``: a case has no status column, it is derived from
+    its instances ("new" before the first one)."""
+    statuses = set(session.scalars(select(ProcessInstance.status)
+                                   .where(ProcessInstance.case_id == case.id)))
+    return ("running" if InstanceStatus.RUNNING in statuses
+            else "completed" if statuses else "new")
+
+
+def case_brief(session: Session, case: Case) -> CaseInfo:
+    """The case without its view: identity, stage, benefit system, dates and status (one
+    statement); deadlines, open tasks, handovers, waits and kept messages left empty. For
+    callers that answer with the case's number and stage only (a message's receipt for an
+    import line)."""
+    return CaseInfo(
+        id=case.id, case_number=case.case_number, land=case.land, entry=case.entry,
+        court=case.court or DEFAULT_COURTS.get(case.land), stage=case.stage,
+        benefit_system=case.benefit_system,
+        bamf_aktenzeichen=case.bamf_aktenzeichen, person=dict(case.person),
+        created_at=case.created_at, closed_at=case.closed_at,
+        status=case_status(session, case))
 
 
 def waits_of(session: Session, case: Case, kept: list[InboundMessage],

@@ -13,11 +13,11 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from engine.execution.spiff import SpecBundle
-from engine.persistence.models import MessageWait
+from engine.persistence.models import MessageWait, ProcessInstance
 
 
 def message_definitions(task: Any) -> list[MessageEventDefinition]:
@@ -48,14 +48,26 @@ def wait_keys(workflow: BpmnWorkflow) -> set[tuple[str, str]]:
             for t in waiting_message_tasks(workflow) for d in message_definitions(t)}
 
 
+_WAITS = cast(Table, MessageWait.__table__)
+DELETE_WAIT = delete(_WAITS).where(_WAITS.c.instance_id == bindparam("b_instance"),
+                                   _WAITS.c.message_name == bindparam("b_name"),
+                                   _WAITS.c.element_id == bindparam("b_element"))
+
+
 def sync_waits(session: Session, instance_id: str, case_id: str, workflow: BpmnWorkflow,
                waiting_before: set[tuple[str, str]], now: datetime) -> None:
     """Write the difference between the waits at load (= the rows) and the waits now."""
     wanted = wait_keys(workflow)
-    for name, element_id in waiting_before - wanted:
-        session.execute(delete(MessageWait).where(
-            MessageWait.instance_id == instance_id, MessageWait.message_name == name,
-            MessageWait.element_id == element_id))
+    ended = waiting_before - wanted
+    if ended:  # a prepared Core statement (the ORM's bulk delete costs about 0.5 ms more)
+        session.connection().execute(DELETE_WAIT, [
+            {"b_instance": instance_id, "b_name": name, "b_element": element_id}
+            for name, element_id in sorted(ended)])
+        # as the ORM's delete would: a loaded row of a deleted wait leaves the session
+        for wait in [w for w in session.identity_map.values() if isinstance(w, MessageWait)
+                     and w.instance_id == instance_id
+                     and (w.message_name, w.element_id) in ended]:
+            session.expunge(wait)
     new = wanted - waiting_before
     attached = {(d.name, t.task_spec.bpmn_id or t.task_spec.name): attached_to(t)
                 for t in waiting_message_tasks(workflow) for d in message_definitions(t)} \
@@ -83,6 +95,16 @@ def find_waits(session: Session, case_id: str, name: str) -> list[MessageWait]:
         select(MessageWait).where(MessageWait.case_id == case_id,
                                   MessageWait.message_name == name)
     ))
+
+
+def find_waiting(session: Session, case_id: str,
+                 name: str) -> list[tuple[MessageWait, ProcessInstance]]:
+    """The waits of a case for a message name, each with its instance's row, in one query
+    (the delivery restores that instance next: no second statement for it)."""
+    return [(wait, instance) for wait, instance in session.execute(
+        select(MessageWait, ProcessInstance)
+        .join(ProcessInstance, ProcessInstance.id == MessageWait.instance_id)
+        .where(MessageWait.case_id == case_id, MessageWait.message_name == name))]
 
 
 def catchable_names(bundle: SpecBundle) -> frozenset[str]:

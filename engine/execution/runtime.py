@@ -16,10 +16,11 @@ from uuid import uuid4
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from engine.errors import Conflict, NotFound, ScriptError, StaffelError
 from engine.execution import handovers, inbound, messages, tasks, timers
@@ -143,6 +144,9 @@ UPDATE_INSTANCE = (
 )
 
 
+_DEADLINE_TABLE = cast(Table, CaseDeadline.__table__)
+
+
 def write_instance_state(session: Session, row: ProcessInstance, state: bytes,
                          status: InstanceStatus, now: datetime) -> None:
     """Write an instance's state with the optimistic lock; Conflict if someone was faster.
@@ -177,17 +181,7 @@ def apply_effects(uow: UnitOfWork, case: Case, effects: CaseEffects | None) -> N
                    new=effects.benefit_system)
         case.benefit_system = effects.benefit_system
     if effects.deadlines:
-        existing = {d.key: d for d in uow.session.scalars(
-            select(CaseDeadline).where(CaseDeadline.case_id == case.id))}
-        for key, dl in effects.deadlines.items():
-            row = existing.get(key)
-            if row is None:
-                row = CaseDeadline(case_id=case.id, key=key)
-                uow.session.add(row)
-            row.due_on, row.legal_basis, row.land, row.computed_at = (
-                dl.due_on, dl.legal_basis, dl.land, uow.now)
-            uow.record("deadline_computed", case_id=case.id, key=key,
-                       date=dl.due_on.isoformat(), legal_basis=dl.legal_basis, land=dl.land)
+        write_deadlines(uow, case, effects)
     for step in effects.handovers:
         handover = handovers.apply_step(uow.session, case.id, step, uow.actor, uow.now)
         uow.record(f"handover_{step.step}", case_id=case.id, key=step.key,
@@ -198,6 +192,44 @@ def apply_effects(uow: UnitOfWork, case: Case, effects: CaseEffects | None) -> N
         uow.record("case_closed", case_id=case.id)
         if case.buffered_messages:
             inbound.discard_for(uow, case)
+
+
+_DEADLINES = _DEADLINE_TABLE.c
+INSERT_DEADLINE = insert(_DEADLINE_TABLE)
+UPDATE_DEADLINE = (
+    update(_DEADLINE_TABLE).where(_DEADLINES.id == bindparam("b_id"))
+    .values(due_on=bindparam("due_on"), legal_basis=bindparam("legal_basis"),
+            land=bindparam("land"), computed_at=bindparam("computed_at"))
+)
+
+
+def write_deadlines(uow: UnitOfWork, case: Case, effects: CaseEffects) -> None:
+    """Insert or update the case's deadlines the step computed, with prepared Core statements
+    (one to read the keys, one per kind of write: the ORM sent one INSERT per new row); a
+    deadline row loaded in this session is updated in place."""
+    session = uow.session
+    connection = session.connection()
+    existing = {key: row_id for key, row_id in connection.execute(
+        select(_DEADLINES.key, _DEADLINES.id).where(_DEADLINES.case_id == case.id))}
+    new_rows, changed = [], []
+    for key, dl in effects.deadlines.items():
+        values = {"due_on": dl.due_on, "legal_basis": dl.legal_basis, "land": dl.land,
+                  "computed_at": uow.now}
+        row_id = existing.get(key)
+        if row_id is None:
+            new_rows.append({"case_id": case.id, "key": key, **values})
+        else:
+            changed.append({"b_id": row_id, **values})
+            loaded = session.identity_map.get(identity_key(CaseDeadline, row_id))
+            if loaded is not None:
+                for name, value in values.items():
+                    set_committed_value(loaded, name, value)
+        uow.record("deadline_computed", case_id=case.id, key=key,
+                   date=dl.due_on.isoformat(), legal_basis=dl.legal_basis, land=dl.land)
+    if changed:
+        connection.execute(UPDATE_DEADLINE, changed)
+    if new_rows:
+        connection.execute(INSERT_DEADLINE, new_rows)
 
 
 class Runtime:

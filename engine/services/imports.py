@@ -96,12 +96,13 @@ class ImportService:
         it) and write its row, in one transaction.
 
         The errors are the message service's (Conflict: the case can never use it, or a
-        concurrent import took the line; InvalidInput: the payload is refused).
+        concurrent import took the line; InvalidInput: the payload is refused). The receipt's
+        case is the brief one (``cases.case_brief``: number, stage, status; no case view).
         """
         payload = check_message(message, payload)
         with self.ctx.unit(actor) as uow:
             receipt = self.messages.receive_in(uow, message, payload, case_id=case_id,
-                                               source="import")
+                                               source="import", summary=False)
             outcome = (records.BUFFERED if receipt.outcome == "buffered"
                        else records.CORRELATED)
             uow.session.add(ImportRow(file_id=file_id, kind=kind, line=line,
@@ -214,7 +215,8 @@ class ImportService:
         for an unknown number, (field ``alternative``) for another value or when neither tells;
         The message is delivered, or kept until the case waits for it. 409 when the
         clarification is decided already or the case can never use the message (closed, or
-        none of its processes waits for it); 404 for an unknown clarification.
+        none of its processes waits for it); 404 for an unknown clarification. The receipt's
+        case is the brief one (number, stage, status).
         """
         clar = self.clarification(clarification_id)
         if clar.state != ClarificationState.OPEN:
@@ -235,7 +237,8 @@ class ImportService:
             payload = _with_alternative(payload, alternative, stage)
         with self.ctx.unit(actor) as uow:
             receipt = self.messages.receive_in(uow, clar.message_name, payload,
-                                               case_id=case_id, source="import")
+                                               case_id=case_id, source="import",
+                                               summary=False)
             info = receipt.case
             kept = receipt.outcome == "buffered"
             decided = records.decide_clarification(

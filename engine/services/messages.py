@@ -7,7 +7,7 @@ message's JSON Schema before anything is kept."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal, overload
 
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from sqlalchemy import select
@@ -34,33 +34,49 @@ class MessageService:
     def __init__(self, ctx: EngineContext) -> None:
         self.ctx = ctx
 
+    @overload
     def correlate(self, name: str, payload: dict[str, Any] | None, *,
                   case_id: str | None = None, correlation: dict[str, Any] | None = None,
-                  actor: str = SYSTEM_ACTOR) -> CaseInfo:
-        """Deliver a message to the case instance that waits for it (NotFound if none does)."""
+                  actor: str = SYSTEM_ACTOR, summary: Literal[True] = True) -> CaseInfo: ...
+
+    @overload
+    def correlate(self, name: str, payload: dict[str, Any] | None, *,
+                  case_id: str | None = None, correlation: dict[str, Any] | None = None,
+                  actor: str = SYSTEM_ACTOR, summary: Literal[False]) -> None: ...
+
+    def correlate(self, name: str, payload: dict[str, Any] | None, *,
+                  case_id: str | None = None, correlation: dict[str, Any] | None = None,
+                  actor: str = SYSTEM_ACTOR, summary: bool = True) -> CaseInfo | None:
+        """Deliver a message to the case instance that waits for it (NotFound if none does).
+
+        Returns the case view after the delivery; with ``summary=False`` nothing (the view
+        costs about five statements that a caller who does not show it should not pay)."""
         payload = check_message(name, payload)
         with self.ctx.unit(actor) as uow:
             case = cases.find_case(uow.session, case_id, correlation)
-            waits = messages.find_waits(uow.session, case.id, name)
+            waits = messages.find_waiting(uow.session, case.id, name)
             if not waits:
                 raise NotFound(f"case {case.case_number} is not waiting for message {name!r}")
-            return self._deliver_to(uow, case, name, payload, waits)[0]
+            self._deliver_to(uow, case, name, payload, waits)
+            return self._info(uow, case) if summary else None
 
     def receive(self, name: str, payload: dict[str, Any] | None, *,
                 case_id: str | None = None, correlation: dict[str, Any] | None = None,
                 message_id: str | None = None, actor: str = SYSTEM_ACTOR,
-                source: str = "api") -> Receipt:
+                source: str = "api", summary: bool = True) -> Receipt:
         """Take a message for a case: deliver it now, or keep it until the case waits for it.
 
         Conflict (409) when the case is closed or none of its processes can ever use the
         message; NotFound for an unknown case; InvalidInput for a bad payload or message id.
+        With ``summary=False`` the receipt's case is :func:`~engine.execution.cases.case_brief`
+        (identity, stage, status; no deadlines, tasks, handovers, waits or kept messages).
         """
         payload = check_message(name, payload)
         check_message_id(message_id)
         with self.ctx.unit(actor) as uow:
             return self.receive_in(uow, name, payload, case_id=case_id,
                                    correlation=correlation, message_id=message_id,
-                                   source=source)
+                                   source=source, summary=summary)
 
     def usable(self, case_id: str) -> list[str]:
         """The message names this case waits for now, or will wait for and has not had yet
@@ -92,8 +108,10 @@ class MessageService:
 
     def receive_in(self, uow: UnitOfWork, name: str, payload: dict[str, Any], *,
                    case_id: str | None = None, correlation: dict[str, Any] | None = None,
-                   message_id: str | None = None, source: str = "api") -> Receipt:
+                   message_id: str | None = None, source: str = "api",
+                   summary: bool = True) -> Receipt:
         """:meth:`receive` inside a unit of work the caller holds (the import bookkeeping)."""
+        info = self._info if summary else self._brief
         case = cases.find_case(uow.session, case_id, correlation)
         if message_id is not None:
             earlier = inbound.find_by_message_id(uow.session, name, message_id)
@@ -101,7 +119,7 @@ class MessageService:
                 if earlier.case_id != case.id:
                     raise Conflict(f"message id {message_id!r} was used for another case", [
                         {"field": "message_id", "message": "already used for another case"}])
-                return Receipt("duplicate", self._info(uow, case), name, message_id,
+                return Receipt("duplicate", info(uow, case), name, message_id,
                                earlier.state, earlier.expires_at)
         if case.closed_at is not None:
             raise MessageNotUsable(
@@ -110,14 +128,15 @@ class MessageService:
                 [{"field": "name", "message": "the case is closed", "stage": case.stage}],
                 message_de=f"Fall {case.case_number} ist abgeschlossen (Stufe {case.stage}): "
                            f"die Meldung „{name}“ kann nicht mehr verwendet werden")
-        waits = messages.find_waits(uow.session, case.id, name)
+        waits = messages.find_waiting(uow.session, case.id, name)
         by_hand = {"recorded_by": uow.actor} if source == HAND else {}
         if waits:
-            info, element = self._deliver_to(uow, case, name, payload, waits,
-                                             source=source, **by_hand)
+            element = self._deliver_to(uow, case, name, payload, waits,
+                                       source=source, **by_hand)
             inbound.record(uow, case, name, payload, state=InboundState.DELIVERED,
                            message_id=message_id, source=source, element_id=element)
-            return Receipt("delivered", info, name, message_id, InboundState.DELIVERED)
+            return Receipt("delivered", info(uow, case), name, message_id,
+                           InboundState.DELIVERED)
         version_id = self._usable_by(uow.session, case, name)
         self.ctx.schemas.validate_message(uow.session, version_id, name, payload)
         keep = timedelta(days=self.ctx.outside_events.keep_days(name))
@@ -126,7 +145,7 @@ class MessageService:
         uow.record("message_buffered", case_id=case.id, message=name, inbound=row.id,
                    expires_at=row.expires_at.isoformat() if row.expires_at else None,
                    fields=sorted(payload), source=source, **by_hand)
-        return Receipt("buffered", self._info(uow, case), name, message_id,
+        return Receipt("buffered", info(uow, case), name, message_id,
                        InboundState.BUFFERED, row.expires_at)
 
     def expire_kept(self, limit: int = 100) -> int:
@@ -181,8 +200,10 @@ class MessageService:
             ProcessInstance.status == InstanceStatus.RUNNING)))
 
     def _deliver_to(self, uow: UnitOfWork, case: Case, name: str, payload: dict[str, Any],
-                    waits: list[MessageWait], **details: Any) -> tuple[CaseInfo, str]:
-        run = self.ctx.runtime.load(uow, waits[0].instance_id)
+                    waits: list[tuple[MessageWait, ProcessInstance]], **details: Any) -> str:
+        """Deliver to the instance of the first wait; the element that waited."""
+        wait, instance = waits[0]
+        run = self.ctx.runtime.load(uow, instance.id, instance)
         self.ctx.schemas.validate_message(uow.session, run.row.process_version_id, name, payload)
         waiting = [t for t in messages.waiting_message_tasks(run.workflow)
                    if messages.message_definition(t, name) is not None]
@@ -194,13 +215,17 @@ class MessageService:
         run.caught.append(name)
         run.advance(lambda wf: wf.catch(BpmnEvent(definition, payload)))
         uow.record("message_correlated", case_id=case.id, instance_id=run.row.id,
-                   element_id=waits[0].element_id, message=name, fields=sorted(payload),
+                   element_id=wait.element_id, message=name, fields=sorted(payload),
                    **details)
         run.save()
-        return self._info(uow, case), waits[0].element_id
+        return wait.element_id
 
     def _info(self, uow: UnitOfWork, case: Case) -> CaseInfo:
         return cases.case_info(uow.session, case, uow.now, self.ctx.outside_events)
+
+    @staticmethod
+    def _brief(uow: UnitOfWork, case: Case) -> CaseInfo:
+        return cases.case_brief(uow.session, case)
 
 
 def check_message(name: Any, payload: Any) -> dict[str, Any]:
