@@ -126,7 +126,16 @@ def list_users(session: Session, team: str | None = None) -> list[UserInfo]:
     stmt = select(User).order_by(User.username)
     if team is not None:
         stmt = stmt.join(UserTeam, UserTeam.user_id == User.id).where(UserTeam.team == team)
-    return [user_info(session, u) for u in session.scalars(stmt)]
+    found = list(session.scalars(stmt))
+    # the teams of all of them in one statement (one per user made the inbox of a Land's
+    # team, which lists its colleagues, run dozens of statements)
+    teams: dict[int, set[str]] = {u.id: set() for u in found}
+    if found:
+        for user_id, name in session.execute(select(UserTeam.user_id, UserTeam.team)
+                                             .where(UserTeam.user_id.in_(list(teams)))):
+            teams[user_id].add(name)
+    return [UserInfo(u.username, frozenset(u.roles), frozenset(teams[u.id]), u.active)
+            for u in found]
 
 
 def verify_password(hasher: PasswordHasher, password_hash: str | None, password: str) -> bool:
