@@ -19,6 +19,7 @@ Usage: STAFFEL_KEYS_FILE=/tmp/land/land.keys .venv/bin/python -m bench.land_scal
 from __future__ import annotations
 
 import argparse
+import http.client
 import multiprocessing
 import random
 import time
@@ -115,26 +116,44 @@ def phases(sub: Subjects) -> dict[str, tuple[str, list[str]]]:
 _CLIENTS: dict[str, Client] = {}
 
 
-def _client_run(job: tuple[int, int, str, str, list[str], int, float]) -> list[float]:
-    """One client: sign in (once per process and user), then ``n`` GETs of ``paths`` (round
-    robin), or fewer when ``seconds`` are up (three at least); the latencies."""
-    port, index, user, _kind, paths, n, seconds = job
+def _signed_in(port: int, user: str, warm: str) -> Client:
+    """This process's connection for ``user``: made, signed in and warmed on first use."""
     client = _CLIENTS.get(user)
     if client is None:
-        client = _CLIENTS[user] = Client(port)
+        client = Client(port)
         if user:
             client.sign_in(user, LAND_PASSWORD)
-    client.get(paths[0])  # warm this connection and the worker's caches
+        client.get(warm)  # warm this connection and the worker's caches
+        _CLIENTS[user] = client
+    return client
+
+
+def _client_run(job: tuple[int, int, str, str, list[str], int, float]
+                ) -> tuple[list[float], list[str]]:
+    """One client: sign in (once per process and user), then ``n`` GETs of ``paths`` (round
+    robin), or fewer when ``seconds`` are up (one at least); the latencies of the answers
+    200, and the failures (status and path)."""
+    port, index, user, _kind, paths, n, seconds = job
     samples: list[float] = []
+    failed: list[str] = []
     stop = time.perf_counter() + seconds
     for i in range(n):
-        if len(samples) >= 3 and time.perf_counter() > stop:
+        if i and time.perf_counter() > stop:
             break
-        status, _, took = client.get(paths[(index + i * 7) % len(paths)])
-        if status != 200:
-            raise RuntimeError(f"{paths[(index + i * 7) % len(paths)]}: {status}")
-        samples.append(took)
-    return samples
+        path = paths[(index + i * 7) % len(paths)]
+        try:
+            client = _signed_in(port, user, warm=paths[0])
+            status, _, took = client.get(path)
+        except (OSError, http.client.HTTPException, RuntimeError) as err:
+            # a worker killed mid-request (gunicorn's timeout): noted, a new connection
+            failed.append(f"{type(err).__name__} {path}")
+            _CLIENTS.pop(user, None)
+            continue
+        if status == 200:
+            samples.append(took)
+        else:
+            failed.append(f"{status} {path}")
+    return samples, failed
 
 
 def _client_complete(job: tuple[int, str, list[tuple[str, str | None, str | None]], str, int]
@@ -163,8 +182,8 @@ def _client_complete(job: tuple[int, str, list[tuple[str, str | None, str | None
     return samples, failed
 
 
-def measure(port: int, sub: Subjects, clients: int, n: int, seconds: float
-            ) -> dict[str, dict[str, float]]:
+def measure(port: int, sub: Subjects, clients: int, n: int, seconds: float,
+            only: list[str] | None = None) -> dict[str, dict[str, float]]:
     """Every phase with ``clients`` concurrent clients (at most ``seconds`` each); the figures
     per phase."""
     results: dict[str, dict[str, float]] = {}
@@ -176,13 +195,20 @@ def measure(port: int, sub: Subjects, clients: int, n: int, seconds: float
                 users = [""] * clients
             jobs = [(port, i, users[i % len(users)], kind, paths, n, seconds)
                     for i in range(clients)]
-            samples = [s for part in pool.map(_client_run, jobs, chunksize=1) for s in part]
-            results[name] = stats_ms(samples)
-            print(fmt(name, results[name]), flush=True)
+            parts = pool.map(_client_run, jobs, chunksize=1)
+            samples = [s for part, _ in parts for s in part]
+            failed = [f for _, fails in parts for f in fails]
+            note = f"   FAILED {len(failed)}: {failed[0]}" if failed else ""
+            if samples:
+                results[name] = stats_ms(samples)
+                print(fmt(name, results[name]) + note, flush=True)
+            else:
+                print(f"{name:<44} no answer 200{note}", flush=True)
 
         run("baseline GET /health/live", "anonymous", ["/health/live"])
         for name, (kind, paths) in phases(sub).items():
-            run(name, kind, paths)
+            if not only or any(word in name for word in only):
+                run(name, kind, paths)
         share = max(1, len(sub.tasks) // clients)
         jobs = [(port, sub.caseworkers[i], sub.tasks[i * share:(i + 1) * share],
                  sub.today.isoformat(), i) for i in range(clients)]
@@ -226,6 +252,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=4)
     p.add_argument("--completions", type=int, default=400, help="tasks completed in all")
     p.add_argument("--explain", help="write the EXPLAINs of the pages' SQL to this file")
+    p.add_argument("--phases", default="", help="only the phases whose name has one of these "
+                   "comma-separated words (completion: 'completion'; default: all)")
     return p
 
 
@@ -244,7 +272,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     server = Server(args.database_url, workers=args.workers)
     server.start()
     try:
-        results = measure(server.port, sub, args.clients, args.n, args.phase_seconds)
+        results = measure(server.port, sub, args.clients, args.n, args.phase_seconds,
+                          [w for w in args.phases.split(",") if w])
     finally:
         server.stop()
     base = results["baseline GET /health/live"]["median"]
