@@ -158,7 +158,8 @@ def message(database_url: str, name: str, case_id: str | None, bamf_aktenzeichen
     correlation = {"bamf_aktenzeichen": bamf_aktenzeichen} if bamf_aktenzeichen else None
     receipt = engine.messages.receive(name, parse_json_option(payload, "payload"),
                                       case_id=case_id, correlation=correlation,
-                                      message_id=message_id, actor=user, source="cli")
+                                      message_id=message_id, actor=user, source="cli",
+                                      summary=False)
     case = receipt.case
     if receipt.outcome == "buffered":
         until = receipt.expires_at.date().isoformat() if receipt.expires_at else "-"

@@ -51,7 +51,8 @@ def send_message(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
     case_id = authz.authorize_message(engine(), who, body.get("case_id"),
                                       body.get("correlation"), body.get("name"))
     receipt = engine().messages.receive(body["name"], body["payload"], case_id=case_id,
-                                        message_id=body.get("message_id"), actor=who.username)
+                                        message_id=body.get("message_id"), actor=who.username,
+                                        summary=False)  # the answer names only the case
     case = receipt.case
     log.info("message %s for case %s by %s: %s", body["name"], case.case_number,
              who.username, receipt.outcome)

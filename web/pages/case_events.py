@@ -71,7 +71,7 @@ def record_case_event(case_id: str, message: str) -> ResponseReturnValue:
     payload, raw = parse_form(schema, request.form)
     try:
         receipt = eng.messages.receive(message, payload, case_id=case_id,
-                                       actor=actor.username, source=HAND)
+                                       actor=actor.username, source=HAND, summary=False)
     except InvalidInput as err:
         errors = [{**e, "field": str(e.get("field", "")).removeprefix("payload.")}
                   for e in err.errors]
