@@ -73,9 +73,9 @@ class HttpClient:
         """``POST /api/v1/tasks/{id}/complete``; anything but 200 stops the bench."""
         self.conn.request("POST", f"/api/v1/tasks/{task_id}/complete", body, self.headers)
         response = self.conn.getresponse()
-        response.read()
+        payload = response.read()
         if response.status != 200:
-            raise SystemExit(f"unexpected status {response.status}")
+            raise SystemExit(f"unexpected status {response.status}: {payload[:300]!r}")
 
 
 def interleaved(engine: Staffel, port: int, direct_ids: Sequence[str],
@@ -147,7 +147,10 @@ def with_gunicorn(database_url: str, folder: Path, run: Run, threads: int = 4) -
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STAFFEL_")}
+    # the server reads the keys the in-process engine uses (a key file named in the
+    # environment, else the one next to the SQLite file); nothing else of ours is passed
+    keys = ("STAFFEL_KEYS_FILE", "STAFFEL_DATA_KEYS")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STAFFEL_") or k in keys}
     env.update(STAFFEL_SECRET_KEY="bench", STAFFEL_NOTIFIER="none")
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     with open(folder / "server.log", "wb") as log:
