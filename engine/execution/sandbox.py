@@ -231,8 +231,10 @@ class Sandbox:
             # and looked at less often then, so that the watch stays a tenth of the time
             spent = cpu() - before
             watching += spent
-            next_check = current + min(max(MEMORY_CHECK_INTERVAL, 10 * spent),
-                                       MAX_MEMORY_CHECK_INTERVAL, limit)
+            # counted from the end of this look (its CPU time stands for its duration, without
+            # another clock reading): the script runs between two looks
+            next_check = current + spent + min(max(MEMORY_CHECK_INTERVAL, 10 * spent),
+                                               MAX_MEMORY_CHECK_INTERVAL, limit)
 
         def getiter(ob: Any) -> Any:
             check()
