@@ -26,8 +26,10 @@ object or do long work from small inputs are refused before they run (sequence `
 integers, ``int.to_bytes/from_bytes``, ``%``- and f-string widths, ``range``, the growing
 ``str``/``bytes``/``list``/``set`` methods, ``sum``, ``zip``, and unpacking displays
 ``[*a, *a]``, ``{**a, **a}``, ``f(*a, *a)``, which the compiler turns into guarded calls).
-Growth spread over many steps is stopped by a memory watch (resident memory checked every
-:data:`~engine.execution.sandbox_limits.MEMORY_CHECK_INTERVAL` seconds with the time budget).
+Growth spread over many steps is stopped by a memory watch (memory in use checked every
+:data:`~engine.execution.sandbox_limits.MEMORY_CHECK_INTERVAL` seconds with the time budget, up
+to :data:`~engine.execution.sandbox_limits.MAX_MEMORY_CHECK_INTERVAL` when a look is slow; a
+look's own CPU time is not charged to the script).
 NOT bounded: C calls whose work grows with data that already exists, superlinearly, such as
 comparing, hashing or printing deeply nested *shared* structures (``t = (t, t)`` 40 times,
 then ``hash(t)``) or ``max`` over many references to one long list; see docs/security.md.
