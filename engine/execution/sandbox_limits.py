@@ -33,7 +33,7 @@ MAX_MEMORY_GROWTH = 24 * 1024 * 1024
 #: How often (seconds) a running script's memory growth is looked at.
 MEMORY_CHECK_INTERVAL = 0.001
 #: The longest interval between two looks when a look itself is slow (a fragmented heap).
-MAX_MEMORY_CHECK_INTERVAL = 0.005
+MAX_MEMORY_CHECK_INTERVAL = 0.002
 
 
 def limit(size: int, what: str, maximum: int = MAX_LENGTH) -> None:
